@@ -1,0 +1,1 @@
+"""HTTP routes of the activities service, one module per resource."""

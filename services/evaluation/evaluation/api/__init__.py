@@ -1,0 +1,1 @@
+"""HTTP routes of the evaluation service, one module per resource."""

@@ -1,0 +1,1 @@
+"""HTTP routes of the registry service, one module per resource."""

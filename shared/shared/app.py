@@ -1,0 +1,76 @@
+"""The FastAPI application factory every service uses: one wiring point per service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import HTMLResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from shared.asyncapi import asyncapi_document, asyncapi_html, declare_publications
+from shared.auth import TokenVerifier, install_auth
+from shared.health import router as health_router
+from shared.http import CorrelationIdMiddleware
+from shared.logging import configure_logging
+from shared.runtime import ServiceDefinition, ServiceRuntime
+from shared.settings import ServiceSettings
+
+
+def create_service_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    """Build a service's app: routes, health, metrics, AsyncAPI docs and the event runtime."""
+    configure_logging(definition.name, level=settings.log_level, json=settings.log_json)
+    runtime = ServiceRuntime(definition, settings)
+    declare_publications(
+        runtime.broker, definition.name, settings.stream_key(f"{definition.name}.events")
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=definition.title, description=definition.description, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.settings = settings
+    public_key = settings.public_key_pem()
+    install_auth(
+        app,
+        TokenVerifier(public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+        if public_key
+        else None,
+    )
+    app.add_middleware(CorrelationIdMiddleware)
+    Instrumentator(excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["events"], summary="AsyncAPI document of this service")
+    async def asyncapi_json() -> dict[str, object]:
+        return asyncapi_document(
+            runtime.broker, title=definition.title, description=definition.description
+        )
+
+    @app.get("/asyncapi", tags=["events"], include_in_schema=False)
+    async def asyncapi_page() -> HTMLResponse:
+        return HTMLResponse(
+            asyncapi_html(
+                runtime.broker, title=definition.title, description=definition.description
+            )
+        )
+
+    return app

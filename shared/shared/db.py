@@ -1,0 +1,83 @@
+"""Database wiring: one async engine per service, SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# The kit's own tables (outbox, inbox, relay lease) live in their own metadata so each
+# service's Alembic chain can include them beside its own tables, and so the services'
+# tables never mix even when all four are imported into one test process.
+kit_registry = registry()
+
+
+class KitModel(SQLModel, registry=kit_registry):
+    """Base of the event kit's tables."""
+
+
+def is_sqlite(url: str) -> bool:
+    """Whether a SQLAlchemy URL names a SQLite database."""
+    return url.startswith("sqlite")
+
+
+class Database:
+    """An async engine and a session factory for one service's database."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if is_sqlite(url):
+            ensure_sqlite_directory(url)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if is_sqlite(url):
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this database is SQLite (no SKIP LOCKED, one writer at a time)."""
+        return is_sqlite(self.url)
+
+    def session(self) -> AsyncSession:
+        """A new session; use it as `async with db.session() as session:`."""
+        return self._sessions()
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the directory of a SQLite database file if it is missing."""
+    if not is_sqlite(url):
+        return
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets HTTP readers work while the consumer or relay writes; the busy timeout
+    # makes concurrent writers wait for the lock instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,425 @@
+"""Consuming events: idempotent inbox, ack after commit, reclaim and dead letters.
+
+Entries reach `EventConsumer.process` from two places: the FastStream subscriber that
+reads new entries of the service's consumer group (see `shared.events.broker`), and the
+reclaimer, which claims entries left pending too long by any consumer of the group (a
+replica that died, or this one after a failed attempt). Every entry ends in exactly one
+of three ways: its effect and its inbox row commit together and it is acknowledged; it
+is moved to the dead-letter stream and acknowledged in one Redis transaction; or it
+stays pending to be tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import tuple_
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlmodel import col, select
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
+
+from shared import context
+from shared.contracts.base import EventPayload, payload_class
+from shared.db import Database
+from shared.events.deadletters import dead_letter_fields, dead_letter_stream
+from shared.events.envelope import Envelope, MalformedEvent
+from shared.events.handlers import EventContext, Handler, HandlerRegistry
+from shared.events.tables import InboxEntry
+from shared.metrics import (
+    EVENTS_DEAD_LETTERED,
+    EVENTS_DUPLICATE,
+    EVENTS_FAILED,
+    EVENTS_HANDLED,
+    HANDLER_SECONDS,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    """One entry read from a stream: its Redis key, id, raw fields and delivery count."""
+
+    stream: str
+    entry_id: str
+    fields: dict[bytes, bytes]
+    deliveries: int
+
+
+@dataclass(frozen=True)
+class _Work:
+    entry: StreamEntry
+    envelope: Envelope
+    payload: EventPayload
+    handler: Handler
+
+
+class ConsumerStopping(Exception):
+    """Raised inside a retry loop when the service stops; the entries stay pending."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failure comes from the infrastructure, not from the event.
+
+    Transient failures (database or Redis unreachable, a lock timeout) are retried in
+    place and never count towards dead-lettering: an outage must not turn good events
+    into dead letters.
+    """
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(
+        exc,
+        OperationalError
+        | InterfaceError
+        | RedisConnectionError
+        | RedisTimeoutError
+        | ConnectionError
+        | TimeoutError
+        | OSError,
+    )
+
+
+class EventConsumer:
+    """The consuming side of one service: its group, handlers and delivery rules."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        db: Database,
+        redis: Redis,
+        handlers: HandlerRegistry,
+        consumer_name: str,
+        namespace: str = "",
+        max_deliveries: int = 5,
+        reclaim_idle_ms: int = 30_000,
+        reclaim_batch: int = 100,
+    ) -> None:
+        self.service = service
+        self.group = service
+        self.db = db
+        self.redis = redis
+        self.handlers = handlers
+        self.consumer_name = consumer_name
+        self.namespace = namespace
+        self.max_deliveries = max_deliveries
+        self.reclaim_idle_ms = reclaim_idle_ms
+        self.reclaim_batch = reclaim_batch
+        self.stopping = asyncio.Event()
+
+    @property
+    def stream_keys(self) -> list[str]:
+        """The Redis keys of the streams this service reads."""
+        return [self.namespace + stream for stream in self.handlers.streams]
+
+    @property
+    def dead_letter_key(self) -> str:
+        """The Redis key of this service's dead-letter stream."""
+        return self.namespace + dead_letter_stream(self.group)
+
+    async def ensure_groups(self) -> None:
+        """Create the service's group on each stream it reads, from the stream's start.
+
+        Starting at id 0 (not `$`) means events published before this service first ran
+        are still delivered to it.
+        """
+        for key in self.stream_keys:
+            try:
+                await self.redis.xgroup_create(key, self.group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    async def process(self, entries: Sequence[StreamEntry]) -> None:
+        """Handle a batch of entries from one or more streams; see the module docstring."""
+        if not entries:
+            return
+        async with self._kept_claimed(entries):
+            to_ack: list[StreamEntry] = []
+            work: list[_Work] = []
+            for entry in entries:
+                try:
+                    item = self._decode(entry)
+                except MalformedEvent as exc:
+                    await self._dead_letter(entry, str(exc))
+                    continue
+                if item is None:
+                    to_ack.append(entry)  # a known type this service does not handle
+                else:
+                    work.append(item)
+            done, failed = await self._apply_isolating_failures(work)
+            to_ack.extend(done)
+            for entry, exc in failed:
+                if entry.deliveries >= self.max_deliveries:
+                    await self._dead_letter(entry, f"{type(exc).__name__}: {exc}"[:2000])
+            await self._ack(to_ack)
+
+    async def reclaim_once(self) -> int:
+        """Claim and handle entries idle past the timeout; returns how many were claimed."""
+        claimed_total = 0
+        for key in self.stream_keys:
+            try:
+                pending = await self.redis.xpending_range(
+                    key,
+                    self.group,
+                    min="-",
+                    max="+",
+                    count=self.reclaim_batch,
+                    idle=self.reclaim_idle_ms,
+                )
+            except ResponseError as exc:
+                if "NOGROUP" in str(exc):
+                    log.warning("group %s missing on %s; re-creating it", self.group, key)
+                    await self.ensure_groups()
+                    continue
+                raise
+            if not pending:
+                continue
+            delivered = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+            claimed = await self.redis.xclaim(
+                key, self.group, self.consumer_name, self.reclaim_idle_ms, list(delivered)
+            )
+            entries: list[StreamEntry] = []
+            vanished: list[StreamEntry] = []
+            for raw_id, fields in claimed:
+                entry_id = _text(raw_id)
+                entry = StreamEntry(key, entry_id, fields or {}, delivered[entry_id] + 1)
+                if not fields:
+                    vanished.append(entry)  # trimmed or deleted: nothing left to handle
+                elif delivered[entry_id] >= self.max_deliveries:
+                    await self._dead_letter(
+                        entry,
+                        f"delivered {delivered[entry_id]} times and never acknowledged: "
+                        "the consumer handling it stopped each time",
+                    )
+                else:
+                    entries.append(entry)
+            await self._ack(vanished)
+            await self.process(entries)
+            claimed_total += len(claimed)
+        return claimed_total
+
+    async def run_reclaimer(self, stop: asyncio.Event, interval_ms: int) -> None:
+        """Reclaim idle entries every `interval_ms` until `stop` is set."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                while await self.reclaim_once() >= self.reclaim_batch:
+                    pass
+                failures = 0
+            except ConsumerStopping:
+                return
+            except Exception as exc:  # must outlive Redis and database outages
+                failures += 1
+                log.warning("reclaim round failed: %s", exc)
+            delay = interval_ms / 1000 if failures == 0 else min(0.2 * 2**failures, 5.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+
+    # -- internals -------------------------------------------------------------------
+
+    def _decode(self, entry: StreamEntry) -> _Work | None:
+        envelope = Envelope.from_fields(entry.fields)
+        handler = self.handlers.handler_for(envelope.type)
+        if handler is None:
+            if payload_class(envelope.type) is None:
+                raise MalformedEvent(f"unknown event type {envelope.type!r}")
+            return None
+        return _Work(entry, envelope, envelope.payload(), handler)
+
+    async def _apply_isolating_failures(
+        self, work: list[_Work]
+    ) -> tuple[list[StreamEntry], list[tuple[StreamEntry, Exception]]]:
+        """Apply the batch in one transaction; if it fails, apply each event alone."""
+        if not work:
+            return [], []
+        try:
+            await self._retrying_transient(lambda: self._apply(work))
+            return [item.entry for item in work], []
+        except ConsumerStopping:
+            raise
+        except Exception as exc:
+            if len(work) == 1:
+                return [], [self._failure(work[0], exc)]
+        # One of the batch failed: apply each alone, so the others still commit.
+        done: list[StreamEntry] = []
+        failed: list[tuple[StreamEntry, Exception]] = []
+        for item in work:
+            try:
+                await self._retrying_transient(lambda item=item: self._apply([item]))  # type: ignore[misc]
+                done.append(item.entry)
+            except ConsumerStopping:
+                raise
+            except Exception as exc:
+                failed.append(self._failure(item, exc))
+        return done, failed
+
+    def _failure(self, item: _Work, exc: Exception) -> tuple[StreamEntry, Exception]:
+        EVENTS_FAILED.labels(self.service, item.envelope.type).inc()
+        log.warning(
+            "handling %s %s failed (delivery %d of %d): %s",
+            item.envelope.type,
+            item.envelope.id,
+            item.entry.deliveries,
+            self.max_deliveries,
+            exc,
+        )
+        return item.entry, exc
+
+    async def _apply(self, work: list[_Work]) -> None:
+        """Commit the effects of `work` and their inbox rows in one transaction."""
+        handled: list[str] = []
+        duplicates = 0
+        async with self.db.session() as session:
+            keys = [item.envelope.key for item in work]
+            seen = set(
+                (
+                    await session.exec(
+                        select(InboxEntry.source, InboxEntry.event_id).where(
+                            tuple_(col(InboxEntry.source), col(InboxEntry.event_id)).in_(keys)
+                        )
+                    )
+                ).all()
+            )
+            now = datetime.now(UTC)
+            for item in work:
+                envelope = item.envelope
+                if envelope.key in seen:
+                    duplicates += 1
+                    continue
+                seen.add(envelope.key)
+                session.add(
+                    InboxEntry(
+                        source=envelope.source,
+                        event_id=envelope.id,
+                        event_type=envelope.type,
+                        handled_at=now,
+                    )
+                )
+                correlation = context.correlation_id.set(envelope.correlationid)
+                causation = context.causation_id.set(envelope.id)
+                started = time.perf_counter()
+                try:
+                    await item.handler(EventContext(session, envelope), item.payload)
+                finally:
+                    context.correlation_id.reset(correlation)
+                    context.causation_id.reset(causation)
+                HANDLER_SECONDS.labels(self.service, envelope.type).observe(
+                    time.perf_counter() - started
+                )
+                handled.append(envelope.type)
+            await session.commit()
+        for event_type in handled:
+            EVENTS_HANDLED.labels(self.service, event_type).inc()
+        if duplicates:
+            EVENTS_DUPLICATE.labels(self.service).inc(duplicates)
+
+    async def _retrying_transient(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        def stop_when_stopping(_state: RetryCallState) -> bool:
+            return self.stopping.is_set()
+
+        def log_retry(state: RetryCallState) -> None:
+            outcome = state.outcome
+            log.warning(
+                "transient failure, retrying (attempt %d): %s",
+                state.attempt_number,
+                outcome.exception() if outcome is not None else "",
+            )
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            wait=wait_exponential(multiplier=0.1, max=5.0),
+            stop=stop_when_stopping,
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt_state in retrying:
+                with attempt_state:
+                    return await attempt()
+        except Exception as exc:
+            if is_transient(exc) and self.stopping.is_set():
+                raise ConsumerStopping from exc
+            raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _dead_letter(self, entry: StreamEntry, reason: str) -> None:
+        fields = dead_letter_fields(
+            entry.fields,
+            stream=entry.stream[len(self.namespace) :],
+            entry_id=entry.entry_id,
+            group=self.group,
+            reason=reason,
+            deliveries=entry.deliveries,
+        )
+        # Moving to dead letters and acknowledging happen together or not at all.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.dead_letter_key, fields)  # type: ignore[arg-type]
+            pipe.xack(entry.stream, self.group, entry.entry_id)
+            await pipe.execute()
+        EVENTS_DEAD_LETTERED.labels(self.service, entry.stream).inc()
+        log.error(
+            "entry %s of %s moved to dead letters after %d deliveries: %s",
+            entry.entry_id,
+            entry.stream,
+            entry.deliveries,
+            reason,
+        )
+
+    async def _ack(self, entries: Sequence[StreamEntry]) -> None:
+        if not entries:
+            return
+        by_stream: dict[str, list[str]] = defaultdict(list)
+        for entry in entries:
+            by_stream[entry.stream].append(entry.entry_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream, ids in by_stream.items():
+                pipe.xack(stream, self.group, *ids)
+            await pipe.execute()
+
+    @contextlib.asynccontextmanager
+    async def _kept_claimed(self, entries: Sequence[StreamEntry]) -> AsyncIterator[None]:
+        """While a batch is being handled, keep resetting its idle time.
+
+        Otherwise a batch that waits out a database outage would look abandoned and be
+        claimed by another replica, each claim counting as one more delivery.
+        """
+        by_stream: dict[str, list[str]] = defaultdict(list)
+        for entry in entries:
+            by_stream[entry.stream].append(entry.entry_id)
+        interval = self.reclaim_idle_ms / 3000
+
+        async def heartbeat() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                with contextlib.suppress(Exception):
+                    for stream, ids in by_stream.items():
+                        # JUSTID claims without counting a delivery.
+                        await self.redis.xclaim(
+                            stream, self.group, self.consumer_name, 0, ids, justid=True
+                        )
+
+        task = asyncio.create_task(heartbeat())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,1 @@
+"""Projections several services keep of another service's data, built from its events."""

@@ -1,0 +1,167 @@
+"""The running parts of a service beside its HTTP routes: database, Redis, relay, consumer.
+
+Nothing here stops the HTTP process when Redis or the database is away: every loop
+retries with back-off, `/health/ready` reports what is missing, and work resumes by
+itself when they return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from faststream.redis import RedisBroker
+from redis.asyncio import Redis
+
+from shared.db import Database
+from shared.events.broker import subscribe_consumer
+from shared.events.consumer import EventConsumer
+from shared.events.handlers import HandlerRegistry
+from shared.events.relay import OutboxRelay
+from shared.metrics import CONSUMER_LAG, CONSUMER_PENDING, DEAD_LETTERS
+from shared.migrations import upgrade_to_head
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+_SUPERVISE_SECONDS = 1.0
+_GAUGES_SECONDS = 5.0
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes one service: its name, handlers and migration chain."""
+
+    name: str
+    title: str
+    description: str
+    migrations_dir: Path
+    handlers: HandlerRegistry = field(default_factory=HandlerRegistry)
+
+
+class ServiceRuntime:
+    """Owns the connections and background loops of one service process."""
+
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.db = Database(settings.resolved_database_url())
+        self.redis: Redis = Redis.from_url(
+            settings.redis_url,
+            socket_connect_timeout=2,
+            socket_timeout=10,
+            health_check_interval=15,
+        )
+        self.broker = RedisBroker(
+            settings.redis_url, logger=logging.getLogger("faststream"), graceful_timeout=10
+        )
+        self.relay = OutboxRelay(
+            service=definition.name,
+            db=self.db,
+            redis=self.redis,
+            holder=settings.consumer_name,
+            namespace=settings.stream_namespace,
+            batch_size=settings.relay_batch_size,
+            poll_ms=settings.relay_poll_ms,
+            lease_ms=settings.relay_lease_ms,
+            retention_ms=settings.stream_retention_hours * 3_600_000,
+            keep_sent=timedelta(hours=settings.outbox_keep_sent_hours),
+        )
+        self.consumer: EventConsumer | None = None
+        self._subscribers = []
+        if definition.handlers.streams:
+            self.consumer = EventConsumer(
+                service=definition.name,
+                db=self.db,
+                redis=self.redis,
+                handlers=definition.handlers,
+                consumer_name=settings.consumer_name,
+                namespace=settings.stream_namespace,
+                max_deliveries=settings.max_deliveries,
+                reclaim_idle_ms=settings.reclaim_idle_ms,
+            )
+            self._subscribers = subscribe_consumer(
+                self.broker,
+                self.consumer,
+                batch_size=settings.consume_batch_size,
+                block_ms=settings.consume_block_ms,
+            )
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._broker_started = False
+
+    async def start(self) -> None:
+        """Migrate the database if configured, then start the background loops."""
+        if self.settings.migrate_on_start:
+            await asyncio.to_thread(upgrade_to_head, self.definition.migrations_dir, self.db.url)
+        self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="relay"))
+        if self.consumer is not None:
+            self._tasks.append(
+                asyncio.create_task(
+                    self.consumer.run_reclaimer(self._stop, self.settings.reclaim_interval_ms),
+                    name="reclaimer",
+                )
+            )
+            self._tasks.append(asyncio.create_task(self._supervise_broker(), name="broker"))
+            self._tasks.append(asyncio.create_task(self._update_gauges(), name="gauges"))
+
+    async def stop(self) -> None:
+        """Stop reading, let handlers in flight finish, close connections."""
+        self._stop.set()
+        if self.consumer is not None:
+            self.consumer.stopping.set()
+        if self._broker_started:
+            with contextlib.suppress(Exception):
+                await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.redis.aclose()
+        await self.db.dispose()
+
+    async def _supervise_broker(self) -> None:
+        """Start the FastStream subscribers once Redis answers; restart any that stopped.
+
+        FastStream stops a subscriber for good when its group vanishes (NOGROUP, e.g.
+        Redis lost its data); the group is re-created from id 0 and reading resumes.
+        """
+        assert self.consumer is not None
+        while not self._stop.is_set():
+            try:
+                if not self._broker_started:
+                    await self.consumer.ensure_groups()
+                    await self.broker.start()
+                    self._broker_started = True
+                else:
+                    for subscriber in self._subscribers:
+                        if not subscriber.running:
+                            log.warning("subscriber %s stopped; restarting it", subscriber)
+                            await self.consumer.ensure_groups()
+                            await subscriber.start()
+            except Exception as exc:  # keep trying until Redis is back
+                log.warning("event subscribers not running yet: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=_SUPERVISE_SECONDS)
+
+    async def _update_gauges(self) -> None:
+        assert self.consumer is not None
+        consumer = self.consumer
+        while not self._stop.is_set():
+            with contextlib.suppress(Exception):
+                for key in consumer.stream_keys:
+                    for group in await self.redis.xinfo_groups(key):
+                        name = group["name"]
+                        if (name.decode() if isinstance(name, bytes) else name) != consumer.group:
+                            continue
+                        if group.get("lag") is not None:
+                            CONSUMER_LAG.labels(consumer.service, key).set(int(group["lag"]))
+                        CONSUMER_PENDING.labels(consumer.service, key).set(int(group["pending"]))
+                DEAD_LETTERS.labels(consumer.service).set(
+                    await self.redis.xlen(consumer.dead_letter_key)
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=_GAUGES_SECONDS)

@@ -1,0 +1,137 @@
+"""The transactional outbox and its relay, on SQLite and PostgreSQL with real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+from redis.asyncio import Redis
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.contracts.registry import CommunityCreated
+from shared.db import Database
+from shared.events.envelope import Envelope
+from shared.events.outbox import add_event
+from shared.events.relay import OutboxRelay
+from shared.events.tables import OutboxMessage
+from tests.kit.support import (
+    create_tables,
+    effect_counts,
+    make_consumer,
+    make_relay,
+    stage_and_commit,
+)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await create_tables(database)
+    yield database
+    await database.dispose()
+
+
+async def stream_entries(redis: Redis, namespace: str) -> list[tuple[bytes, dict[bytes, bytes]]]:
+    return await redis.xrange(namespace + "registry.events")
+
+
+async def test_events_commit_with_the_state_change_or_not_at_all(db: Database) -> None:
+    async with db.session() as session:
+        add_event(
+            session,
+            CommunityCreated(community_id="c1", name="兴华社区"),
+            subject="c1",
+            community="c1",
+        )
+        await session.rollback()
+    async with db.session() as session:
+        assert (await session.exec(select(OutboxMessage))).all() == []
+
+
+async def test_crash_between_commit_and_publish_loses_no_event(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    # The service committed and died before any relay ran: only the outbox knows.
+    committed = await stage_and_commit(db, ["东风社区", "兴华社区"])
+    assert await stream_entries(redis, namespace) == []
+
+    # A relay of a new process publishes what was committed, in commit order.
+    relay = make_relay(db, redis, namespace, holder="after-restart")
+    assert await relay.publish_pending() == 2
+
+    entries = await stream_entries(redis, namespace)
+    assert [Envelope.from_fields(fields).id for _, fields in entries] == [e.id for e in committed]
+    assert await relay.backlog() == 0
+    assert await relay.publish_pending() == 0
+
+
+async def test_entries_are_plain_fields_any_redis_client_can_read(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    [envelope] = await stage_and_commit(db, ["东风社区"])
+    await make_relay(db, redis, namespace).publish_pending()
+
+    [(_, fields)] = await stream_entries(redis, namespace)
+    text = {key.decode(): value.decode() for key, value in fields.items()}
+    assert text["specversion"] == "1.0"
+    assert text["id"] == envelope.id
+    assert text["type"] == "org.linli.registry.community_created.v1"
+    assert text["source"] == "/linli/registry"
+    assert text["datacontenttype"] == "application/json"
+    assert text["subject"] == text["community"] == "c-东风社区"
+    assert text["time"].endswith("Z")
+    assert orjson.loads(text["data"])["name"] == "东风社区"
+    assert "__data__" not in text
+
+
+class RelayDyingAfterPublish(OutboxRelay):
+    """A relay whose process dies after XADD and before marking the rows sent."""
+
+    async def _mark_sent(self, session: AsyncSession, ids: list[int]) -> None:
+        raise RuntimeError("killed between publish and marking sent")
+
+
+async def test_relay_killed_between_publish_and_mark_sent_applies_once(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    envelopes = await stage_and_commit(db, ["a", "b", "c"])
+    dying = RelayDyingAfterPublish(
+        service="registry", db=db, redis=redis, holder="relay-1", namespace=namespace
+    )
+    with pytest.raises(RuntimeError):
+        await dying.publish_pending()
+    # The same holder restarted publishes the rows again: each event is in the stream twice.
+    assert await make_relay(db, redis, namespace, holder="relay-1").publish_pending() == 3
+    entries = await stream_entries(redis, namespace)
+    assert len(entries) == 6
+
+    consumer = make_consumer(db, redis, namespace, "c1")
+    await consumer.ensure_groups()
+    batch = await redis.xreadgroup("kit", "c1", {namespace + "registry.events": ">"}, count=10)
+    from shared.events.consumer import StreamEntry
+
+    [(key, read)] = batch
+    await consumer.process([StreamEntry(key.decode(), i.decode(), f, 1) for i, f in read])
+
+    assert await effect_counts(db) == {e.id: 1 for e in envelopes}
+    assert (await redis.xpending(namespace + "registry.events", "kit"))["pending"] == 0
+
+
+async def test_only_the_lease_holder_publishes(db: Database, redis: Redis, namespace: str) -> None:
+    await stage_and_commit(db, ["a"])
+    first = make_relay(db, redis, namespace, holder="replica-1")
+    second = make_relay(db, redis, namespace, holder="replica-2")
+    assert await first.publish_pending() == 1
+    await stage_and_commit(db, ["b"])
+    # The lease is still the first relay's: the second publishes nothing, keeping order.
+    assert await second.publish_pending() == 0
+    assert await first.publish_pending() == 1
+
+
+async def test_outbox_rows_are_ordered_by_commit(db: Database) -> None:
+    await stage_and_commit(db, ["1", "2", "3"])
+    async with db.session() as session:
+        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
+    assert [orjson.loads(orjson.loads(r.fields)["data"])["name"] for r in rows] == ["1", "2", "3"]
