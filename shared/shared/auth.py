@@ -1,0 +1,267 @@
+"""Tokens: the registry signs them (Ed25519 JWTs); every service verifies them locally.
+
+Claims: `sub` (account id), `role`, `community` (null for district-wide roles), `typ`
+(`access` or `refresh`), `iss`, `aud`, `iat`, `exp`, `jti`. Only access tokens open
+the API.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import jwt
+import typer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict
+
+from shared.ids import new_id
+
+ALGORITHM = "EdDSA"
+ACCESS = "access"
+REFRESH = "refresh"
+
+
+class Role(StrEnum):
+    """The roles of the platform."""
+
+    DISTRICT_ADMIN = "district_admin"
+    COMMUNITY_ADMIN = "community_admin"
+    TEAM_LEADER = "team_leader"
+    VOLUNTEER = "volunteer"
+    RESIDENT = "resident"
+
+    @property
+    def is_district_wide(self) -> bool:
+        """Whether the role sees every community of the district."""
+        return self is Role.DISTRICT_ADMIN
+
+
+class Principal(BaseModel):
+    """Who is calling, as the verified token says."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    role: Role
+    community: str | None
+    token_id: str
+
+    @property
+    def is_district_wide(self) -> bool:
+        """Whether this caller sees every community of the district."""
+        return self.role.is_district_wide
+
+    def can_access_community(self, community_id: str | None) -> bool:
+        """Whether this caller may see data of `community_id`."""
+        return self.is_district_wide or (
+            community_id is not None and community_id == self.community
+        )
+
+
+class InvalidToken(Exception):
+    """A token that must not be accepted; `reason` says why, for the 401 answer."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TokenVerifier:
+    """Verifies access tokens with the registry's public key, without calling it."""
+
+    def __init__(self, public_key_pem: str, *, issuer: str, audience: str) -> None:
+        self._key = serialization.load_pem_public_key(public_key_pem.encode())
+        self.issuer = issuer
+        self.audience = audience
+
+    def verify(self, token: str, *, token_type: str = ACCESS) -> Principal:
+        """The principal of a valid token of `token_type`; raises InvalidToken otherwise."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._key,  # type: ignore[arg-type]
+                algorithms=[ALGORITHM],  # never "none", never HMAC with the public key
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("token expired") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise InvalidToken("token is for another audience") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise InvalidToken("token from an unknown issuer") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise InvalidToken(f"token lacks the {exc.claim!r} claim") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("token is not valid") from exc
+        if claims.get("typ") != token_type:
+            raise InvalidToken(f"not an {token_type} token")
+        try:
+            role = Role(claims.get("role"))
+        except ValueError as exc:
+            raise InvalidToken("token has an unknown role") from exc
+        community = claims.get("community")
+        if not role.is_district_wide and not community:
+            raise InvalidToken("token of a community role names no community")
+        return Principal(
+            subject=str(claims["sub"]),
+            role=role,
+            community=str(community) if community else None,
+            token_id=str(claims["jti"]),
+        )
+
+
+class TokenIssuer:
+    """Signs tokens with the registry's private key."""
+
+    def __init__(
+        self,
+        private_key_pem: str,
+        *,
+        issuer: str,
+        audience: str,
+        access_ttl: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self._key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+        self.issuer = issuer
+        self.audience = audience
+        self.access_ttl = access_ttl
+
+    def issue(
+        self,
+        subject: str,
+        role: Role,
+        community: str | None,
+        *,
+        token_type: str = ACCESS,
+        ttl: timedelta | None = None,
+    ) -> str:
+        """A signed token of `token_type` valid for `ttl` (the access TTL by default)."""
+        now = datetime.now(UTC)
+        claims = {
+            "sub": subject,
+            "role": str(role),
+            "community": community,
+            "typ": token_type,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": now,
+            "exp": now + (ttl or self.access_ttl),
+            "jti": new_id(),
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)  # type: ignore[arg-type]
+
+    def issue_access(self, subject: str, role: Role, community: str | None) -> str:
+        """A signed access token."""
+        return self.issue(subject, role, community)
+
+
+def generate_keypair() -> tuple[str, str]:
+    """A new Ed25519 key pair as (private PKCS#8 PEM, public SubjectPublicKeyInfo PEM)."""
+    private_key = Ed25519PrivateKey.generate()
+    private_pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_pem = (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private_pem, public_pem
+
+
+# -- FastAPI ----------------------------------------------------------------------------
+
+
+def install_auth(app: FastAPI, verifier: TokenVerifier | None) -> None:
+    """Make `verifier` check the tokens of `app`'s requests (None: no key configured)."""
+    app.state.token_verifier = verifier
+
+
+def get_principal(request: Request) -> Principal:
+    """The caller of this request, from its bearer token; 401 when there is none valid."""
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "this service has no token public key configured (JWT_PUBLIC_KEY_FILE)",
+        )
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        return verifier.verify(token.strip())
+    except InvalidToken as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            exc.reason,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from exc
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """A dependency answering 403 unless the caller has one of `roles`."""
+    allowed = frozenset(roles)
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this")
+        return principal
+
+    return check
+
+
+def ensure_community_access(principal: Principal, community_id: str | None) -> None:
+    """Answer 404 when the caller may not see `community_id`: never reveal it exists."""
+    if not principal.can_access_community(community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+
+
+# -- keys command -------------------------------------------------------------------------
+
+keys_cli = typer.Typer(help="Token signing keys.", no_args_is_help=True)
+
+
+@keys_cli.command()
+def generate(
+    directory: Annotated[Path, typer.Option("--dir", help="where to write the PEM files")],
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="keep an existing key pair")
+    ] = False,
+) -> None:
+    """Write jwt-private.pem (mode 0600) and jwt-public.pem into a directory."""
+    private_path, public_path = directory / "jwt-private.pem", directory / "jwt-public.pem"
+    if if_missing and private_path.exists() and public_path.exists():
+        typer.echo(f"keys exist in {directory}")
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    private_pem, public_pem = generate_keypair()
+    private_path.touch(mode=0o600)
+    private_path.chmod(0o600)
+    private_path.write_text(private_pem)
+    public_path.write_text(public_pem)
+    typer.echo(f"wrote {private_path} and {public_path}")
+
+
+@keys_cli.callback()
+def _keys() -> None:
+    """Token signing keys."""
+
+
+if __name__ == "__main__":
+    keys_cli()

@@ -1,0 +1,87 @@
+"""The kit end to end across processes: a community created in the registry reaches
+the other three services' own projections through registry.events."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from shared.auth import Role
+from tests.e2e.conftest import RunningSystem
+
+CONSUMERS = ("activities", "evaluation", "notifications")
+
+
+def wait_for(check: object, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s")
+        time.sleep(0.1)
+
+
+def test_a_community_created_in_the_registry_reaches_every_consuming_service(
+    system: RunningSystem, http: httpx.Client
+) -> None:
+    admin = system.headers(Role.DISTRICT_ADMIN)
+    created = http.post(
+        f"{system.urls['registry']}/communities",
+        json={"name": "兴华社区", "street_name": "东城街道"},
+        headers={**admin, "X-Correlation-ID": "e2e-community-1"},
+    )
+    assert created.status_code == 201, created.text
+    community = created.json()
+    assert created.headers["x-correlation-id"] == "e2e-community-1"
+
+    for service in CONSUMERS:
+        url = f"{system.urls[service]}/communities/{community['id']}"
+        wait_for(lambda url=url: http.get(url, headers=admin).status_code == 200)
+        seen = http.get(url, headers=admin).json()
+        assert seen["name"] == "兴华社区"
+        assert seen["street_name"] == "东城街道"
+
+    # The community's own admin sees it; another community's admin gets 404.
+    own = system.headers(Role.COMMUNITY_ADMIN, community["id"])
+    other = system.headers(Role.COMMUNITY_ADMIN, "some-other-community")
+    for service in CONSUMERS:
+        url = f"{system.urls[service]}/communities/{community['id']}"
+        assert http.get(url, headers=own).status_code == 200
+        assert http.get(url, headers=other).status_code == 404
+        assert http.get(url).status_code == 401
+
+
+def test_creating_a_community_needs_a_district_admin_and_a_unique_name(
+    system: RunningSystem, http: httpx.Client
+) -> None:
+    url = f"{system.urls['registry']}/communities"
+    body = {"name": "东风社区"}
+    assert http.post(url, json=body).status_code == 401
+    refused = http.post(url, json=body, headers=system.headers(Role.COMMUNITY_ADMIN, "c1"))
+    assert refused.status_code == 403
+    admin = system.headers(Role.DISTRICT_ADMIN)
+    assert http.post(url, json=body, headers=admin).status_code == 201
+    duplicate = http.post(url, json=body, headers=admin)
+    assert duplicate.status_code == 409
+    assert "already exists" in duplicate.json()["detail"]
+    empty = http.post(url, json={"name": ""}, headers=admin)
+    assert empty.status_code == 422
+
+
+def test_every_service_serves_health_metrics_and_event_docs(
+    system: RunningSystem, http: httpx.Client
+) -> None:
+    for service, base in system.urls.items():
+        assert http.get(f"{base}/health/live").json() == {"status": "live"}
+        ready = http.get(f"{base}/health/ready").json()
+        assert ready["checks"] == {"database": "ok", "redis": "ok"}
+        metrics = http.get(f"{base}/metrics").text
+        assert "linli_events_published_total" in metrics or "linli_outbox_backlog" in metrics
+        document = http.get(f"{base}/asyncapi.json").json()
+        assert document["asyncapi"].startswith("3.")
+        addresses = {channel["address"] for channel in document["channels"].values()}
+        if service == "registry":
+            assert any(a.endswith("registry.events") for a in addresses)
+        else:
+            assert any(a.endswith("registry.events") for a in addresses), addresses
+        assert http.get(f"{base}/openapi.json").status_code == 200
