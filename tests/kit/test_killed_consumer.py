@@ -43,11 +43,11 @@ async def test_entries_pending_on_a_killed_consumer_are_taken_over_by_another_re
     finally:
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
-    left_pending = [
+    left_pending = next(
         c["pending"]
         for c in await redis.xinfo_consumers(namespace + STREAM, "kit")
         if c["name"] == b"doomed"
-    ][0]
+    )
     assert left_pending > 0
 
     async with running_service(database_url, redis_url, namespace, "survivor") as runtime:
