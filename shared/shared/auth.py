@@ -103,7 +103,7 @@ class TokenVerifier:
         if claims.get("typ") != token_type:
             raise InvalidToken(f"not an {token_type} token")
         try:
-            role = Role(claims.get("role"))
+            role = Role(str(claims.get("role")))
         except ValueError as exc:
             raise InvalidToken("token has an unknown role") from exc
         community = claims.get("community")

@@ -31,7 +31,8 @@ async def _plain_entries(raw: Any, _default_parser: Callable[..., Awaitable[Any]
         content_type=None,
         message_id=raw["message_ids"][0].decode() if raw["message_ids"] else "",
         correlation_id="",
-        consumer=None,
+        # Acknowledgement is the kit's (AckPolicy.MANUAL): the message needs no client.
+        consumer=None,  # type: ignore[arg-type]
         group=None,
     )
 

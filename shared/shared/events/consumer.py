@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -162,9 +162,9 @@ class EventConsumer:
                     work.append(item)
             done, failed = await self._apply_isolating_failures(work)
             to_ack.extend(done)
-            for entry, exc in failed:
+            for entry, error in failed:
                 if entry.deliveries >= self.max_deliveries:
-                    await self._dead_letter(entry, f"{type(exc).__name__}: {exc}"[:2000])
+                    await self._dead_letter(entry, f"{type(error).__name__}: {error}"[:2000])
             await self._ack(to_ack)
 
     async def reclaim_once(self) -> int:
@@ -189,8 +189,15 @@ class EventConsumer:
             if not pending:
                 continue
             delivered = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
-            claimed = await self.redis.xclaim(
-                key, self.group, self.consumer_name, self.reclaim_idle_ms, list(delivered)
+            claimed = cast(
+                "list[tuple[bytes, dict[bytes, bytes] | None]]",
+                await self.redis.xclaim(
+                    key,
+                    self.group,
+                    self.consumer_name,
+                    self.reclaim_idle_ms,
+                    list[Any](delivered),
+                ),
             )
             entries: list[StreamEntry] = []
             vanished: list[StreamEntry] = []
@@ -251,9 +258,9 @@ class EventConsumer:
             return [item.entry for item in work], []
         except ConsumerStopping:
             raise
-        except Exception as exc:
+        except Exception as batch_error:
             if len(work) == 1:
-                return [], [self._failure(work[0], exc)]
+                return [], [self._failure(work[0], batch_error)]
         # One of the batch failed: apply each alone, so the others still commit.
         done: list[StreamEntry] = []
         failed: list[tuple[StreamEntry, Exception]] = []
@@ -409,7 +416,7 @@ class EventConsumer:
                     for stream, ids in by_stream.items():
                         # JUSTID claims without counting a delivery.
                         await self.redis.xclaim(
-                            stream, self.group, self.consumer_name, 0, ids, justid=True
+                            stream, self.group, self.consumer_name, 0, list[Any](ids), justid=True
                         )
 
         task = asyncio.create_task(heartbeat())

@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from redis.asyncio import Redis
+
+Entry = tuple[bytes, dict[bytes, bytes]]
 
 PREFIX = "deadletter."
 
@@ -78,13 +81,13 @@ def _decode(entry_id: bytes, fields: Mapping[bytes, bytes]) -> DeadLetter:
 
 async def list_dead_letters(redis: Redis, key: str, *, count: int = 100) -> list[DeadLetter]:
     """The oldest `count` dead letters in the stream at `key`."""
-    entries = await redis.xrange(key, count=count)
+    entries = cast("list[Entry]", await redis.xrange(key, count=count))
     return [_decode(entry_id, fields) for entry_id, fields in entries]
 
 
 async def get_dead_letter(redis: Redis, key: str, dead_letter_id: str) -> DeadLetter | None:
     """One dead letter by its id in the dead-letter stream, or None."""
-    entries = await redis.xrange(key, min=dead_letter_id, max=dead_letter_id)
+    entries = cast("list[Entry]", await redis.xrange(key, min=dead_letter_id, max=dead_letter_id))
     return _decode(*entries[0]) if entries else None
 
 
@@ -96,7 +99,9 @@ async def replay_dead_letter(
     The replayed entry keeps its event id, so services that had handled it already
     drop it as a duplicate; only the service that failed it does the work again.
     """
-    entries = await redis.xrange(key, min=dead_letter_id, max=dead_letter_id, count=1)
+    entries = cast(
+        "list[Entry]", await redis.xrange(key, min=dead_letter_id, max=dead_letter_id, count=1)
+    )
     if not entries:
         return None
     _, fields = entries[0]

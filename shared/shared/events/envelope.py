@@ -121,7 +121,7 @@ class Envelope(BaseModel):
         return fields
 
     @classmethod
-    def from_fields(cls, fields: Mapping[bytes | str, bytes | str]) -> Envelope:
+    def from_fields(cls, fields: Mapping[bytes, bytes] | Mapping[str, str]) -> Envelope:
         """Parse a stream entry; raises MalformedEvent when it is not an envelope."""
         try:
             text = {_text(key): _text(value) for key, value in fields.items()}
