@@ -36,6 +36,8 @@ class RunningSystem:
 
     urls: dict[str, str]
     issuer: TokenIssuer
+    redis_url: str
+    namespace: str
     processes: dict[str, subprocess.Popen[bytes]]
     logs: Path
 
@@ -89,7 +91,7 @@ async def system(
                 "DATABASE_URL": databases.get(name, ""),
                 "JWT_PUBLIC_KEY_FILE": str(tmp_path / "public.pem"),
                 "CONSUME_BLOCK_MS": "100",
-                "LOG_LEVEL": "INFO",
+                "LOG_LEVEL": "DEBUG",
             }
             log = tmp_path / f"{name}.log"
             processes[name] = subprocess.Popen(
@@ -106,6 +108,8 @@ async def system(
         yield RunningSystem(
             urls=urls,
             issuer=TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
+            redis_url=redis_url,
+            namespace=namespace,
             processes=processes,
             logs=tmp_path,
         )

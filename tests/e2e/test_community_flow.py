@@ -3,9 +3,11 @@ the other three services' own projections through registry.events."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
+import redis
 
 from shared.auth import Role
 from tests.e2e.conftest import RunningSystem
@@ -41,6 +43,19 @@ def test_a_community_created_in_the_registry_reaches_every_consuming_service(
         assert seen["name"] == "兴华社区"
         assert seen["street_name"] == "东城街道"
 
+    # The caller's correlation id travels into the event and into the consumers' logs.
+    entries = redis_entries(system, "registry.events")
+    [fields] = [f for f in entries if json.loads(f["data"])["community_id"] == community["id"]]
+    assert fields["correlationid"] == "e2e-community-1"
+    assert fields["type"] == "org.linli.registry.community_created.v1"
+    for service in CONSUMERS:
+        lines = (system.logs / f"{service}.log").read_text().splitlines()
+        records = [json.loads(line) for line in lines if line.startswith("{")]
+        assert any(
+            r.get("correlation_id") == "e2e-community-1" and fields["id"] in r["message"]
+            for r in records
+        ), service
+
     # The community's own admin sees it; another community's admin gets 404.
     own = system.headers(Role.COMMUNITY_ADMIN, community["id"])
     other = system.headers(Role.COMMUNITY_ADMIN, "some-other-community")
@@ -49,6 +64,14 @@ def test_a_community_created_in_the_registry_reaches_every_consuming_service(
         assert http.get(url, headers=own).status_code == 200
         assert http.get(url, headers=other).status_code == 404
         assert http.get(url).status_code == 401
+
+
+def redis_entries(system: RunningSystem, stream: str) -> list[dict[str, str]]:
+    client = redis.Redis.from_url(system.redis_url, decode_responses=True)
+    try:
+        return [fields for _, fields in client.xrange(system.namespace + stream)]
+    finally:
+        client.close()
 
 
 def test_creating_a_community_needs_a_district_admin_and_a_unique_name(

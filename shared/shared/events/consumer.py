@@ -290,6 +290,7 @@ class EventConsumer:
         """Commit the effects of `work` and their inbox rows in one transaction."""
         handled: list[str] = []
         duplicates = 0
+        debug = log.isEnabledFor(logging.DEBUG)
         async with self.db.session() as session:
             keys = [item.envelope.key for item in work]
             seen = set(
@@ -321,6 +322,8 @@ class EventConsumer:
                 started = time.perf_counter()
                 try:
                     await item.handler(EventContext(session, envelope), item.payload)
+                    if debug:
+                        log.debug("handled %s %s", envelope.type, envelope.id)
                 finally:
                     context.correlation_id.reset(correlation)
                     context.causation_id.reset(causation)

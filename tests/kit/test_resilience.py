@@ -1,0 +1,161 @@
+"""Outages: transient failures are retried in place and never turn into dead letters;
+a service whose Redis is away stays up, reports not ready, and recovers by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.exc import OperationalError
+
+from shared.contracts.registry import CommunityCreated
+from shared.db import Database
+from shared.events.consumer import StreamEntry
+from shared.events.handlers import EventContext, HandlerRegistry
+from tests.kit.support import (
+    Effect,
+    community_event,
+    create_tables,
+    effect_counts,
+    make_consumer,
+    xadd_events,
+)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'kit.db'}")
+    await create_tables(database)
+    yield database
+    await database.dispose()
+
+
+async def test_a_database_outage_is_retried_in_place_and_never_dead_letters(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    outage_left = 6  # more failures than max_deliveries allows for a real error
+    handlers = HandlerRegistry()
+
+    @handlers.on(CommunityCreated)
+    async def flaky(ctx: EventContext, event: CommunityCreated) -> None:
+        nonlocal outage_left
+        if outage_left > 0:
+            outage_left -= 1
+            raise OperationalError("INSERT ...", {}, ConnectionRefusedError("database away"))
+        ctx.session.add(Effect(event_id=ctx.envelope.id, name=event.name, handled_by="c1"))
+
+    envelope = community_event("outage")
+    await xadd_events(redis, namespace, [envelope])
+    consumer = make_consumer(db, redis, namespace, "c1", handlers=handlers, max_deliveries=2)
+    await consumer.ensure_groups()
+    [(key, read)] = await redis.xreadgroup("kit", "c1", {namespace + "registry.events": ">"})
+    await consumer.process([StreamEntry(key.decode(), i.decode(), f, 1) for i, f in read])
+
+    assert outage_left == 0
+    assert await effect_counts(db) == {envelope.id: 1}
+    assert await redis.xlen(namespace + "kit.dead-letters") == 0
+    assert (await redis.xpending(namespace + "registry.events", "kit"))["pending"] == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """A redis-server of this test's own, which the test may stop and start."""
+    port = _free_port()
+    yield port, tmp_path
+    subprocess.run(
+        ["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False, capture_output=True
+    )
+
+
+def _start_redis(port: int, directory: Path) -> None:
+    subprocess.run(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "yes",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+async def _ready(client: httpx.AsyncClient) -> int:
+    return (await client.get("/health/ready")).status_code
+
+
+async def test_a_service_without_redis_is_live_not_ready_and_recovers(
+    own_redis: tuple[int, Path], tmp_path: Path
+) -> None:
+    from activities.app import create_app
+    from activities.settings import Settings
+
+    port, directory = own_redis
+    _start_redis(port, directory)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'activities.db'}",
+        redis_url=f"redis://127.0.0.1:{port}/0",
+        log_json=False,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert await _ready(client) == 200
+            subprocess.run(
+                ["redis-cli", "-p", str(port), "shutdown", "nosave"],
+                check=True,
+                capture_output=True,
+            )
+            assert (await client.get("/health/live")).status_code == 200
+            not_ready = await client.get("/health/ready")
+            assert not_ready.status_code == 503
+            assert not_ready.json()["checks"]["redis"].startswith("unreachable")
+            assert not_ready.json()["checks"]["database"] == "ok"
+
+            _start_redis(port, directory)
+            for _ in range(100):
+                if await _ready(client) == 200:
+                    break
+                await asyncio.sleep(0.1)
+            assert await _ready(client) == 200
+
+            # Events flow again: the registry's stream reaches the projection.
+            redis = Redis.from_url(settings.redis_url)
+            await redis.xadd(
+                "registry.events",
+                community_event("after-outage").to_fields(),  # type: ignore[arg-type]
+            )
+            await redis.aclose()
+            for _ in range(100):
+                found = await client.get("/health/ready")
+                async with app.state.runtime.db.session() as session:
+                    from shared.projections.communities import KnownCommunity
+
+                    if await session.get(KnownCommunity, "c-after-outage") is not None:
+                        break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the projection did not catch up after Redis returned")
+            assert found.status_code == 200
