@@ -75,11 +75,9 @@ def _compare_value(
     for new_variant in new_variants:
         shape = _shape(new_variant)
         old_variant = next(v for v in old_variants if _shape(v) == shape)
-        if "enum" in new_variant:
-            added = set(map(repr, new_variant["enum"])) - set(
-                map(repr, old_variant.get("enum", new_variant["enum"]))
-            )
-            if added and "enum" in old_variant:
+        if "enum" in new_variant and "enum" in old_variant:
+            added = {repr(v) for v in new_variant["enum"]} - {repr(v) for v in old_variant["enum"]}
+            if added:
                 problems.append(f"{path}: new enum values {', '.join(sorted(added))}")
         if new_variant.get("type") == "object" or "properties" in new_variant:
             problems.extend(_compare_object(old_variant, old_root, new_variant, new_root, path))
