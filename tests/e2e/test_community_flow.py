@@ -56,6 +56,16 @@ def test_a_community_created_in_the_registry_reaches_every_consuming_service(
             for r in records
         ), service
 
+    # Each consumer counts what it handled; the registry counts what it published.
+    for service in CONSUMERS:
+        metrics = http.get(f"{system.urls[service]}/metrics").text
+        assert (
+            f'linli_events_handled_total{{service="{service}",'
+            'type="org.linli.registry.community_created.v1"}'
+        ) in metrics
+    registry_metrics = http.get(f"{system.urls['registry']}/metrics").text
+    assert 'linli_events_published_total{service="registry"}' in registry_metrics
+
     # The community's own admin sees it; another community's admin gets 404.
     own = system.headers(Role.COMMUNITY_ADMIN, community["id"])
     other = system.headers(Role.COMMUNITY_ADMIN, "some-other-community")
@@ -103,8 +113,10 @@ def test_every_service_serves_health_metrics_and_event_docs(
         document = http.get(f"{base}/asyncapi.json").json()
         assert document["asyncapi"].startswith("3.")
         addresses = {channel["address"] for channel in document["channels"].values()}
+        assert any(a.endswith("registry.events") for a in addresses), addresses
         if service == "registry":
-            assert any(a.endswith("registry.events") for a in addresses)
+            assert "CommunityCreated" in document["components"]["schemas"]
         else:
-            assert any(a.endswith("registry.events") for a in addresses), addresses
+            descriptions = " ".join(c.get("description", "") for c in document["channels"].values())
+            assert "org.linli.registry.community_created.v1" in descriptions
         assert http.get(f"{base}/openapi.json").status_code == 200
