@@ -23,6 +23,7 @@ from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
 
 log = logging.getLogger(__name__)
 
+_BACKLOG_GAUGE_SECONDS = 5.0
 _HOUSEKEEPING_SECONDS = 60.0
 
 
@@ -59,6 +60,7 @@ class OutboxRelay:
         self.retention_ms = retention_ms
         self.keep_sent = keep_sent
         self._wakeup = asyncio.Event()
+        self._next_gauge = 0.0
         self._next_housekeeping = 0.0
 
     async def publish_pending(self) -> int:
@@ -154,11 +156,14 @@ class OutboxRelay:
             return True
 
     async def _housekeeping(self) -> None:
+        """Keep the backlog gauge fresh; now and then drop old sent rows and trim."""
         now = time.monotonic()
+        if now >= self._next_gauge:
+            self._next_gauge = now + _BACKLOG_GAUGE_SECONDS
+            OUTBOX_BACKLOG.labels(self.service).set(await self.backlog())
         if now < self._next_housekeeping:
             return
         self._next_housekeeping = now + _HOUSEKEEPING_SECONDS
-        OUTBOX_BACKLOG.labels(self.service).set(await self.backlog())
         async with self.db.session() as session:
             await session.exec(
                 delete(OutboxMessage).where(
