@@ -83,12 +83,13 @@ def start_redis() -> tuple[str, subprocess.Popen[bytes] | None]:
 
 
 def ensure_keys() -> Path:
+    """Token signing keys and national ID keys for the embedded default, made once."""
     keys = DATA / "keys"
-    subprocess.run(
-        [sys.executable, "-m", "shared.auth", "generate", "--dir", str(keys), "--if-missing"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    for command in (
+        ["shared.auth", "generate", "--dir", str(keys), "--if-missing"],
+        ["registry.cli", "generate-keys", "--dir", str(keys)],
+    ):
+        subprocess.run([sys.executable, "-m", *command], check=True, stdout=subprocess.DEVNULL)
     return keys
 
 
@@ -142,6 +143,8 @@ def main() -> int:
             "DATA_DIR": str(DATA),
             "JWT_PUBLIC_KEY_FILE": str(keys / "jwt-public.pem"),
             "JWT_PRIVATE_KEY_FILE": str(keys / "jwt-private.pem"),
+            "NATIONAL_ID_KEYS_FILE": str(keys / "national-id.keys"),
+            "NATIONAL_ID_HASH_KEY_FILE": str(keys / "national-id-hash.key"),
         }
         env.pop("DATABASE_URL", None)  # the embedded default is SQLite, one file per service
         output = open(log_dir / f"{name}.log", "wb") if log_dir else None  # noqa: SIM115

@@ -12,6 +12,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from shared.asyncapi import asyncapi_document, asyncapi_html, declare_publications
 from shared.auth import TokenVerifier, install_auth
+from shared.errors import install_error_handlers
 from shared.health import router as health_router
 from shared.http import CorrelationIdMiddleware
 from shared.logging import configure_logging
@@ -49,6 +50,7 @@ def create_service_app(
         if public_key
         else None,
     )
+    install_error_handlers(app)
     app.add_middleware(CorrelationIdMiddleware)
     Instrumentator(excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
     app.include_router(health_router)

@@ -141,8 +141,12 @@ class TokenIssuer:
         *,
         token_type: str = ACCESS,
         ttl: timedelta | None = None,
+        token_id: str | None = None,
     ) -> str:
-        """A signed token of `token_type` valid for `ttl` (the access TTL by default)."""
+        """A signed token of `token_type` valid for `ttl` (the access TTL by default).
+
+        `token_id` (the `jti`) is drawn anew unless given, e.g. to record a refresh token.
+        """
         now = datetime.now(UTC)
         claims = {
             "sub": subject,
@@ -153,7 +157,7 @@ class TokenIssuer:
             "aud": self.audience,
             "iat": now,
             "exp": now + (ttl or self.access_ttl),
-            "jti": new_id(),
+            "jti": token_id or new_id(),
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)  # type: ignore[arg-type]
 

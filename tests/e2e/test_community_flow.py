@@ -27,9 +27,13 @@ def test_a_community_created_in_the_registry_reaches_every_consuming_service(
     system: RunningSystem, http: httpx.Client
 ) -> None:
     admin = system.headers(Role.DISTRICT_ADMIN)
+    street = http.post(
+        f"{system.urls['registry']}/streets", json={"name": "东城街道"}, headers=admin
+    )
+    assert street.status_code == 201, street.text
     created = http.post(
         f"{system.urls['registry']}/communities",
-        json={"name": "兴华社区", "street_name": "东城街道"},
+        json={"name": "兴华社区", "street_id": street.json()["id"]},
         headers={**admin, "X-Correlation-ID": "e2e-community-1"},
     )
     assert created.status_code == 201, created.text
@@ -45,7 +49,12 @@ def test_a_community_created_in_the_registry_reaches_every_consuming_service(
 
     # The caller's correlation id travels into the event and into the consumers' logs.
     entries = redis_entries(system, "registry.events")
-    [fields] = [f for f in entries if json.loads(f["data"])["community_id"] == community["id"]]
+    [fields] = [
+        f
+        for f in entries
+        if f["type"] == "org.linli.registry.community_created.v1"
+        and json.loads(f["data"])["community_id"] == community["id"]
+    ]
     assert fields["correlationid"] == "e2e-community-1"
     assert fields["type"] == "org.linli.registry.community_created.v1"
     for service in CONSUMERS:

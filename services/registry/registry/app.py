@@ -4,10 +4,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from registry.api import communities
+from registry.api import auth, organisation, roster, teams, volunteers
 from registry.handlers import handlers
+from registry.identity import NationalIdVault
 from registry.settings import Settings
+from registry.volunteers import Registrar
 from shared.app import create_service_app
+from shared.auth import TokenIssuer
 from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -21,4 +24,27 @@ DEFINITION = ServiceDefinition(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the registry app; uvicorn calls this as a factory."""
-    return create_service_app(DEFINITION, settings or Settings(), [communities.router])
+    settings = settings or Settings()
+    app = create_service_app(
+        DEFINITION,
+        settings,
+        [auth.router, organisation.router, teams.router, volunteers.router, roster.router],
+    )
+    keys, hash_key = settings.encryption_keys(), settings.hash_key()
+    app.state.registrar = (
+        Registrar(NationalIdVault(keys, hash_key), settings.district_code)
+        if keys and hash_key
+        else None
+    )
+    private_key = settings.private_key_pem()
+    app.state.token_issuer = (
+        TokenIssuer(
+            private_key,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            access_ttl=settings.access_ttl,
+        )
+        if private_key
+        else None
+    )
+    return app

@@ -1,41 +1,408 @@
 """Tables of the registry service and their input and output models."""
 
-from datetime import datetime
+from __future__ import annotations
 
-from sqlalchemy import Column, DateTime
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import field_validator
+from sqlalchemy import Column, DateTime, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from shared.auth import Role
+
 service_registry = registry()
+
+
+def _timestamp(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 
 class RegistryModel(SQLModel, registry=service_registry):
     """Base of the registry's tables."""
 
 
-class CommunityBase(SQLModel):
-    """Fields a district admin gives when setting up a community."""
+class Gender(StrEnum):
+    """性别."""
 
-    name: str = Field(min_length=1, max_length=100, description="e.g. 兴华社区")
-    street_name: str | None = Field(
-        default=None, max_length=100, description="the street (街道) it belongs to"
-    )
+    MALE = "male"
+    FEMALE = "female"
 
 
-class CommunityCreate(CommunityBase):
+class Category(StrEnum):
+    """The volunteer's category (类别)."""
+
+    SERVING_CADRE = "serving_cadre"  # 在职干部
+    RETIRED_CADRE = "retired_cadre"  # 离退休干部
+    RESIDENT = "resident"  # 居民
+    YOUTH = "youth"  # 青年
+    STUDENT = "student"  # 学生
+
+
+class VolunteerStatus(StrEnum):
+    """Where a volunteer is in the lifecycle."""
+
+    APPLIED = "applied"
+    REJECTED = "rejected"
+    REGISTERED = "registered"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+
+
+class MemberUnitKind(StrEnum):
+    """What kind of member unit (共建单位) it is."""
+
+    GOVERNMENT = "government"
+    SCHOOL = "school"
+    ENTERPRISE = "enterprise"
+    SHOP = "shop"
+    OTHER = "other"
+
+
+# -- organisation -----------------------------------------------------------------------
+
+
+class Street(RegistryModel, table=True):
+    """A street or sub-district (街道) of the district."""
+
+    id: str = Field(primary_key=True, max_length=26)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class Community(RegistryModel, table=True):
+    """A community (社区): the unit that owns volunteers, teams and activities."""
+
+    id: str = Field(primary_key=True, max_length=26)
+    name: str = Field(max_length=100, unique=True)
+    street_id: str | None = Field(default=None, foreign_key="street.id", max_length=26)
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class MemberUnit(RegistryModel, table=True):
+    """A member unit (共建单位) of a community: an office, school, enterprise or shop."""
+
+    __tablename__ = "member_unit"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: str = Field(primary_key=True, max_length=26)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=26)
+    name: str = Field(max_length=100)
+    kind: MemberUnitKind
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class ServiceArea(RegistryModel, table=True):
+    """One service area of a community's catalogue (default ten, more can be added)."""
+
+    __tablename__ = "service_area"
+    __table_args__ = (UniqueConstraint("community_id", "code"),)
+
+    id: str = Field(primary_key=True, max_length=26)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=26)
+    code: str = Field(max_length=40)
+    name_zh: str = Field(max_length=50)
+    name_en: str = Field(max_length=80)
+    is_default: bool = False
+
+
+class Team(RegistryModel, table=True):
+    """A volunteer team (志愿者队伍) of a service area, with a leader (队长)."""
+
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: str = Field(primary_key=True, max_length=26)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=26)
+    service_area_id: str = Field(foreign_key="service_area.id", max_length=26)
+    name: str = Field(max_length=100)
+    leader_volunteer_id: str | None = Field(default=None, max_length=26)
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class TeamMembership(RegistryModel, table=True):
+    """A volunteer's membership of a team."""
+
+    __tablename__ = "team_membership"
+
+    team_id: str = Field(foreign_key="team.id", primary_key=True, max_length=26)
+    volunteer_id: str = Field(foreign_key="volunteer.id", primary_key=True, max_length=26)
+    joined_at: datetime = Field(sa_column=_timestamp())
+
+
+# -- volunteers -------------------------------------------------------------------------
+
+
+class Volunteer(RegistryModel, table=True):
+    """A person who applied to volunteer, and what became of it.
+
+    The national ID number is kept encrypted (`national_id_cipher`), found by its keyed
+    hash (unique district-wide) and shown only masked. Erasure clears every personal
+    field and keeps the number and the id, so service history stays, anonymous.
+    """
+
+    id: str = Field(primary_key=True, max_length=26)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=26)
+    status: VolunteerStatus = Field(index=True)
+    volunteer_number: str | None = Field(default=None, unique=True, max_length=20)
+    name: str = Field(max_length=50, index=True)
+    gender: Gender | None = None
+    birth_date: date | None = None
+    phone: str | None = Field(default=None, max_length=20)
+    national_id_cipher: str | None = Field(default=None, max_length=400)
+    national_id_hash: str | None = Field(default=None, unique=True, max_length=64)
+    national_id_masked: str | None = Field(default=None, max_length=18)
+    party_member: bool = Field(default=False, index=True)
+    category: Category = Field(index=True)
+    member_unit_id: str | None = Field(default=None, foreign_key="member_unit.id", max_length=26)
+    skills: str = Field(default="", max_length=500)
+    availability: str = Field(default="", max_length=200)
+    self_service: bool = False
+    account_id: str | None = Field(default=None, unique=True, max_length=26)
+    status_reason: str | None = Field(default=None, max_length=500)
+    applied_at: datetime = Field(sa_column=_timestamp())
+    registered_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    updated_at: datetime = Field(sa_column=_timestamp())
+    erased_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class VolunteerServiceArea(RegistryModel, table=True):
+    """A service area a volunteer chose."""
+
+    __tablename__ = "volunteer_service_area"
+
+    volunteer_id: str = Field(foreign_key="volunteer.id", primary_key=True, max_length=26)
+    service_area_id: str = Field(foreign_key="service_area.id", primary_key=True, max_length=26)
+
+
+class Counter(RegistryModel, table=True):
+    """A district-wide counter that only grows (the volunteer number sequence)."""
+
+    name: str = Field(primary_key=True, max_length=50)
+    value: int = 0
+
+
+# -- accounts -------------------------------------------------------------------------
+
+
+class Account(RegistryModel, table=True):
+    """Who can log in, with which role and community."""
+
+    id: str = Field(primary_key=True, max_length=26)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=200)
+    role: Role
+    community_id: str | None = Field(default=None, foreign_key="community.id", max_length=26)
+    disabled: bool = False
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class RefreshToken(RegistryModel, table=True):
+    """A refresh token issued at login; used once, then replaced (rotation)."""
+
+    __tablename__ = "refresh_token"
+
+    jti: str = Field(primary_key=True, max_length=26)
+    account_id: str = Field(foreign_key="account.id", index=True, max_length=26)
+    expires_at: datetime = Field(sa_column=_timestamp())
+    used_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class LoginThrottle(RegistryModel, table=True):
+    """Failed logins per username, to slow down password guessing."""
+
+    __tablename__ = "login_throttle"
+
+    username: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+# -- API models -----------------------------------------------------------------------
+
+
+class StreetCreate(SQLModel):
+    """Input of `POST /streets`."""
+
+    name: str = Field(min_length=1, max_length=100)
+
+
+class StreetPublic(SQLModel):
+    """A street as the API shows it."""
+
+    id: str
+    name: str
+
+
+class CommunityCreate(SQLModel):
     """Input of `POST /communities`."""
 
+    name: str = Field(min_length=1, max_length=100, description="e.g. 兴华社区")
+    street_id: str | None = Field(default=None, description="the street (街道) it belongs to")
 
-class CommunityPublic(CommunityBase):
+
+class CommunityUpdate(SQLModel):
+    """Input of `PATCH /communities/{id}`."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    street_id: str | None = None
+
+
+class CommunityPublic(SQLModel):
     """A community as the API shows it."""
 
     id: str
+    name: str
+    street_id: str | None
+    street_name: str | None = None
     created_at: datetime
 
 
-class Community(CommunityBase, RegistryModel, table=True):
-    """A community (社区): the unit that owns volunteers, teams and activities."""
+class MemberUnitCreate(SQLModel):
+    """Input of `POST /communities/{id}/member-units`."""
 
-    id: str = Field(primary_key=True, max_length=64)
-    name: str = Field(max_length=100, unique=True)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    name: str = Field(min_length=1, max_length=100)
+    kind: MemberUnitKind = MemberUnitKind.OTHER
+
+
+class MemberUnitPublic(SQLModel):
+    """A member unit as the API shows it."""
+
+    id: str
+    community_id: str
+    name: str
+    kind: MemberUnitKind
+
+
+class ServiceAreaCreate(SQLModel):
+    """Input of `POST /communities/{id}/service-areas`."""
+
+    code: str = Field(min_length=2, max_length=40, regex=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1, max_length=50)
+    name_en: str = Field(min_length=1, max_length=80)
+
+
+class ServiceAreaPublic(SQLModel):
+    """A service area as the API shows it."""
+
+    id: str
+    code: str
+    name_zh: str
+    name_en: str
+    is_default: bool
+
+
+class TeamCreate(SQLModel):
+    """Input of `POST /communities/{id}/teams`."""
+
+    name: str = Field(min_length=1, max_length=100)
+    service_area_code: str = Field(min_length=1, max_length=40)
+    leader_volunteer_id: str | None = None
+
+
+class TeamPublic(SQLModel):
+    """A team as the API shows it."""
+
+    id: str
+    community_id: str
+    name: str
+    service_area_code: str
+    leader_volunteer_id: str | None
+    member_count: int = 0
+
+
+class VolunteerFields(SQLModel):
+    """The fields of a volunteer application (报名表)."""
+
+    name: str = Field(min_length=1, max_length=50)
+    gender: Gender
+    birth_date: date | None = None
+    phone: str = Field(regex=r"^1\d{10}$", description="an 11-digit mobile number")
+    national_id: str = Field(description="18 characters; stored encrypted, shown masked")
+    party_member: bool = False
+    category: Category
+    member_unit_id: str | None = None
+    skills: str = Field(default="", max_length=500)
+    availability: str = Field(default="", max_length=200)
+    service_area_codes: list[str] = Field(min_length=1, max_length=12)
+
+    @field_validator("name")
+    @classmethod
+    def _strip_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("the name is empty")
+        return value
+
+
+class VolunteerApplication(VolunteerFields):
+    """Input of `POST /communities/{id}/volunteers` (entered by a community worker)."""
+
+
+class SelfApplication(VolunteerFields):
+    """Input of `POST /applications`: a person applies for themself."""
+
+    community_id: str
+    username: str = Field(min_length=3, max_length=64, regex=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=10, max_length=200)
+
+
+class VolunteerProfileUpdate(SQLModel):
+    """Input of `PATCH /volunteers/{id}`; only the given fields change."""
+
+    phone: str | None = Field(default=None, regex=r"^1\d{10}$")
+    party_member: bool | None = None
+    category: Category | None = None
+    member_unit_id: str | None = None
+    skills: str | None = Field(default=None, max_length=500)
+    availability: str | None = Field(default=None, max_length=200)
+    service_area_codes: list[str] | None = Field(default=None, min_length=1, max_length=12)
+
+
+class Decision(SQLModel):
+    """A reason given with a rejection, suspension or withdrawal."""
+
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class VolunteerPublic(SQLModel):
+    """A volunteer as community workers see them: the national ID only masked."""
+
+    id: str
+    community_id: str
+    status: VolunteerStatus
+    volunteer_number: str | None
+    name: str
+    gender: Gender | None
+    birth_date: date | None
+    phone: str | None
+    national_id_masked: str | None
+    party_member: bool
+    category: Category
+    member_unit_id: str | None
+    skills: str
+    availability: str
+    service_area_codes: list[str]
+    team_ids: list[str]
+    status_reason: str | None
+    applied_at: datetime
+    registered_at: datetime | None
+    erased: bool
+
+
+class VolunteerPage(SQLModel):
+    """One page of a volunteer search."""
+
+    items: list[VolunteerPublic]
+    total: int
+    page: int
+    page_size: int
+
+
+class CardVerification(SQLModel):
+    """What the public may learn about a volunteer number: whether it is valid."""
+
+    volunteer_number: str
+    valid: bool
+    status: str
+    community: str | None = None

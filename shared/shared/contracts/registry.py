@@ -1,6 +1,12 @@
-"""Events published by the registry service (stream `registry.events`)."""
+"""Events published by the registry service (stream `registry.events`).
+
+They carry ids and the facts other services need, never contact or identity data:
+no national ID, no phone, no birth date, no name of a volunteer.
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 from shared.contracts.base import EventPayload
 
@@ -16,10 +22,171 @@ class CommunityCreated(EventPayload):
     street_name: str | None = None
 
 
-class CommunityRenamed(EventPayload):
-    """A community's name changed."""
+class CommunityUpdated(EventPayload):
+    """A community's name or street changed; carries the whole current state."""
 
-    event_type = "org.linli.registry.community_renamed.v1"
+    event_type = "org.linli.registry.community_updated.v1"
 
     community_id: str
     name: str
+    street_id: str | None = None
+    street_name: str | None = None
+
+
+class StreetCreated(EventPayload):
+    """A street (街道) of the district was set up."""
+
+    event_type = "org.linli.registry.street_created.v1"
+
+    street_id: str
+    name: str
+
+
+class MemberUnitAdded(EventPayload):
+    """A member unit (共建单位) joined a community's volunteer network."""
+
+    event_type = "org.linli.registry.member_unit_added.v1"
+
+    member_unit_id: str
+    community_id: str
+    name: str
+    kind: str
+
+
+class ServiceAreaAdded(EventPayload):
+    """A community's catalogue of service areas gained an area."""
+
+    event_type = "org.linli.registry.service_area_added.v1"
+
+    service_area_id: str
+    community_id: str
+    code: str
+    name: str
+
+
+class TeamCreated(EventPayload):
+    """A volunteer team (志愿者队伍) was formed for a service area."""
+
+    event_type = "org.linli.registry.team_created.v1"
+
+    team_id: str
+    community_id: str
+    name: str
+    service_area_code: str
+    leader_volunteer_id: str | None = None
+
+
+class TeamLeaderAssigned(EventPayload):
+    """A team got a new leader (队长)."""
+
+    event_type = "org.linli.registry.team_leader_assigned.v1"
+
+    team_id: str
+    community_id: str
+    leader_volunteer_id: str
+
+
+class TeamMemberJoined(EventPayload):
+    """A volunteer joined a team."""
+
+    event_type = "org.linli.registry.team_member_joined.v1"
+
+    team_id: str
+    community_id: str
+    volunteer_id: str
+
+
+class TeamMemberLeft(EventPayload):
+    """A volunteer left a team."""
+
+    event_type = "org.linli.registry.team_member_left.v1"
+
+    team_id: str
+    community_id: str
+    volunteer_id: str
+
+
+class VolunteerApplied(EventPayload):
+    """A person applied to volunteer in a community."""
+
+    event_type = "org.linli.registry.volunteer_applied.v1"
+
+    volunteer_id: str
+    community_id: str
+    service_area_codes: list[str]
+    self_service: bool
+
+
+class VolunteerRejected(EventPayload):
+    """An application was rejected by the community."""
+
+    event_type = "org.linli.registry.volunteer_rejected.v1"
+
+    volunteer_id: str
+    community_id: str
+    reason: str
+
+
+class VolunteerRegistered(EventPayload):
+    """An application was approved: the volunteer has a number and may serve."""
+
+    event_type = "org.linli.registry.volunteer_registered.v1"
+
+    volunteer_id: str
+    volunteer_number: str
+    community_id: str
+    service_area_codes: list[str]
+    party_member: bool
+    category: str
+    account_id: str | None = None
+    registered_on: date
+
+
+class VolunteerProfileChanged(EventPayload):
+    """The non-personal fields of a volunteer changed; carries their current values."""
+
+    event_type = "org.linli.registry.volunteer_profile_changed.v1"
+
+    volunteer_id: str
+    community_id: str
+    service_area_codes: list[str]
+    party_member: bool
+    category: str
+
+
+class VolunteerSuspended(EventPayload):
+    """A volunteer was suspended and may not serve until reinstated."""
+
+    event_type = "org.linli.registry.volunteer_suspended.v1"
+
+    volunteer_id: str
+    community_id: str
+    reason: str
+
+
+class VolunteerReinstated(EventPayload):
+    """A suspended volunteer may serve again."""
+
+    event_type = "org.linli.registry.volunteer_reinstated.v1"
+
+    volunteer_id: str
+    community_id: str
+
+
+class VolunteerWithdrawn(EventPayload):
+    """A volunteer left the volunteer service for good."""
+
+    event_type = "org.linli.registry.volunteer_withdrawn.v1"
+
+    volunteer_id: str
+    community_id: str
+    reason: str
+
+
+class VolunteerErased(EventPayload):
+    """A volunteer's personal data was erased on request; number and hours stay, anonymous."""
+
+    event_type = "org.linli.registry.volunteer_erased.v1"
+
+    volunteer_id: str
+    community_id: str

@@ -15,7 +15,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, col, select
 
 from shared.auth import CurrentPrincipal, ensure_community_access
-from shared.contracts.registry import CommunityCreated, CommunityRenamed
+from shared.contracts.registry import CommunityCreated, CommunityUpdated
 from shared.deps import SessionDep
 from shared.events.handlers import EventContext, HandlerRegistry
 
@@ -52,24 +52,24 @@ def register_community_handlers(handlers: HandlerRegistry) -> None:
 
     @handlers.on(CommunityCreated)
     async def community_created(ctx: EventContext, event: CommunityCreated) -> None:
-        community = await ctx.session.get(KnownCommunity, event.community_id)
-        if community is None:
-            community = KnownCommunity(
-                id=event.community_id, name=event.name, updated_at=ctx.envelope.time
-            )
-        community.name = event.name
-        community.street_id = event.street_id
-        community.street_name = event.street_name
-        community.updated_at = ctx.envelope.time
-        ctx.session.add(community)
+        await _upsert(ctx, event)
 
-    @handlers.on(CommunityRenamed)
-    async def community_renamed(ctx: EventContext, event: CommunityRenamed) -> None:
-        community = await ctx.session.get(KnownCommunity, event.community_id)
-        if community is not None:
-            community.name = event.name
-            community.updated_at = ctx.envelope.time
-            ctx.session.add(community)
+    @handlers.on(CommunityUpdated)
+    async def community_updated(ctx: EventContext, event: CommunityUpdated) -> None:
+        await _upsert(ctx, event)
+
+
+async def _upsert(ctx: EventContext, event: CommunityCreated | CommunityUpdated) -> None:
+    community = await ctx.session.get(KnownCommunity, event.community_id)
+    if community is None:
+        community = KnownCommunity(
+            id=event.community_id, name=event.name, updated_at=ctx.envelope.time
+        )
+    community.name = event.name
+    community.street_id = event.street_id
+    community.street_name = event.street_name
+    community.updated_at = ctx.envelope.time
+    ctx.session.add(community)
 
 
 def communities_router() -> APIRouter:

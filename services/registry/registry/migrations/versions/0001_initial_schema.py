@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 20:45:38.758027
+Create Date: 2026-11-28 21:16:27.921725
 """
 from collections.abc import Sequence
 
@@ -46,20 +46,187 @@ def upgrade() -> None:
     sa.Column('expires_at_ms', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
-    op.create_table('community',
-    sa.Column('street_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    op.create_table('counter',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
+    op.create_table('login_throttle',
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('username')
+    )
+    op.create_table('street',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
+    )
+    op.create_table('community',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('street_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['street_id'], ['street.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
+    )
+    op.create_table('account',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('role', sa.Enum('DISTRICT_ADMIN', 'COMMUNITY_ADMIN', 'TEAM_LEADER', 'VOLUNTEER', 'RESIDENT', name='role'), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('username')
+    )
+    op.create_table('member_unit',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('kind', sa.Enum('GOVERNMENT', 'SCHOOL', 'ENTERPRISE', 'SHOP', 'OTHER', name='memberunitkind'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('community_id', 'name')
+    )
+    with op.batch_alter_table('member_unit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_member_unit_community_id'), ['community_id'], unique=False)
+
+    op.create_table('service_area',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('name_zh', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('name_en', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('community_id', 'code')
+    )
+    with op.batch_alter_table('service_area', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_area_community_id'), ['community_id'], unique=False)
+
+    op.create_table('refresh_token',
+    sa.Column('jti', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),
+    sa.PrimaryKeyConstraint('jti')
+    )
+    with op.batch_alter_table('refresh_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refresh_token_account_id'), ['account_id'], unique=False)
+
+    op.create_table('team',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('service_area_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('leader_volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
+    sa.ForeignKeyConstraint(['service_area_id'], ['service_area.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('community_id', 'name')
+    )
+    with op.batch_alter_table('team', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_team_community_id'), ['community_id'], unique=False)
+
+    op.create_table('volunteer',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('status', sa.Enum('APPLIED', 'REJECTED', 'REGISTERED', 'SUSPENDED', 'WITHDRAWN', name='volunteerstatus'), nullable=False),
+    sa.Column('volunteer_number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('gender', sa.Enum('MALE', 'FEMALE', name='gender'), nullable=True),
+    sa.Column('birth_date', sa.Date(), nullable=True),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('national_id_cipher', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True),
+    sa.Column('national_id_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('national_id_masked', sqlmodel.sql.sqltypes.AutoString(length=18), nullable=True),
+    sa.Column('party_member', sa.Boolean(), nullable=False),
+    sa.Column('category', sa.Enum('SERVING_CADRE', 'RETIRED_CADRE', 'RESIDENT', 'YOUTH', 'STUDENT', name='category'), nullable=False),
+    sa.Column('member_unit_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('skills', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('availability', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('self_service', sa.Boolean(), nullable=False),
+    sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('status_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('applied_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('registered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
+    sa.ForeignKeyConstraint(['member_unit_id'], ['member_unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('account_id'),
+    sa.UniqueConstraint('national_id_hash'),
+    sa.UniqueConstraint('volunteer_number')
+    )
+    with op.batch_alter_table('volunteer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volunteer_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volunteer_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volunteer_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volunteer_party_member'), ['party_member'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volunteer_status'), ['status'], unique=False)
+
+    op.create_table('team_membership',
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], ),
+    sa.PrimaryKeyConstraint('team_id', 'volunteer_id')
+    )
+    op.create_table('volunteer_service_area',
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('service_area_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.ForeignKeyConstraint(['service_area_id'], ['service_area.id'], ),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], ),
+    sa.PrimaryKeyConstraint('volunteer_id', 'service_area_id')
     )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('volunteer_service_area')
+    op.drop_table('team_membership')
+    with op.batch_alter_table('volunteer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volunteer_status'))
+        batch_op.drop_index(batch_op.f('ix_volunteer_party_member'))
+        batch_op.drop_index(batch_op.f('ix_volunteer_name'))
+        batch_op.drop_index(batch_op.f('ix_volunteer_community_id'))
+        batch_op.drop_index(batch_op.f('ix_volunteer_category'))
+
+    op.drop_table('volunteer')
+    with op.batch_alter_table('team', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_team_community_id'))
+
+    op.drop_table('team')
+    with op.batch_alter_table('refresh_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refresh_token_account_id'))
+
+    op.drop_table('refresh_token')
+    with op.batch_alter_table('service_area', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_area_community_id'))
+
+    op.drop_table('service_area')
+    with op.batch_alter_table('member_unit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_member_unit_community_id'))
+
+    op.drop_table('member_unit')
+    op.drop_table('account')
     op.drop_table('community')
+    op.drop_table('street')
+    op.drop_table('login_throttle')
+    op.drop_table('counter')
     op.drop_table('event_relay_lease')
     with op.batch_alter_table('event_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_event_outbox_unsent')

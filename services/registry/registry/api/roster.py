@@ -1,0 +1,74 @@
+"""Routes for roster import and export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, HTTPException, Response, UploadFile, status
+from pydantic import BaseModel
+
+from registry import organisation, roster, volunteers
+from registry.api.deps import RegistrarDep, authorize
+from shared.auth import CurrentPrincipal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["roster"])
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class ImportReportPublic(BaseModel):
+    """What an import did: counts, and each invalid row with its number and reason."""
+
+    rows: int
+    imported: int
+    unchanged: int
+    invalid: list[dict[str, Any]]
+
+
+@router.post("/communities/{community_id}/roster", response_model=ImportReportPublic)
+async def import_roster(
+    community_id: str,
+    file: Annotated[UploadFile, File(description="a .csv or .xlsx roster with a header row")],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    registrar: RegistrarDep,
+) -> ImportReportPublic:
+    """Import a roster: valid new rows are registered, invalid rows reported, known people
+    left unchanged, so importing the same file twice changes nothing."""
+    authorize(principal, community_id, Role.COMMUNITY_ADMIN)
+    community = await organisation.get_community(session, principal, community_id)
+    content = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "the file is larger than 10 MB")
+    report = await roster.import_roster(session, registrar, community, file.filename or "", content)
+    return ImportReportPublic(**report.__dict__)
+
+
+@router.get(
+    "/communities/{community_id}/roster.{file_format}",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, "application/vnd.ms-excel": {}}}},
+)
+async def export_roster(
+    community_id: str, file_format: str, principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    """The community's roster as CSV or XLSX, national IDs masked."""
+    authorize(principal, community_id, Role.COMMUNITY_ADMIN)
+    community = await organisation.get_community(session, principal, community_id)
+    if file_format not in ("csv", "xlsx"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "export as roster.csv or roster.xlsx")
+    rows, _ = await volunteers.search(
+        session, volunteers.VolunteerFilter(community_id=community_id), page=1, page_size=1_000_000
+    )
+    public = await volunteers.to_public(session, rows)
+    filename = f"roster-{community_id}.{file_format}"
+    if file_format == "csv":
+        body, media_type = roster.export_csv(public), "text/csv; charset=utf-8"
+    else:
+        body = roster.export_xlsx(public, community.name)
+        media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,91 @@
+"""Routes over teams and their members."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel
+
+from registry import organisation, teams
+from registry.api.deps import authorize
+from registry.models import Team, TeamCreate, TeamPublic, Volunteer
+from shared.auth import CurrentPrincipal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["teams"])
+
+
+class MemberRef(BaseModel):
+    """Which volunteer."""
+
+    volunteer_id: str
+
+
+@router.post(
+    "/communities/{community_id}/teams",
+    response_model=TeamPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+async def post_team(
+    community_id: str, data: TeamCreate, principal: CurrentPrincipal, session: SessionDep
+) -> TeamPublic:
+    """Form a team for one of the community's service areas, optionally with its leader."""
+    authorize(principal, community_id, Role.COMMUNITY_ADMIN)
+    community = await organisation.get_community(session, principal, community_id)
+    return await teams.create_team(session, community, data)
+
+
+@router.get("/communities/{community_id}/teams", response_model=list[TeamPublic])
+async def get_teams(
+    community_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> list[TeamPublic]:
+    """The community's teams."""
+    await organisation.get_community(session, principal, community_id)
+    return await teams.list_teams(session, community_id)
+
+
+@router.get("/teams/{team_id}", response_model=TeamPublic)
+async def get_team(team_id: str, principal: CurrentPrincipal, session: SessionDep) -> TeamPublic:
+    """One team; another community's answers 404."""
+    return await teams.team_public(session, await teams.get_team(session, principal, team_id))
+
+
+@router.put("/teams/{team_id}/leader", response_model=TeamPublic)
+async def put_leader(
+    team_id: str, body: MemberRef, principal: CurrentPrincipal, session: SessionDep
+) -> TeamPublic:
+    """Make a registered volunteer the team's leader (队长)."""
+    team = await teams.get_team(session, principal, team_id)
+    authorize(principal, team.community_id, Role.COMMUNITY_ADMIN)
+    return await teams.assign_leader(session, team, body.volunteer_id)
+
+
+async def _membership_check(
+    session: SessionDep, principal: CurrentPrincipal, team_id: str, volunteer_id: str
+) -> Team:
+    team = await teams.get_team(session, principal, team_id)
+    volunteer = await session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.community_id != team.community_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
+    if not teams.may_manage_membership(principal, team, volunteer):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "only admins, the team leader or the volunteer themself"
+        )
+    return team
+
+
+@router.post("/teams/{team_id}/members", status_code=status.HTTP_204_NO_CONTENT)
+async def post_member(
+    team_id: str, body: MemberRef, principal: CurrentPrincipal, session: SessionDep
+) -> None:
+    """A volunteer joins the team (by themself, or added by an admin or the leader)."""
+    team = await _membership_check(session, principal, team_id, body.volunteer_id)
+    await teams.join(session, team, body.volunteer_id)
+
+
+@router.delete("/teams/{team_id}/members/{volunteer_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_member(
+    team_id: str, volunteer_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> None:
+    """A volunteer leaves the team."""
+    team = await _membership_check(session, principal, team_id, volunteer_id)
+    await teams.leave(session, team, volunteer_id)

@@ -1,0 +1,276 @@
+"""Routes over volunteers: applications, the lifecycle, search, the card."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlmodel import col, select
+
+from registry import accounts, organisation, volunteers
+from registry.api.deps import RegistrarDep, SettingsDep, authorize
+from registry.card import card_pdf, verification_url
+from registry.models import (
+    CardVerification,
+    Community,
+    Decision,
+    SelfApplication,
+    Volunteer,
+    VolunteerApplication,
+    VolunteerPage,
+    VolunteerProfileUpdate,
+    VolunteerPublic,
+    VolunteerStatus,
+)
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["volunteers"])
+MAX_PAGE_SIZE = 100
+ADMINS = (Role.COMMUNITY_ADMIN,)
+
+
+async def _public(session: SessionDep, volunteer: Volunteer) -> VolunteerPublic:
+    [public] = await volunteers.to_public(session, [volunteer])
+    return public
+
+
+async def _admin_target(session: SessionDep, principal: Principal, volunteer_id: str) -> Volunteer:
+    volunteer = await volunteers.get_volunteer(session, principal, volunteer_id)
+    authorize(principal, volunteer.community_id, *ADMINS)
+    return volunteer
+
+
+@router.post(
+    "/communities/{community_id}/volunteers",
+    response_model=VolunteerPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "this person is already registered"}},
+)
+async def post_volunteer(
+    community_id: str,
+    data: VolunteerApplication,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    registrar: RegistrarDep,
+) -> VolunteerPublic:
+    """A community worker enters an application (报名) on a person's behalf."""
+    authorize(principal, community_id, *ADMINS)
+    await organisation.get_community(session, principal, community_id)
+    volunteer, _ = await volunteers.new_volunteer(
+        session, registrar, community_id, data, self_service=False
+    )
+    await session.commit()
+    return await _public(session, volunteer)
+
+
+@router.post(
+    "/applications",
+    response_model=VolunteerPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "username taken or person already registered"}},
+)
+async def post_application(
+    data: SelfApplication, session: SessionDep, registrar: RegistrarDep
+) -> VolunteerPublic:
+    """A person applies for themself, creating their account (a resident until approved)."""
+    if await session.get(Community, data.community_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    account = await accounts.create_account(
+        session,
+        username=data.username,
+        password=data.password,
+        role=Role.RESIDENT,
+        community_id=data.community_id,
+        commit=False,
+    )
+    volunteer, _ = await volunteers.new_volunteer(
+        session,
+        registrar,
+        data.community_id,
+        data,
+        self_service=True,
+        account_id=account.id,
+    )
+    await session.commit()
+    return await _public(session, volunteer)
+
+
+@router.get("/volunteers", response_model=VolunteerPage)
+async def get_volunteers(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    community_id: str | None = None,
+    q: Annotated[str | None, Query(max_length=50, description="part of a name or number")] = None,
+    number: str | None = None,
+    team_id: str | None = None,
+    service_area: str | None = None,
+    status_: Annotated[VolunteerStatus | None, Query(alias="status")] = None,
+    party_member: bool | None = None,
+    category: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> VolunteerPage:
+    """Search volunteers of the caller's community (the district admin: any or all)."""
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not search volunteers"
+        )
+    if not principal.is_district_wide:
+        if community_id is not None and community_id != principal.community:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+        community_id = principal.community
+    criteria = volunteers.VolunteerFilter(
+        community_id=community_id,
+        text=q,
+        number=number,
+        team_id=team_id,
+        service_area_code=service_area,
+        status=status_,
+        party_member=party_member,
+        category=category,
+    )
+    rows, total = await volunteers.search(session, criteria, page=page, page_size=page_size)
+    return VolunteerPage(
+        items=await volunteers.to_public(session, rows), total=total, page=page, page_size=page_size
+    )
+
+
+@router.get("/me/volunteer", response_model=VolunteerPublic)
+async def get_my_volunteer(principal: CurrentPrincipal, session: SessionDep) -> VolunteerPublic:
+    """The caller's own volunteer record."""
+    found = await session.exec(
+        select(Volunteer).where(col(Volunteer.account_id) == principal.subject)
+    )
+    volunteer = found.first()
+    if volunteer is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "you have no volunteer record")
+    return await _public(session, volunteer)
+
+
+@router.get("/volunteers/{volunteer_id}", response_model=VolunteerPublic)
+async def get_volunteer(
+    volunteer_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> VolunteerPublic:
+    """One volunteer: admins and team leaders of the community, or the person themself."""
+    return await _public(session, await volunteers.get_volunteer(session, principal, volunteer_id))
+
+
+@router.patch("/volunteers/{volunteer_id}", response_model=VolunteerPublic)
+async def patch_volunteer(
+    volunteer_id: str,
+    data: VolunteerProfileUpdate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> VolunteerPublic:
+    """Change profile fields: the community admin, or the volunteer themself."""
+    volunteer = await volunteers.get_volunteer(session, principal, volunteer_id)
+    own = volunteer.account_id is not None and volunteer.account_id == principal.subject
+    if not own:
+        authorize(principal, volunteer.community_id, *ADMINS)
+    return await _public(session, await volunteers.update_profile(session, volunteer, data))
+
+
+@router.post("/volunteers/{volunteer_id}/approve", response_model=VolunteerPublic)
+async def approve(
+    volunteer_id: str, principal: CurrentPrincipal, session: SessionDep, registrar: RegistrarDep
+) -> VolunteerPublic:
+    """Approve an application: the volunteer number is issued."""
+    volunteer = await _admin_target(session, principal, volunteer_id)
+    return await _public(session, await volunteers.approve(session, registrar, volunteer))
+
+
+@router.post("/volunteers/{volunteer_id}/reject", response_model=VolunteerPublic)
+async def reject(
+    volunteer_id: str, body: Decision, principal: CurrentPrincipal, session: SessionDep
+) -> VolunteerPublic:
+    """Reject an application, with a reason the applicant will see."""
+    volunteer = await _admin_target(session, principal, volunteer_id)
+    return await _public(session, await volunteers.reject(session, volunteer, body.reason))
+
+
+@router.post("/volunteers/{volunteer_id}/suspend", response_model=VolunteerPublic)
+async def suspend(
+    volunteer_id: str, body: Decision, principal: CurrentPrincipal, session: SessionDep
+) -> VolunteerPublic:
+    """Suspend a volunteer, with a reason."""
+    volunteer = await _admin_target(session, principal, volunteer_id)
+    return await _public(session, await volunteers.suspend(session, volunteer, body.reason))
+
+
+@router.post("/volunteers/{volunteer_id}/reinstate", response_model=VolunteerPublic)
+async def reinstate(
+    volunteer_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> VolunteerPublic:
+    """Let a suspended volunteer serve again."""
+    volunteer = await _admin_target(session, principal, volunteer_id)
+    return await _public(session, await volunteers.reinstate(session, volunteer))
+
+
+@router.post("/volunteers/{volunteer_id}/withdraw", response_model=VolunteerPublic)
+async def withdraw(
+    volunteer_id: str, body: Decision, principal: CurrentPrincipal, session: SessionDep
+) -> VolunteerPublic:
+    """A volunteer leaves for good: the admin records it, or the volunteer does themself."""
+    volunteer = await volunteers.get_volunteer(session, principal, volunteer_id)
+    if volunteer.account_id is None or volunteer.account_id != principal.subject:
+        authorize(principal, volunteer.community_id, *ADMINS)
+    return await _public(session, await volunteers.withdraw(session, volunteer, body.reason))
+
+
+@router.delete("/volunteers/{volunteer_id}/personal-data", response_model=VolunteerPublic)
+async def erase(
+    volunteer_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> VolunteerPublic:
+    """Erase personal data on request; the number and service history stay, anonymous."""
+    volunteer = await _admin_target(session, principal, volunteer_id)
+    return await _public(session, await volunteers.erase(session, volunteer))
+
+
+@router.get(
+    "/volunteers/{volunteer_id}/card.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def card(
+    volunteer_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The printable volunteer card with its QR code."""
+    volunteer = await volunteers.get_volunteer(session, principal, volunteer_id)
+    if volunteer.volunteer_number is None or volunteer.status != VolunteerStatus.REGISTERED:
+        raise HTTPException(status.HTTP_409_CONFLICT, "only a registered volunteer has a card")
+    community = await session.get(Community, volunteer.community_id)
+    pdf = card_pdf(
+        name=volunteer.name,
+        volunteer_number=volunteer.volunteer_number,
+        community=community.name if community else "",
+        district=settings.district_name,
+        url=verification_url(settings.public_base_url, volunteer.volunteer_number),
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="card-{volunteer.volunteer_number}.pdf"'
+        },
+    )
+
+
+@router.get("/verify/{volunteer_number}", response_model=CardVerification, tags=["public"])
+async def verify_card(volunteer_number: str, session: SessionDep) -> CardVerification:
+    """Public: is this volunteer number valid? Nothing personal is revealed."""
+    found = await session.exec(
+        select(Volunteer, Community)
+        .join(Community, col(Community.id) == col(Volunteer.community_id))
+        .where(col(Volunteer.volunteer_number) == volunteer_number)
+    )
+    row = found.first()
+    if row is None:
+        return CardVerification(volunteer_number=volunteer_number, valid=False, status="unknown")
+    volunteer, community = row
+    return CardVerification(
+        volunteer_number=volunteer_number,
+        valid=volunteer.status == VolunteerStatus.REGISTERED,
+        status=volunteer.status.value,
+        community=community.name,
+    )

@@ -1,0 +1,1 @@
+"""The registry's rules, free of HTTP and SQL."""

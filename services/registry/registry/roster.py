@@ -1,0 +1,292 @@
+"""Roster import and export: the spreadsheets communities already keep.
+
+Import reads CSV or XLSX with a header row (English or Chinese column names), checks
+every row, registers the valid new people in one transaction and reports the invalid
+rows by their spreadsheet row number. People already registered in this community are
+counted as unchanged, so importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from pydantic import ValidationError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from registry.domain.national_id import InvalidNationalId, normalise
+from registry.models import (
+    Category,
+    Community,
+    Gender,
+    MemberUnit,
+    ServiceArea,
+    Volunteer,
+    VolunteerFields,
+    VolunteerPublic,
+)
+from registry.organisation import service_areas
+from registry.volunteers import Registrar, draw_numbers, new_volunteer, stage_registered
+from shared.errors import Unprocessable
+from shared.events.envelope import describe
+
+MAX_ROWS = 20_000
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "姓名"),
+    "gender": ("gender", "性别"),
+    "phone": ("phone", "电话", "手机", "联系电话"),
+    "national_id": ("national_id", "身份证号", "身份证号码"),
+    "party_member": ("party_member", "党员", "是否党员"),
+    "category": ("category", "类别"),
+    "member_unit": ("member_unit", "单位", "所在单位"),
+    "skills": ("skills", "特长"),
+    "availability": ("availability", "服务时间"),
+    "service_areas": ("service_areas", "服务领域", "服务项目"),
+}
+REQUIRED = ("name", "gender", "phone", "national_id", "category", "service_areas")
+GENDERS = {"male": Gender.MALE, "男": Gender.MALE, "female": Gender.FEMALE, "女": Gender.FEMALE}
+CATEGORIES = {
+    **{c.value: c for c in Category},
+    "在职干部": Category.SERVING_CADRE,
+    "离退休干部": Category.RETIRED_CADRE,
+    "居民": Category.RESIDENT,
+    "青年": Category.YOUTH,
+    "学生": Category.STUDENT,
+}
+YES = {"yes", "y", "true", "1", "是", "党员", "中共党员"}
+NO = {"", "no", "n", "false", "0", "否", "群众"}
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    rows: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+
+
+class RowError(ValueError):
+    """Why one row cannot be imported."""
+
+
+def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, {column: text}) for each non-empty data row."""
+    lowered = filename.lower()
+    if lowered.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = content.decode("gb18030")
+            except UnicodeDecodeError as exc:
+                raise Unprocessable("the CSV file is neither UTF-8 nor GB18030 text") from exc
+        table: list[list[str]] = list(csv.reader(io.StringIO(text)))
+    elif lowered.endswith(".xlsx"):
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        except Exception as exc:
+            raise Unprocessable("the file is not a readable XLSX workbook") from exc
+        if sheet is None:
+            raise Unprocessable("the workbook has no sheet")
+        table = [
+            ["" if cell is None else str(cell) for cell in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    else:
+        raise Unprocessable("upload a .csv or .xlsx file")
+    if not table:
+        raise Unprocessable("the file is empty")
+    header = [cell.strip().lower() for cell in table[0]]
+    positions: dict[str, int] = {}
+    for key, names in COLUMNS.items():
+        for index, title in enumerate(header):
+            if title in names:
+                positions[key] = index
+    missing = [key for key in REQUIRED if key not in positions]
+    if missing:
+        raise Unprocessable(
+            "missing columns: " + ", ".join(f"{k} ({COLUMNS[k][1]})" for k in missing)
+        )
+    if len(table) - 1 > MAX_ROWS:
+        raise Unprocessable(f"at most {MAX_ROWS} rows per import; split the file")
+    for number, row in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        yield (
+            number,
+            {key: (row[i].strip() if i < len(row) else "") for key, i in positions.items()},
+        )
+
+
+def _parse(row: dict[str, str], areas: dict[str, str], units: dict[str, str]) -> VolunteerFields:
+    gender = GENDERS.get(row["gender"].lower())
+    if gender is None:
+        raise RowError(f"gender {row['gender']!r} is not 男/女 or male/female")
+    category = CATEGORIES.get(row["category"].lower()) or CATEGORIES.get(row["category"])
+    if category is None:
+        raise RowError(
+            f"category {row['category']!r} is not one of {', '.join(c.value for c in Category)}"
+        )
+    party = row.get("party_member", "").lower()
+    if party not in YES and party not in NO:
+        raise RowError(f"party_member {row.get('party_member')!r} is not 是/否 or yes/no")
+    codes = []
+    for item in re.split(r"[;；,，、/]", row["service_areas"]):
+        item = item.strip()
+        if not item:
+            continue
+        if item not in areas:
+            raise RowError(f"unknown service area {item!r}")
+        codes.append(areas[item])
+    if not codes:
+        raise RowError("no service area given")
+    unit_name = row.get("member_unit", "")
+    if unit_name and unit_name not in units:
+        raise RowError(f"member unit {unit_name!r} is not one of this community's")
+    try:
+        number = normalise(row["national_id"])
+    except InvalidNationalId as exc:
+        raise RowError(str(exc)) from exc
+    try:
+        return VolunteerFields(
+            name=row["name"],
+            gender=gender,
+            phone=row["phone"],
+            national_id=number,
+            party_member=party in YES,
+            category=category,
+            member_unit_id=units.get(unit_name) if unit_name else None,
+            skills=row.get("skills", ""),
+            availability=row.get("availability", ""),
+            service_area_codes=codes,
+        )
+    except ValidationError as exc:
+        raise RowError(describe(exc)) from exc
+
+
+async def import_roster(
+    session: AsyncSession, registrar: Registrar, community: Community, filename: str, content: bytes
+) -> ImportReport:
+    """Register every valid new person of the file; report the rest. One transaction."""
+    report = ImportReport()
+    area_rows = await service_areas(session, community.id)
+    areas = {a.code: a.code for a in area_rows} | {a.name_zh: a.code for a in area_rows}
+    unit_rows = await session.exec(
+        select(MemberUnit).where(col(MemberUnit.community_id) == community.id)
+    )
+    units = {unit.name: unit.id for unit in unit_rows.all()}
+
+    parsed: list[tuple[int, VolunteerFields, str]] = []
+    seen_in_file: dict[str, int] = {}
+    for row_number, row in read_rows(filename, content):
+        report.rows += 1
+        try:
+            fields = _parse(row, areas, units)
+        except RowError as exc:
+            report.invalid.append({"row": row_number, "reason": str(exc)})
+            continue
+        lookup = registrar.vault.lookup_hash(fields.national_id)
+        if lookup in seen_in_file:
+            report.invalid.append(
+                {
+                    "row": row_number,
+                    "reason": f"same national ID number as row {seen_in_file[lookup]}",
+                }
+            )
+            continue
+        seen_in_file[lookup] = row_number
+        parsed.append((row_number, fields, lookup))
+
+    existing: dict[str, str] = {}
+    hashes = [lookup for _, _, lookup in parsed]
+    for start in range(0, len(hashes), 500):
+        rows = await session.exec(
+            select(Volunteer.national_id_hash, Volunteer.community_id).where(
+                col(Volunteer.national_id_hash).in_(hashes[start : start + 500])
+            )
+        )
+        existing.update({h: c for h, c in rows.all() if h is not None})
+
+    new_rows: list[tuple[int, VolunteerFields]] = []
+    for row_number, fields, lookup in parsed:
+        if lookup not in existing:
+            new_rows.append((row_number, fields))
+        elif existing[lookup] == community.id:
+            report.unchanged += 1
+        else:
+            report.invalid.append(
+                {"row": row_number, "reason": "this person is registered in another community"}
+            )
+    numbers = (
+        await draw_numbers(session, registrar.district_code, len(new_rows)) if new_rows else []
+    )
+    for (_, fields), number in zip(new_rows, numbers, strict=True):
+        volunteer, chosen = await new_volunteer(
+            session, registrar, community.id, fields, self_service=False
+        )
+        stage_registered(session, volunteer, number, [area.code for area in chosen])
+    await session.commit()
+    report.imported = len(new_rows)
+    report.invalid.sort(key=lambda item: int(item["row"]))
+    return report
+
+
+EXPORT_COLUMNS = (
+    ("volunteer_number", "志愿者编号"),
+    ("name", "姓名"),
+    ("gender", "性别"),
+    ("birth_date", "出生日期"),
+    ("phone", "电话"),
+    ("national_id_masked", "身份证号"),
+    ("party_member", "党员"),
+    ("category", "类别"),
+    ("service_area_codes", "服务领域"),
+    ("status", "状态"),
+)
+
+
+def _cells(volunteer: VolunteerPublic) -> list[str]:
+    values = volunteer.model_dump(mode="json")
+    cells = []
+    for key, _ in EXPORT_COLUMNS:
+        value = values[key]
+        if isinstance(value, list):
+            value = "、".join(value)
+        elif isinstance(value, bool):
+            value = "是" if value else "否"
+        cells.append("" if value is None else str(value))
+    return cells
+
+
+def export_csv(volunteers: list[VolunteerPublic]) -> bytes:
+    """The roster as CSV (UTF-8 with BOM so spreadsheet programs read Chinese right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([f"{zh} {en}" for en, zh in EXPORT_COLUMNS])
+    for volunteer in volunteers:
+        writer.writerow(_cells(volunteer))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def export_xlsx(volunteers: list[VolunteerPublic], title: str) -> bytes:
+    """The roster as an XLSX workbook."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31] or "roster")
+    sheet.append([f"{zh} {en}" for en, zh in EXPORT_COLUMNS])
+    for volunteer in volunteers:
+        sheet.append(_cells(volunteer))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+__all__ = ["ImportReport", "ServiceArea", "export_csv", "export_xlsx", "import_roster"]

@@ -1,0 +1,200 @@
+"""Teams (志愿者队伍): one per service area, a leader, volunteers joining and leaving."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from registry.models import (
+    Account,
+    Community,
+    ServiceArea,
+    Team,
+    TeamCreate,
+    TeamMembership,
+    TeamPublic,
+    Volunteer,
+    VolunteerStatus,
+)
+from registry.organisation import areas_by_code, now
+from shared.auth import Principal, Role
+from shared.contracts.registry import (
+    TeamCreated,
+    TeamLeaderAssigned,
+    TeamMemberJoined,
+    TeamMemberLeft,
+)
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events.outbox import add_event
+from shared.ids import new_id
+
+
+async def _registered_volunteer(
+    session: AsyncSession, community_id: str, volunteer_id: str
+) -> Volunteer:
+    volunteer = await session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.community_id != community_id:
+        raise Unprocessable(f"volunteer {volunteer_id} is not one of this community's volunteers")
+    if volunteer.status != VolunteerStatus.REGISTERED:
+        raise Conflict(f"a volunteer who is {volunteer.status.value} cannot join or lead a team")
+    return volunteer
+
+
+async def _make_leader(session: AsyncSession, team: Team, volunteer: Volunteer) -> None:
+    team.leader_volunteer_id = volunteer.id
+    if await session.get(TeamMembership, (team.id, volunteer.id)) is None:
+        session.add(TeamMembership(team_id=team.id, volunteer_id=volunteer.id, joined_at=now()))
+    if volunteer.account_id is not None:
+        account = await session.get(Account, volunteer.account_id)
+        if account is not None and account.role in (Role.VOLUNTEER, Role.RESIDENT):
+            account.role = Role.TEAM_LEADER
+            session.add(account)
+
+
+async def create_team(session: AsyncSession, community: Community, data: TeamCreate) -> TeamPublic:
+    """Form a team for one of the community's service areas."""
+    [area] = await areas_by_code(session, community.id, [data.service_area_code])
+    name = data.name.strip()
+    clash = await session.exec(
+        select(Team).where(col(Team.community_id) == community.id, col(Team.name) == name)
+    )
+    if clash.first():
+        raise Conflict(f"{community.name} already has a team named {name!r}")
+    team = Team(
+        id=new_id(), community_id=community.id, service_area_id=area.id, name=name, created_at=now()
+    )
+    session.add(team)
+    await session.flush()
+    if data.leader_volunteer_id is not None:
+        leader = await _registered_volunteer(session, community.id, data.leader_volunteer_id)
+        await _make_leader(session, team, leader)
+    add_event(
+        session,
+        TeamCreated(
+            team_id=team.id,
+            community_id=community.id,
+            name=name,
+            service_area_code=area.code,
+            leader_volunteer_id=team.leader_volunteer_id,
+        ),
+        subject=team.id,
+        community=community.id,
+    )
+    if team.leader_volunteer_id is not None:
+        add_event(
+            session,
+            TeamMemberJoined(
+                team_id=team.id, community_id=community.id, volunteer_id=team.leader_volunteer_id
+            ),
+            subject=team.id,
+            community=community.id,
+        )
+    await session.commit()
+    return await team_public(session, team)
+
+
+async def get_team(session: AsyncSession, principal: Principal, team_id: str) -> Team:
+    """A team of a community the caller may see; 404 otherwise."""
+    team = await session.get(Team, team_id)
+    if team is None or not principal.can_access_community(team.community_id):
+        raise NotFound("team not found")
+    return team
+
+
+async def team_public(session: AsyncSession, team: Team) -> TeamPublic:
+    """The API view of a team."""
+    area = await session.get(ServiceArea, team.service_area_id)
+    members = await session.exec(
+        select(func.count())
+        .select_from(TeamMembership)
+        .where(col(TeamMembership.team_id) == team.id)
+    )
+    return TeamPublic(
+        id=team.id,
+        community_id=team.community_id,
+        name=team.name,
+        service_area_code=area.code if area else "",
+        leader_volunteer_id=team.leader_volunteer_id,
+        member_count=int(members.one()),
+    )
+
+
+async def list_teams(session: AsyncSession, community_id: str) -> list[TeamPublic]:
+    """A community's teams by name."""
+    teams = await session.exec(
+        select(Team).where(col(Team.community_id) == community_id).order_by(col(Team.name))
+    )
+    return [await team_public(session, team) for team in teams.all()]
+
+
+def may_manage_membership(principal: Principal, team: Team, volunteer: Volunteer) -> bool:
+    """Admins and the team's leader manage members; a volunteer joins or leaves themself."""
+    if principal.is_district_wide:
+        return True
+    if principal.community != team.community_id:
+        return False
+    if principal.role in (Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+        return True
+    return volunteer.account_id is not None and volunteer.account_id == principal.subject
+
+
+async def join(session: AsyncSession, team: Team, volunteer_id: str) -> None:
+    """Add a registered volunteer of the team's community to the team."""
+    volunteer = await _registered_volunteer(session, team.community_id, volunteer_id)
+    if await session.get(TeamMembership, (team.id, volunteer.id)) is not None:
+        raise Conflict("this volunteer is already in the team")
+    session.add(TeamMembership(team_id=team.id, volunteer_id=volunteer.id, joined_at=now()))
+    add_event(
+        session,
+        TeamMemberJoined(
+            team_id=team.id, community_id=team.community_id, volunteer_id=volunteer.id
+        ),
+        subject=team.id,
+        community=team.community_id,
+    )
+    await session.commit()
+
+
+async def leave(session: AsyncSession, team: Team, volunteer_id: str) -> None:
+    """Take a volunteer out of the team; the leader must be replaced first."""
+    membership = await session.get(TeamMembership, (team.id, volunteer_id))
+    if membership is None:
+        raise NotFound("this volunteer is not in the team")
+    if team.leader_volunteer_id == volunteer_id:
+        raise Conflict("the team's leader cannot leave; assign another leader first")
+    await session.delete(membership)
+    add_event(
+        session,
+        TeamMemberLeft(team_id=team.id, community_id=team.community_id, volunteer_id=volunteer_id),
+        subject=team.id,
+        community=team.community_id,
+    )
+    await session.commit()
+
+
+async def assign_leader(session: AsyncSession, team: Team, volunteer_id: str) -> TeamPublic:
+    """Make a registered volunteer the team's leader (队长), joining them if needed."""
+    volunteer = await _registered_volunteer(session, team.community_id, volunteer_id)
+    joined = await session.get(TeamMembership, (team.id, volunteer.id)) is None
+    await _make_leader(session, team, volunteer)
+    session.add(team)
+    if joined:
+        add_event(
+            session,
+            TeamMemberJoined(
+                team_id=team.id, community_id=team.community_id, volunteer_id=volunteer.id
+            ),
+            subject=team.id,
+            community=team.community_id,
+        )
+    add_event(
+        session,
+        TeamLeaderAssigned(
+            team_id=team.id, community_id=team.community_id, leader_volunteer_id=volunteer.id
+        ),
+        subject=team.id,
+        community=team.community_id,
+    )
+    await session.commit()
+    return await team_public(session, team)

@@ -1,0 +1,514 @@
+"""Volunteer registration: apply, approve or reject, suspend, reinstate, withdraw, erase."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from registry.domain.national_id import InvalidNationalId, birth_date_of, mask, normalise
+from registry.domain.volunteer_number import format_number
+from registry.identity import NationalIdVault
+from registry.models import (
+    Account,
+    Counter,
+    MemberUnit,
+    ServiceArea,
+    TeamMembership,
+    Volunteer,
+    VolunteerFields,
+    VolunteerProfileUpdate,
+    VolunteerPublic,
+    VolunteerServiceArea,
+    VolunteerStatus,
+)
+from registry.organisation import areas_by_code, now
+from shared.auth import Principal, Role
+from shared.contracts.registry import (
+    VolunteerApplied,
+    VolunteerErased,
+    VolunteerProfileChanged,
+    VolunteerRegistered,
+    VolunteerReinstated,
+    VolunteerRejected,
+    VolunteerSuspended,
+    VolunteerWithdrawn,
+)
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events.outbox import add_event
+from shared.ids import new_id
+
+NUMBER_COUNTER = "volunteer_number"
+DUPLICATE_MESSAGE = (
+    "this national ID number is already registered in the district; a person registers "
+    "once. Ask the community where you registered to transfer you instead."
+)
+
+
+@dataclass(frozen=True)
+class Registrar:
+    """What registration needs besides the database: the vault and the district code."""
+
+    vault: NationalIdVault
+    district_code: str
+
+
+def checked_national_id(raw: str) -> str:
+    """The normalised number, or 422 saying what is wrong with it."""
+    try:
+        return normalise(raw)
+    except InvalidNationalId as exc:
+        raise Unprocessable(str(exc)) from exc
+
+
+async def _ensure_not_registered(session: AsyncSession, national_id_hash: str) -> None:
+    taken = await session.exec(
+        select(Volunteer.id).where(col(Volunteer.national_id_hash) == national_id_hash)
+    )
+    if taken.first() is not None:
+        raise Conflict(DUPLICATE_MESSAGE)
+
+
+async def _check_member_unit(session: AsyncSession, community_id: str, unit_id: str | None) -> None:
+    if unit_id is None:
+        return
+    unit = await session.get(MemberUnit, unit_id)
+    if unit is None or unit.community_id != community_id:
+        raise Unprocessable(f"member unit {unit_id} is not one of this community's")
+
+
+async def new_volunteer(
+    session: AsyncSession,
+    registrar: Registrar,
+    community_id: str,
+    data: VolunteerFields,
+    *,
+    self_service: bool,
+    account_id: str | None = None,
+) -> tuple[Volunteer, list[ServiceArea]]:
+    """Validate an application and stage the new volunteer (status applied) in the session."""
+    national_id = checked_national_id(data.national_id)
+    if data.birth_date is not None and data.birth_date != birth_date_of(national_id):
+        raise Unprocessable("the birth date does not match the national ID number")
+    areas = await areas_by_code(session, community_id, data.service_area_codes)
+    await _check_member_unit(session, community_id, data.member_unit_id)
+    national_id_hash = registrar.vault.lookup_hash(national_id)
+    await _ensure_not_registered(session, national_id_hash)
+    timestamp = now()
+    volunteer = Volunteer(
+        id=new_id(),
+        community_id=community_id,
+        status=VolunteerStatus.APPLIED,
+        name=data.name,
+        gender=data.gender,
+        birth_date=birth_date_of(national_id),
+        phone=data.phone,
+        national_id_cipher=registrar.vault.encrypt(national_id),
+        national_id_hash=national_id_hash,
+        national_id_masked=mask(national_id),
+        party_member=data.party_member,
+        category=data.category,
+        member_unit_id=data.member_unit_id,
+        skills=data.skills,
+        availability=data.availability,
+        self_service=self_service,
+        account_id=account_id,
+        applied_at=timestamp,
+        updated_at=timestamp,
+    )
+    session.add(volunteer)
+    await session.flush()
+    for area in areas:
+        session.add(VolunteerServiceArea(volunteer_id=volunteer.id, service_area_id=area.id))
+    add_event(
+        session,
+        VolunteerApplied(
+            volunteer_id=volunteer.id,
+            community_id=community_id,
+            service_area_codes=[area.code for area in areas],
+            self_service=self_service,
+        ),
+        subject=volunteer.id,
+        community=community_id,
+    )
+    return volunteer, areas
+
+
+async def draw_numbers(session: AsyncSession, district_code: str, count: int) -> list[str]:
+    """Draw `count` new volunteer numbers from the district-wide counter.
+
+    The UPDATE takes the row's write lock until commit (a row lock on PostgreSQL, the
+    database lock on SQLite), so concurrent registrations never draw the same number.
+    """
+    result = await session.exec(
+        update(Counter)
+        .where(col(Counter.name) == NUMBER_COUNTER)
+        .values(value=Counter.value + count)
+    )
+    if result.rowcount == 0:
+        session.add(Counter(name=NUMBER_COUNTER, value=count))
+        await session.flush()
+    last = (
+        await session.exec(select(Counter.value).where(col(Counter.name) == NUMBER_COUNTER))
+    ).one()
+    year = now().year
+    return [
+        format_number(district_code, year, value) for value in range(last - count + 1, last + 1)
+    ]
+
+
+async def _area_codes(session: AsyncSession, volunteer_id: str) -> list[str]:
+    rows = await session.exec(
+        select(ServiceArea.code)
+        .join(
+            VolunteerServiceArea, col(VolunteerServiceArea.service_area_id) == col(ServiceArea.id)
+        )
+        .where(col(VolunteerServiceArea.volunteer_id) == volunteer_id)
+        .order_by(col(ServiceArea.code))
+    )
+    return list(rows.all())
+
+
+def stage_registered(
+    session: AsyncSession, volunteer: Volunteer, number: str, area_codes: list[str]
+) -> None:
+    """Mark a volunteer registered with `number` and stage the event."""
+    timestamp = now()
+    volunteer.status = VolunteerStatus.REGISTERED
+    volunteer.volunteer_number = number
+    volunteer.registered_at = timestamp
+    volunteer.updated_at = timestamp
+    volunteer.status_reason = None
+    session.add(volunteer)
+    add_event(
+        session,
+        VolunteerRegistered(
+            volunteer_id=volunteer.id,
+            volunteer_number=number,
+            community_id=volunteer.community_id,
+            service_area_codes=area_codes,
+            party_member=volunteer.party_member,
+            category=volunteer.category.value,
+            account_id=volunteer.account_id,
+            registered_on=timestamp.date(),
+        ),
+        subject=volunteer.id,
+        community=volunteer.community_id,
+    )
+
+
+def _require(volunteer: Volunteer, allowed: Sequence[VolunteerStatus], action: str) -> None:
+    if volunteer.erased_at is not None:
+        raise Conflict("this volunteer's personal data was erased; nothing more can change")
+    if volunteer.status not in allowed:
+        raise Conflict(f"a volunteer who is {volunteer.status.value} cannot be {action}")
+
+
+async def approve(session: AsyncSession, registrar: Registrar, volunteer: Volunteer) -> Volunteer:
+    """Approve an application: issue the volunteer number; the applicant's account becomes a volunteer's."""
+    _require(volunteer, [VolunteerStatus.APPLIED], "approved")
+    [number] = await draw_numbers(session, registrar.district_code, 1)
+    stage_registered(session, volunteer, number, await _area_codes(session, volunteer.id))
+    if volunteer.account_id is not None:
+        account = await session.get(Account, volunteer.account_id)
+        if account is not None and account.role == Role.RESIDENT:
+            account.role = Role.VOLUNTEER
+            session.add(account)
+    await session.commit()
+    return volunteer
+
+
+async def reject(session: AsyncSession, volunteer: Volunteer, reason: str) -> Volunteer:
+    """Reject an application with a reason."""
+    _require(volunteer, [VolunteerStatus.APPLIED], "rejected")
+    volunteer.status = VolunteerStatus.REJECTED
+    volunteer.status_reason = reason
+    volunteer.updated_at = now()
+    # A rejected applicant may apply again later: the number is not held by this record.
+    volunteer.national_id_hash = None
+    session.add(volunteer)
+    add_event(
+        session,
+        VolunteerRejected(
+            volunteer_id=volunteer.id, community_id=volunteer.community_id, reason=reason
+        ),
+        subject=volunteer.id,
+        community=volunteer.community_id,
+    )
+    await session.commit()
+    return volunteer
+
+
+async def suspend(session: AsyncSession, volunteer: Volunteer, reason: str) -> Volunteer:
+    """Suspend a registered volunteer: they may not serve until reinstated."""
+    _require(volunteer, [VolunteerStatus.REGISTERED], "suspended")
+    volunteer.status = VolunteerStatus.SUSPENDED
+    volunteer.status_reason = reason
+    volunteer.updated_at = now()
+    session.add(volunteer)
+    add_event(
+        session,
+        VolunteerSuspended(
+            volunteer_id=volunteer.id, community_id=volunteer.community_id, reason=reason
+        ),
+        subject=volunteer.id,
+        community=volunteer.community_id,
+    )
+    await session.commit()
+    return volunteer
+
+
+async def reinstate(session: AsyncSession, volunteer: Volunteer) -> Volunteer:
+    """Let a suspended volunteer serve again."""
+    _require(volunteer, [VolunteerStatus.SUSPENDED], "reinstated")
+    volunteer.status = VolunteerStatus.REGISTERED
+    volunteer.status_reason = None
+    volunteer.updated_at = now()
+    session.add(volunteer)
+    add_event(
+        session,
+        VolunteerReinstated(volunteer_id=volunteer.id, community_id=volunteer.community_id),
+        subject=volunteer.id,
+        community=volunteer.community_id,
+    )
+    await session.commit()
+    return volunteer
+
+
+async def withdraw(session: AsyncSession, volunteer: Volunteer, reason: str) -> Volunteer:
+    """A volunteer leaves the service for good; their number is never reused."""
+    _require(volunteer, [VolunteerStatus.REGISTERED, VolunteerStatus.SUSPENDED], "withdrawn")
+    volunteer.status = VolunteerStatus.WITHDRAWN
+    volunteer.status_reason = reason
+    volunteer.updated_at = now()
+    session.add(volunteer)
+    add_event(
+        session,
+        VolunteerWithdrawn(
+            volunteer_id=volunteer.id, community_id=volunteer.community_id, reason=reason
+        ),
+        subject=volunteer.id,
+        community=volunteer.community_id,
+    )
+    await session.commit()
+    return volunteer
+
+
+async def erase(session: AsyncSession, volunteer: Volunteer) -> Volunteer:
+    """Erase personal data on request; the id and number stay so hours stay, anonymous."""
+    if volunteer.erased_at is not None:
+        raise Conflict("this volunteer's personal data was already erased")
+    timestamp = now()
+    volunteer.name = "(erased)"
+    volunteer.gender = None
+    volunteer.birth_date = None
+    volunteer.phone = None
+    volunteer.national_id_cipher = None
+    volunteer.national_id_hash = None
+    volunteer.national_id_masked = None
+    volunteer.skills = ""
+    volunteer.availability = ""
+    volunteer.member_unit_id = None
+    volunteer.erased_at = timestamp
+    volunteer.updated_at = timestamp
+    if volunteer.status in (VolunteerStatus.REGISTERED, VolunteerStatus.SUSPENDED):
+        volunteer.status = VolunteerStatus.WITHDRAWN
+        volunteer.status_reason = "personal data erased on request"
+    if volunteer.account_id is not None:
+        account = await session.get(Account, volunteer.account_id)
+        if account is not None:
+            account.disabled = True
+            account.username = f"erased-{account.id}"
+            session.add(account)
+    session.add(volunteer)
+    add_event(
+        session,
+        VolunteerErased(volunteer_id=volunteer.id, community_id=volunteer.community_id),
+        subject=volunteer.id,
+        community=volunteer.community_id,
+    )
+    await session.commit()
+    return volunteer
+
+
+async def update_profile(
+    session: AsyncSession, volunteer: Volunteer, data: VolunteerProfileUpdate
+) -> Volunteer:
+    """Change the given profile fields; publishes the non-personal ones."""
+    _require(
+        volunteer,
+        [VolunteerStatus.APPLIED, VolunteerStatus.REGISTERED, VolunteerStatus.SUSPENDED],
+        "changed",
+    )
+    changes = data.model_dump(exclude_unset=True)
+    if "member_unit_id" in changes:
+        await _check_member_unit(session, volunteer.community_id, data.member_unit_id)
+    codes = changes.pop("service_area_codes", None)
+    for field, value in changes.items():
+        setattr(volunteer, field, value)
+    if codes is not None:
+        areas = await areas_by_code(session, volunteer.community_id, codes)
+        existing = await session.exec(
+            select(VolunteerServiceArea).where(
+                col(VolunteerServiceArea.volunteer_id) == volunteer.id
+            )
+        )
+        for link in existing.all():
+            await session.delete(link)
+        await session.flush()
+        for area in areas:
+            session.add(VolunteerServiceArea(volunteer_id=volunteer.id, service_area_id=area.id))
+    volunteer.updated_at = now()
+    session.add(volunteer)
+    await session.flush()
+    add_event(
+        session,
+        VolunteerProfileChanged(
+            volunteer_id=volunteer.id,
+            community_id=volunteer.community_id,
+            service_area_codes=await _area_codes(session, volunteer.id),
+            party_member=volunteer.party_member,
+            category=volunteer.category.value,
+        ),
+        subject=volunteer.id,
+        community=volunteer.community_id,
+    )
+    await session.commit()
+    return volunteer
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+async def get_volunteer(
+    session: AsyncSession, principal: Principal, volunteer_id: str
+) -> Volunteer:
+    """A volunteer the caller may see: admins and team leaders of the community, the person
+    themself; anyone else gets 404, as for a volunteer that does not exist."""
+    volunteer = await session.get(Volunteer, volunteer_id)
+    if volunteer is None or not may_see(principal, volunteer):
+        raise NotFound("volunteer not found")
+    return volunteer
+
+
+def may_see(principal: Principal, volunteer: Volunteer) -> bool:
+    """Whether the caller may see this volunteer's record."""
+    if principal.is_district_wide:
+        return True
+    if principal.community != volunteer.community_id:
+        return False
+    if principal.role in (Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+        return True
+    return volunteer.account_id is not None and volunteer.account_id == principal.subject
+
+
+async def to_public(
+    session: AsyncSession, volunteers: Sequence[Volunteer]
+) -> list[VolunteerPublic]:
+    """The API view of volunteers, with their service areas and teams, in two queries."""
+    ids = [v.id for v in volunteers]
+    codes: dict[str, list[str]] = {i: [] for i in ids}
+    teams: dict[str, list[str]] = {i: [] for i in ids}
+    if ids:
+        area_rows = await session.exec(
+            select(VolunteerServiceArea.volunteer_id, ServiceArea.code)
+            .join(ServiceArea, col(ServiceArea.id) == col(VolunteerServiceArea.service_area_id))
+            .where(col(VolunteerServiceArea.volunteer_id).in_(ids))
+            .order_by(col(ServiceArea.code))
+        )
+        for volunteer_id, code in area_rows.all():
+            codes[volunteer_id].append(code)
+        team_rows = await session.exec(
+            select(TeamMembership.volunteer_id, TeamMembership.team_id).where(
+                col(TeamMembership.volunteer_id).in_(ids)
+            )
+        )
+        for volunteer_id, team_id in team_rows.all():
+            teams[volunteer_id].append(team_id)
+    return [
+        VolunteerPublic(
+            id=v.id,
+            community_id=v.community_id,
+            status=v.status,
+            volunteer_number=v.volunteer_number,
+            name=v.name,
+            gender=v.gender,
+            birth_date=v.birth_date,
+            phone=v.phone,
+            national_id_masked=v.national_id_masked,
+            party_member=v.party_member,
+            category=v.category,
+            member_unit_id=v.member_unit_id,
+            skills=v.skills,
+            availability=v.availability,
+            service_area_codes=codes[v.id],
+            team_ids=sorted(teams[v.id]),
+            status_reason=v.status_reason,
+            applied_at=v.applied_at,
+            registered_at=v.registered_at,
+            erased=v.erased_at is not None,
+        )
+        for v in volunteers
+    ]
+
+
+@dataclass(frozen=True)
+class VolunteerFilter:
+    """Search criteria; every one optional."""
+
+    community_id: str | None = None
+    text: str | None = None
+    number: str | None = None
+    team_id: str | None = None
+    service_area_code: str | None = None
+    status: VolunteerStatus | None = None
+    party_member: bool | None = None
+    category: str | None = None
+
+
+async def search(
+    session: AsyncSession, criteria: VolunteerFilter, *, page: int, page_size: int
+) -> tuple[list[Volunteer], int]:
+    """One page of volunteers matching the criteria, by name, and the total count."""
+    query = select(Volunteer)
+    if criteria.community_id is not None:
+        query = query.where(col(Volunteer.community_id) == criteria.community_id)
+    if criteria.text:
+        pattern = f"%{criteria.text.strip()}%"
+        query = query.where(
+            or_(col(Volunteer.name).like(pattern), col(Volunteer.volunteer_number).like(pattern))
+        )
+    if criteria.number:
+        query = query.where(col(Volunteer.volunteer_number) == criteria.number)
+    if criteria.team_id:
+        query = query.where(
+            col(Volunteer.id).in_(
+                select(TeamMembership.volunteer_id).where(
+                    col(TeamMembership.team_id) == criteria.team_id
+                )
+            )
+        )
+    if criteria.service_area_code:
+        query = query.where(
+            col(Volunteer.id).in_(
+                select(VolunteerServiceArea.volunteer_id)
+                .join(ServiceArea, col(ServiceArea.id) == col(VolunteerServiceArea.service_area_id))
+                .where(col(ServiceArea.code) == criteria.service_area_code)
+            )
+        )
+    if criteria.status is not None:
+        query = query.where(col(Volunteer.status) == criteria.status)
+    if criteria.party_member is not None:
+        query = query.where(col(Volunteer.party_member) == criteria.party_member)
+    if criteria.category is not None:
+        query = query.where(col(Volunteer.category) == criteria.category)
+    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    rows = await session.exec(
+        query.order_by(col(Volunteer.name), col(Volunteer.id))
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return list(rows.all()), int(total)

@@ -1,0 +1,76 @@
+"""Errors a service's rules raise, and how HTTP answers them.
+
+Rules raise these with a message a person can act on; the handlers installed by the
+service factory turn them into `{"detail": message}` with the right status, so routes
+stay free of try/except.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+class DomainError(Exception):
+    """A request the rules refuse; `status_code` says how HTTP answers it."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the caller may not know that it does."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (a duplicate, a wrong lifecycle step)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class Unprocessable(DomainError):
+    """The request is well-formed but its content is not acceptable."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+
+
+class TooManyRequests(DomainError):
+    """Slow down; `retry_after` seconds until trying again makes sense."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer DomainErrors with their status, and validation errors without echoing input."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        )
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI echoes the rejected input by default; it may be a national ID number.
+        errors: list[dict[str, Any]] = [
+            {key: value for key, value in error.items() if key not in {"input", "ctx", "url"}}
+            for error in exc.errors()
+        ]
+        return JSONResponse(
+            {"detail": jsonable_encoder(errors)},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
