@@ -44,3 +44,6 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
     # FastStream logs every message at INFO; at volume that alone halves throughput.
     logging.getLogger("faststream").setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Driver debug logs carry SQL parameters: personal data must not reach the logs.
+    for noisy in ("aiosqlite", "asyncpg", "sqlalchemy.engine", "httpcore", "redis"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
