@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import StringConstraints, field_validator
 from sqlalchemy import Column, DateTime, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -13,6 +14,9 @@ from sqlmodel import Field, SQLModel
 from shared.auth import Role
 
 service_registry = registry()
+
+#: An 11-digit mainland mobile number.
+MobilePhone = Annotated[str, StringConstraints(pattern=r"^1\d{10}$")]
 
 
 def _timestamp(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
@@ -277,7 +281,9 @@ class MemberUnitPublic(SQLModel):
 class ServiceAreaCreate(SQLModel):
     """Input of `POST /communities/{id}/service-areas`."""
 
-    code: str = Field(min_length=2, max_length=40, regex=r"^[a-z][a-z0-9_]*$")
+    code: Annotated[
+        str, StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
+    ]
     name_zh: str = Field(min_length=1, max_length=50)
     name_en: str = Field(min_length=1, max_length=80)
 
@@ -317,7 +323,7 @@ class VolunteerFields(SQLModel):
     name: str = Field(min_length=1, max_length=50)
     gender: Gender
     birth_date: date | None = None
-    phone: str = Field(regex=r"^1\d{10}$", description="an 11-digit mobile number")
+    phone: MobilePhone
     national_id: str = Field(description="18 characters; stored encrypted, shown masked")
     party_member: bool = False
     category: Category
@@ -343,14 +349,16 @@ class SelfApplication(VolunteerFields):
     """Input of `POST /applications`: a person applies for themself."""
 
     community_id: str
-    username: str = Field(min_length=3, max_length=64, regex=r"^[A-Za-z0-9_.@-]+$")
+    username: Annotated[
+        str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    ]
     password: str = Field(min_length=10, max_length=200)
 
 
 class VolunteerProfileUpdate(SQLModel):
     """Input of `PATCH /volunteers/{id}`; only the given fields change."""
 
-    phone: str | None = Field(default=None, regex=r"^1\d{10}$")
+    phone: MobilePhone | None = None
     party_member: bool | None = None
     category: Category | None = None
     member_unit_id: str | None = None

@@ -32,7 +32,7 @@ from registry.models import (
     VolunteerPublic,
 )
 from registry.organisation import service_areas
-from registry.volunteers import Registrar, draw_numbers, new_volunteer, stage_registered
+from registry.volunteers import Registrar, draw_numbers, stage_registered, stage_volunteer
 from shared.errors import Unprocessable
 from shared.events.envelope import describe
 
@@ -180,6 +180,7 @@ async def import_roster(
     report = ImportReport()
     area_rows = await service_areas(session, community.id)
     areas = {a.code: a.code for a in area_rows} | {a.name_zh: a.code for a in area_rows}
+    area_by_code = {a.code: a for a in area_rows}
     unit_rows = await session.exec(
         select(MemberUnit).where(col(MemberUnit.community_id) == community.id)
     )
@@ -230,10 +231,12 @@ async def import_roster(
         await draw_numbers(session, registrar.district_code, len(new_rows)) if new_rows else []
     )
     for (_, fields), number in zip(new_rows, numbers, strict=True):
-        volunteer, chosen = await new_volunteer(
-            session, registrar, community.id, fields, self_service=False
+        # Rows were checked above (national ID, areas, units, duplicates): stage directly.
+        chosen = [area_by_code[code] for code in dict.fromkeys(fields.service_area_codes)]
+        volunteer = stage_volunteer(
+            session, registrar, community.id, fields, fields.national_id, chosen, self_service=False
         )
-        stage_registered(session, volunteer, number, [area.code for area in chosen])
+        stage_registered(session, volunteer, number, sorted(area.code for area in chosen))
     await session.commit()
     report.imported = len(new_rows)
     report.invalid.sort(key=lambda item: int(item["row"]))

@@ -95,34 +95,17 @@ async def new_volunteer(
         raise Unprocessable("the birth date does not match the national ID number")
     areas = await areas_by_code(session, community_id, data.service_area_codes)
     await _check_member_unit(session, community_id, data.member_unit_id)
-    national_id_hash = registrar.vault.lookup_hash(national_id)
-    await _ensure_not_registered(session, national_id_hash)
-    timestamp = now()
-    volunteer = Volunteer(
-        id=new_id(),
-        community_id=community_id,
-        status=VolunteerStatus.APPLIED,
-        name=data.name,
-        gender=data.gender,
-        birth_date=birth_date_of(national_id),
-        phone=data.phone,
-        national_id_cipher=registrar.vault.encrypt(national_id),
-        national_id_hash=national_id_hash,
-        national_id_masked=mask(national_id),
-        party_member=data.party_member,
-        category=data.category,
-        member_unit_id=data.member_unit_id,
-        skills=data.skills,
-        availability=data.availability,
+    await _ensure_not_registered(session, registrar.vault.lookup_hash(national_id))
+    volunteer = stage_volunteer(
+        session,
+        registrar,
+        community_id,
+        data,
+        national_id,
+        areas,
         self_service=self_service,
         account_id=account_id,
-        applied_at=timestamp,
-        updated_at=timestamp,
     )
-    session.add(volunteer)
-    await session.flush()
-    for area in areas:
-        session.add(VolunteerServiceArea(volunteer_id=volunteer.id, service_area_id=area.id))
     add_event(
         session,
         VolunteerApplied(
@@ -135,6 +118,47 @@ async def new_volunteer(
         community=community_id,
     )
     return volunteer, areas
+
+
+def stage_volunteer(
+    session: AsyncSession,
+    registrar: Registrar,
+    community_id: str,
+    data: VolunteerFields,
+    national_id: str,
+    areas: Sequence[ServiceArea],
+    *,
+    self_service: bool,
+    account_id: str | None = None,
+) -> Volunteer:
+    """Add a checked applicant and their service areas to the session (no queries)."""
+    timestamp = now()
+    volunteer = Volunteer(
+        id=new_id(),
+        community_id=community_id,
+        status=VolunteerStatus.APPLIED,
+        name=data.name,
+        gender=data.gender,
+        birth_date=birth_date_of(national_id),
+        phone=data.phone,
+        national_id_cipher=registrar.vault.encrypt(national_id),
+        national_id_hash=registrar.vault.lookup_hash(national_id),
+        national_id_masked=mask(national_id),
+        party_member=data.party_member,
+        category=data.category,
+        member_unit_id=data.member_unit_id,
+        skills=data.skills,
+        availability=data.availability,
+        self_service=self_service,
+        account_id=account_id,
+        applied_at=timestamp,
+        updated_at=timestamp,
+    )
+    session.add(volunteer)
+    session.add_all(
+        VolunteerServiceArea(volunteer_id=volunteer.id, service_area_id=area.id) for area in areas
+    )
+    return volunteer
 
 
 async def draw_numbers(session: AsyncSession, district_code: str, count: int) -> list[str]:
