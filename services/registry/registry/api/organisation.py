@@ -75,14 +75,13 @@ async def get_community(
     return organisation.community_public(community, street)
 
 
-@router.patch(
-    "/communities/{community_id}", response_model=CommunityPublic, dependencies=DISTRICT_ADMIN
-)
+@router.patch("/communities/{community_id}", response_model=CommunityPublic)
 async def patch_community(
     community_id: str, data: CommunityUpdate, principal: CurrentPrincipal, session: SessionDep
 ) -> CommunityPublic:
-    """Rename a community or move it to another street."""
+    """Rename a community or move it to another street (the district admin)."""
     community = await organisation.get_community(session, principal, community_id)
+    authorize(principal, community_id)
     return await organisation.update_community(session, community, data)
 
 

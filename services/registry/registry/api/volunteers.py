@@ -112,14 +112,14 @@ async def get_volunteers(
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> VolunteerPage:
     """Search volunteers of the caller's community (the district admin: any or all)."""
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not search volunteers"
-        )
     if not principal.is_district_wide:
         if community_id is not None and community_id != principal.community:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
         community_id = principal.community
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not search volunteers"
+        )
     criteria = volunteers.VolunteerFilter(
         community_id=community_id,
         text=q,
