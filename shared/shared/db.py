@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
@@ -19,6 +22,26 @@ kit_registry = registry()
 
 class KitModel(SQLModel, registry=kit_registry):
     """Base of the event kit's tables."""
+
+
+async def upsert(
+    session: AsyncSession,
+    model: type[SQLModel],
+    values: dict[str, Any],
+    *,
+    key: Sequence[str],
+) -> None:
+    """Insert a row or update it where `key` matches, in one statement.
+
+    Projections apply facts without reading first: one round trip per event instead of
+    a SELECT and an INSERT or UPDATE.
+    """
+    bind = session.get_bind()
+    insert = sqlite_insert if bind.dialect.name == "sqlite" else postgresql_insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(**values)
+    updates = {name: statement.excluded[name] for name in values if name not in key}
+    await session.exec(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
 
 
 def is_sqlite(url: str) -> bool:

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from shared.auth import CurrentPrincipal, ensure_community_access
 from shared.contracts.registry import CommunityCreated, CommunityUpdated
+from shared.db import upsert
 from shared.deps import SessionDep
 from shared.events.handlers import EventContext, HandlerRegistry
 
@@ -60,16 +61,18 @@ def register_community_handlers(handlers: HandlerRegistry) -> None:
 
 
 async def _upsert(ctx: EventContext, event: CommunityCreated | CommunityUpdated) -> None:
-    community = await ctx.session.get(KnownCommunity, event.community_id)
-    if community is None:
-        community = KnownCommunity(
-            id=event.community_id, name=event.name, updated_at=ctx.envelope.time
-        )
-    community.name = event.name
-    community.street_id = event.street_id
-    community.street_name = event.street_name
-    community.updated_at = ctx.envelope.time
-    ctx.session.add(community)
+    await upsert(
+        ctx.session,
+        KnownCommunity,
+        {
+            "id": event.community_id,
+            "name": event.name,
+            "street_id": event.street_id,
+            "street_name": event.street_name,
+            "updated_at": ctx.envelope.time,
+        },
+        key=["id"],
+    )
 
 
 def communities_router() -> APIRouter:
