@@ -9,7 +9,7 @@ from faststream.redis import RedisBroker
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 
-from shared.contracts.base import EVENT_TYPES, EventPayload
+from shared.contracts.base import EVENT_TYPES
 
 
 def declare_publications(broker: RedisBroker, service: str, stream_key: str) -> None:
@@ -44,6 +44,3 @@ def asyncapi_html(broker: RedisBroker, *, title: str, description: str) -> str:
     """An HTML page rendering the AsyncAPI document."""
     app = FastStream(broker, specification=AsyncAPI(title=title, description=description))
     return get_asyncapi_html(app.schema.to_specification(), try_it_out_path=None)
-
-
-__all__ = ["EventPayload", "asyncapi_document", "asyncapi_html", "declare_publications"]

@@ -181,12 +181,10 @@ async def test_replayed_dead_letter_is_handled_once_it_can_be(
     # The operator fixes the cause (here: a handler that accepts it) and replays.
     await replay_dead_letter(redis, dead_key, letter.id, namespace=namespace)
     assert await list_dead_letters(redis, dead_key) == []
-    fixed = make_handlers("fixed")
     fixed_consumer = make_consumer(db, redis, namespace, "c1", handlers=_accepting_poison())
     [(key, read)] = await redis.xreadgroup("kit", "c1", {namespace + STREAM: ">"}, count=10)
     await fixed_consumer.process([StreamEntry(key.decode(), i.decode(), f, 1) for i, f in read])
     assert await effect_counts(db) == {poison.id: 1}
-    del fixed
 
 
 def _accepting_poison() -> HandlerRegistry:
