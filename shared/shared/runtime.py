@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -32,15 +33,25 @@ _SUPERVISE_SECONDS = 1.0
 _GAUGES_SECONDS = 5.0
 
 
+@dataclass(frozen=True)
+class PeriodicTask:
+    """Work a service does on a clock (lapsed offers, overdue checks), not on an event."""
+
+    name: str
+    interval_seconds: float
+    run: Callable[[ServiceRuntime], Awaitable[None]]
+
+
 @dataclass
 class ServiceDefinition:
-    """What makes one service: its name, handlers and migration chain."""
+    """What makes one service: its name, handlers, periodic tasks and migration chain."""
 
     name: str
     title: str
     description: str
     migrations_dir: Path
     handlers: HandlerRegistry = field(default_factory=HandlerRegistry)
+    periodic: list[PeriodicTask] = field(default_factory=list)
 
 
 class ServiceRuntime:
@@ -99,6 +110,8 @@ class ServiceRuntime:
         if self.settings.migrate_on_start:
             await asyncio.to_thread(upgrade_to_head, self.definition.migrations_dir, self.db.url)
         self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="relay"))
+        for task in self.definition.periodic:
+            self._tasks.append(asyncio.create_task(self._every(task), name=task.name))
         if self.consumer is not None:
             self._tasks.append(
                 asyncio.create_task(
@@ -146,6 +159,19 @@ class ServiceRuntime:
                 log.warning("event subscribers not running yet: %s", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=_SUPERVISE_SECONDS)
+
+    async def _every(self, task: PeriodicTask) -> None:
+        # Every replica runs the task; each must be safe to run concurrently (they lock
+        # the rows they change), so no leader election is needed.
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=task.interval_seconds)
+            if self._stop.is_set():
+                return
+            try:
+                await task.run(self)
+            except Exception as exc:  # a failed round is retried on the next tick
+                log.warning("periodic task %s failed: %s", task.name, exc)
 
     async def _update_gauges(self) -> None:
         assert self.consumer is not None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 20:53:57.480726
+Create Date: 2026-11-28 21:40:30.972841
 """
 from collections.abc import Sequence
 
@@ -54,11 +54,142 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('activity',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('series_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('service_area_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('scope', sa.Enum('COMMUNITY', 'DISTRICT', 'TEAM', name='scope'), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('signup_deadline', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.Enum('DRAFT', 'PUBLISHED', 'CANCELLED', 'COMPLETED', name='activitystatus'), nullable=False),
+    sa.Column('check_in_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activity_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_series_id'), ['series_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_starts_at'), ['starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_status'), ['status'], unique=False)
+
+    op.create_table('known_team',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('service_area_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('leader_volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('known_team', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_known_team_community_id'), ['community_id'], unique=False)
+
+    op.create_table('known_team_member',
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.PrimaryKeyConstraint('team_id', 'volunteer_id')
+    )
+    op.create_table('known_volunteer',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('known_volunteer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_known_volunteer_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_known_volunteer_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_known_volunteer_volunteer_number'), ['volunteer_number'], unique=False)
+
+    op.create_table('service_record',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('activity_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('kind', sa.Enum('ACTIVITY', 'HOME_VISIT', 'GOOD_DEED', 'OTHER', name='servicekind'), nullable=False),
+    sa.Column('source', sa.Enum('ATTENDANCE', 'MANUAL', 'BACKFILL', name='recordsource'), nullable=False),
+    sa.Column('service_area_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('hours', sa.Float(), nullable=False),
+    sa.Column('tags', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('status', sa.Enum('PENDING', 'CONFIRMED', 'SUPERSEDED', 'VOIDED', name='recordstatus'), nullable=False),
+    sa.Column('corrects_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('confirmed_by', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('service_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_record_activity_id'), ['activity_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_record_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_record_status'), ['status'], unique=False)
+        batch_op.create_index('ix_service_record_volunteer_time', ['volunteer_id', 'started_at'], unique=False)
+
+    op.create_table('sign_up',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('activity_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('status', sa.Enum('CONFIRMED', 'WAITLISTED', 'OFFERED', 'CANCELLED', 'NO_SHOW', name='signupstatus'), nullable=False),
+    sa.Column('waitlist_position', sa.Integer(), nullable=True),
+    sa.Column('offered_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_out_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('needs_review', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('activity_id', 'volunteer_id')
+    )
+    with op.batch_alter_table('sign_up', schema=None) as batch_op:
+        batch_op.create_index('ix_sign_up_activity_status', ['activity_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sign_up_volunteer_id'), ['volunteer_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('sign_up', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sign_up_volunteer_id'))
+        batch_op.drop_index('ix_sign_up_activity_status')
+
+    op.drop_table('sign_up')
+    with op.batch_alter_table('service_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_record_volunteer_time')
+        batch_op.drop_index(batch_op.f('ix_service_record_status'))
+        batch_op.drop_index(batch_op.f('ix_service_record_community_id'))
+        batch_op.drop_index(batch_op.f('ix_service_record_activity_id'))
+
+    op.drop_table('service_record')
+    with op.batch_alter_table('known_volunteer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_known_volunteer_volunteer_number'))
+        batch_op.drop_index(batch_op.f('ix_known_volunteer_community_id'))
+        batch_op.drop_index(batch_op.f('ix_known_volunteer_account_id'))
+
+    op.drop_table('known_volunteer')
+    op.drop_table('known_team_member')
+    with op.batch_alter_table('known_team', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_known_team_community_id'))
+
+    op.drop_table('known_team')
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activity_status'))
+        batch_op.drop_index(batch_op.f('ix_activity_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_activity_series_id'))
+        batch_op.drop_index(batch_op.f('ix_activity_community_id'))
+
+    op.drop_table('activity')
     op.drop_table('known_community')
     op.drop_table('event_relay_lease')
     with op.batch_alter_table('event_outbox', schema=None) as batch_op:

@@ -1,0 +1,297 @@
+"""Routes over activities, their sign-ups and attendance."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from activities import attendance, programme, signups
+from activities.api.deps import (
+    SettingsDep,
+    offer_window,
+    own_volunteer,
+    require_organiser,
+    rules_of,
+)
+from activities.models import Activity, ActivityStatus, KnownVolunteer, Scope, SignUp, SignUpStatus
+from shared.auth import CurrentPrincipal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["activities"])
+
+
+class ActivityPublic(BaseModel):
+    """An activity as the API shows it."""
+
+    id: str
+    community_id: str
+    series_id: str | None
+    title: str
+    kind: str
+    service_area_code: str
+    scope: Scope
+    team_id: str | None
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    signup_deadline: datetime
+    status: ActivityStatus
+
+
+class ActivityForOrganiser(ActivityPublic):
+    """What organisers also see: the code volunteers check in with."""
+
+    check_in_code: str
+
+
+class SignUpPublic(BaseModel):
+    """A sign-up as the API shows it."""
+
+    id: str
+    activity_id: str
+    volunteer_id: str
+    status: SignUpStatus
+    waitlist_position: int | None
+    offered_until: datetime | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    needs_review: bool
+
+
+class Reason(BaseModel):
+    """Why."""
+
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class CheckIn(BaseModel):
+    """A team leader scans the card (`volunteer_number`), or a volunteer types the `code`."""
+
+    volunteer_number: str | None = Field(default=None, max_length=20)
+    code: str | None = Field(default=None, max_length=12)
+
+
+def _public(activity: Activity, organiser: bool) -> ActivityPublic:
+    model = ActivityForOrganiser if organiser else ActivityPublic
+    return model.model_validate(activity, from_attributes=True)
+
+
+@router.post(
+    "/communities/{community_id}/activities",
+    response_model=list[ActivityForOrganiser],
+    status_code=status.HTTP_201_CREATED,
+)
+async def post_activity(
+    community_id: str,
+    data: programme.ActivityCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    publish: bool = False,
+) -> list[ActivityPublic]:
+    """Create an activity (or `repeat_weekly` of them), as drafts unless `publish`."""
+    if not principal.can_access_community(community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not create activities"
+        )
+    created = await programme.create(
+        session, community_id, data, principal.subject, publish=publish
+    )
+    return [_public(a, True) for a in created]
+
+
+@router.get("/communities/{community_id}/activities", response_model=list[ActivityPublic])
+async def list_activities(
+    community_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    starting_after: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ActivityPublic]:
+    """The community's activities by start time (drafts only for organisers)."""
+    if not principal.can_access_community(community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    query = select(Activity).where(col(Activity.community_id) == community_id)
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+        query = query.where(col(Activity.status) != ActivityStatus.DRAFT)
+    if starting_after is not None:
+        query = query.where(col(Activity.starts_at) > starting_after)
+    rows = await session.exec(query.order_by(col(Activity.starts_at)).limit(limit))
+    return [_public(a, False) for a in rows.all()]
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityPublic | ActivityForOrganiser)
+async def get_activity(
+    activity_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> ActivityPublic:
+    """One activity; the check-in code only for its organisers."""
+    activity = await programme.get_activity(session, principal, activity_id)
+    return _public(activity, programme.is_organiser(principal, activity))
+
+
+@router.post("/activities/{activity_id}/publish", response_model=ActivityForOrganiser)
+async def publish(
+    activity_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> ActivityPublic:
+    """Open a draft for sign-up."""
+    activity = await programme.get_activity(session, principal, activity_id)
+    require_organiser(principal, activity)
+    return _public(await programme.publish(session, activity), True)
+
+
+@router.patch("/activities/{activity_id}", response_model=ActivityForOrganiser)
+async def change(
+    activity_id: str,
+    data: programme.ActivityChange,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ActivityPublic:
+    """Change place, time or capacity."""
+    require_organiser(principal, await programme.get_activity(session, principal, activity_id))
+    return _public(await programme.change(session, activity_id, data, offer_window(settings)), True)
+
+
+@router.post("/activities/{activity_id}/cancel", response_model=ActivityForOrganiser)
+async def cancel_activity(
+    activity_id: str, body: Reason, principal: CurrentPrincipal, session: SessionDep
+) -> ActivityPublic:
+    """Call the activity off."""
+    require_organiser(principal, await programme.get_activity(session, principal, activity_id))
+    return _public(await programme.cancel_activity(session, activity_id, body.reason), True)
+
+
+@router.post("/activities/{activity_id}/complete", response_model=ActivityForOrganiser)
+async def complete(
+    activity_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> ActivityPublic:
+    """Close the activity: no-shows marked, forgotten check-outs closed and flagged."""
+    require_organiser(principal, await programme.get_activity(session, principal, activity_id))
+    return _public(await programme.complete(session, activity_id, rules_of(settings)), True)
+
+
+@router.post(
+    "/activities/{activity_id}/sign-ups",
+    response_model=SignUpPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+async def sign_up(activity_id: str, principal: CurrentPrincipal, session: SessionDep) -> SignUp:
+    """The caller signs up: a place, or the waitlist when full."""
+    await programme.get_activity(session, principal, activity_id)
+    volunteer = await own_volunteer(session, principal)
+    return await signups.sign_up(session, activity_id, volunteer)
+
+
+@router.get("/activities/{activity_id}/sign-ups", response_model=list[SignUpPublic])
+async def roster(
+    activity_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> list[SignUp]:
+    """The activity's roster (organisers)."""
+    require_organiser(principal, await programme.get_activity(session, principal, activity_id))
+    rows = await session.exec(
+        select(SignUp)
+        .where(col(SignUp.activity_id) == activity_id)
+        .order_by(col(SignUp.created_at))
+    )
+    return list(rows.all())
+
+
+async def _signup(
+    session: SessionDep, principal: CurrentPrincipal, activity_id: str, signup_id: str
+) -> tuple[Activity, SignUp]:
+    activity = await programme.get_activity(session, principal, activity_id)
+    signup = await session.get(SignUp, signup_id)
+    if signup is None or signup.activity_id != activity_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "sign-up not found")
+    if not programme.is_organiser(principal, activity):
+        volunteer = await own_volunteer(session, principal)
+        if volunteer.id != signup.volunteer_id:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "sign-up not found")
+    return activity, signup
+
+
+@router.post(
+    "/activities/{activity_id}/sign-ups/{signup_id}/cancel", status_code=status.HTTP_204_NO_CONTENT
+)
+async def cancel_sign_up(
+    activity_id: str,
+    signup_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> None:
+    """End a sign-up (the volunteer, or an organiser); a freed place goes to the waitlist."""
+    _, signup = await _signup(session, principal, activity_id, signup_id)
+    await signups.cancel(session, signup, "cancelled", offer_window(settings))
+
+
+@router.post("/activities/{activity_id}/sign-ups/{signup_id}/confirm", response_model=SignUpPublic)
+async def confirm_offer(
+    activity_id: str, signup_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> SignUp:
+    """Take the place offered from the waitlist, before the offer lapses."""
+    _, signup = await _signup(session, principal, activity_id, signup_id)
+    return await signups.confirm_offer(session, signup)
+
+
+async def _attendee(
+    session: SessionDep, principal: CurrentPrincipal, activity: Activity, body: CheckIn
+) -> KnownVolunteer:
+    if body.volunteer_number is not None:
+        require_organiser(principal, activity)
+        found = await session.exec(
+            select(KnownVolunteer).where(
+                col(KnownVolunteer.volunteer_number) == body.volunteer_number
+            )
+        )
+        volunteer = found.first()
+        if volunteer is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no volunteer with this number")
+        return volunteer
+    if body.code is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "give the volunteer_number (scanned) or the activity's code",
+        )
+    if body.code != activity.check_in_code:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "the code is not this activity's"
+        )
+    return await own_volunteer(session, principal)
+
+
+@router.post("/activities/{activity_id}/check-in", response_model=SignUpPublic)
+async def check_in(
+    activity_id: str,
+    body: CheckIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SignUp:
+    """Arrival: a team leader scans the card number, or the volunteer gives the code."""
+    activity = await programme.get_activity(session, principal, activity_id)
+    volunteer = await _attendee(session, principal, activity, body)
+    return await attendance.check_in(
+        session, activity, volunteer, timedelta(minutes=settings.check_in_opens_minutes_before)
+    )
+
+
+@router.post("/activities/{activity_id}/check-out", response_model=SignUpPublic)
+async def check_out(
+    activity_id: str,
+    body: CheckIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SignUp:
+    """Departure: the time served becomes a pending service record."""
+    activity = await programme.get_activity(session, principal, activity_id)
+    volunteer = await _attendee(session, principal, activity, body)
+    signup = await attendance.signup_of(session, activity, volunteer)
+    return await attendance.check_out(session, rules_of(settings), activity, signup)

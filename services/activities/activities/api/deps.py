@@ -1,0 +1,54 @@
+"""Dependencies of the activities service's routes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from activities.ledger import Rules
+from activities.models import Activity, KnownVolunteer
+from activities.programme import is_organiser
+from activities.settings import Settings
+from shared.auth import Principal
+
+
+def get_settings(request: Request) -> Settings:
+    """The service's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def rules_of(settings: Settings) -> Rules:
+    """The plausibility rules from the settings."""
+    return Rules(daily_cap_hours=settings.daily_cap_hours, zone=settings.zone)
+
+
+def offer_window(settings: Settings) -> timedelta:
+    """How long an offered place is held."""
+    return timedelta(minutes=settings.offer_window_minutes)
+
+
+async def own_volunteer(session: AsyncSession, principal: Principal) -> KnownVolunteer:
+    """The caller's own volunteer record, as the registry announced it."""
+    found = await session.exec(
+        select(KnownVolunteer).where(col(KnownVolunteer.account_id) == principal.subject)
+    )
+    volunteer = found.first()
+    if volunteer is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only a registered volunteer can do this")
+    return volunteer
+
+
+def require_organiser(principal: Principal, activity: Activity) -> None:
+    """403 unless the caller organises the activity (visibility was checked before)."""
+    if not is_organiser(principal, activity):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} does not organise this activity"
+        )

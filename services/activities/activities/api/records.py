@@ -1,0 +1,301 @@
+"""Routes over the service-record ledger and a volunteer's own schedule and records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from activities import ledger
+from activities.api.deps import SettingsDep, own_volunteer, rules_of
+from activities.attendance import activity_span
+from activities.models import (
+    Activity,
+    FourOnes,
+    KnownVolunteer,
+    RecordSource,
+    RecordStatus,
+    ServiceKind,
+    ServiceRecord,
+    SignUp,
+    SignUpStatus,
+)
+from activities.signups import now
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["records"])
+ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
+
+
+class RecordCreate(BaseModel):
+    """Input of `POST /communities/{id}/records`: a service done outside attendance."""
+
+    volunteer_id: str
+    kind: ServiceKind
+    started_at: datetime
+    ended_at: datetime
+    activity_id: str | None = Field(default=None, description="for a backfill of an activity")
+    service_area_code: str | None = None
+    place: str = Field(default="", max_length=200)
+    tags: list[FourOnes] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> RecordCreate:
+        if self.started_at.tzinfo is None or self.ended_at.tzinfo is None:
+            raise ValueError("give times with their offset, e.g. 2026-12-01T09:00:00+08:00")
+        return self
+
+
+class Correction(BaseModel):
+    """Input of `POST /records/{id}/correct`."""
+
+    started_at: datetime
+    ended_at: datetime
+    reason: str = Field(min_length=2, max_length=500)
+    tags: list[FourOnes] | None = None
+
+
+class Reason(BaseModel):
+    """Why."""
+
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class RecordPublic(BaseModel):
+    """A ledger entry as the API shows it."""
+
+    id: str
+    volunteer_id: str
+    community_id: str
+    activity_id: str | None
+    kind: ServiceKind
+    source: RecordSource
+    service_area_code: str | None
+    team_id: str | None
+    place: str
+    started_at: datetime
+    ended_at: datetime
+    hours: float
+    tags: list[str]
+    status: RecordStatus
+    corrects_id: str | None
+    reason: str | None
+    confirmed_by: str | None
+
+
+class RecordPage(BaseModel):
+    """One page of records."""
+
+    items: list[RecordPublic]
+    total: int
+    page: int
+    page_size: int
+
+
+def _public(record: ServiceRecord) -> RecordPublic:
+    data = record.model_dump()
+    data["tags"] = ledger.tags_of(record)
+    return RecordPublic.model_validate(data)
+
+
+def _organiser_of(principal: Principal, community_id: str) -> None:
+    if not principal.can_access_community(community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
+    if principal.role not in ORGANISERS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this")
+
+
+async def _record(session: SessionDep, principal: Principal, record_id: str) -> ServiceRecord:
+    record = await session.get(ServiceRecord, record_id)
+    if record is None or not principal.can_access_community(record.community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "record not found")
+    _organiser_of(principal, record.community_id)
+    return record
+
+
+@router.post(
+    "/communities/{community_id}/records",
+    response_model=RecordPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+async def post_record(
+    community_id: str,
+    data: RecordCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> RecordPublic:
+    """Record a home visit, a good deed or a backfill; pending until confirmed."""
+    _organiser_of(principal, community_id)
+    volunteer = await session.get(KnownVolunteer, data.volunteer_id)
+    if volunteer is None or volunteer.community_id != community_id:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "the volunteer is not one of this community's"
+        )
+    span = None
+    area = data.service_area_code
+    if data.activity_id is not None:
+        activity = await session.get(Activity, data.activity_id)
+        if activity is None or activity.community_id != community_id:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "the activity is not one of this community's"
+            )
+        span, area = activity_span(activity), area or activity.service_area_code
+    record = await ledger.record_service(
+        session,
+        rules_of(settings),
+        ledger.NewRecord(
+            volunteer_id=volunteer.id,
+            community_id=community_id,
+            kind=data.kind,
+            source=RecordSource.BACKFILL if data.activity_id else RecordSource.MANUAL,
+            started_at=data.started_at,
+            ended_at=data.ended_at,
+            recorded_by=principal.subject,
+            activity_id=data.activity_id,
+            service_area_code=area,
+            place=data.place,
+            tags=tuple(tag.value for tag in data.tags),
+            activity_span=span,
+        ),
+    )
+    return _public(record)
+
+
+@router.post("/records/{record_id}/confirm", response_model=RecordPublic)
+async def confirm(record_id: str, principal: CurrentPrincipal, session: SessionDep) -> RecordPublic:
+    """Confirm a pending record: its hours count from now on."""
+    record = await _record(session, principal, record_id)
+    return _public(await ledger.confirm(session, record, principal.subject))
+
+
+@router.post("/records/{record_id}/correct", response_model=RecordPublic)
+async def correct(
+    record_id: str,
+    body: Correction,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> RecordPublic:
+    """Correct a record: a new entry replaces it; the old one stays, superseded."""
+    record = await _record(session, principal, record_id)
+    corrected = await ledger.correct(
+        session,
+        rules_of(settings),
+        record,
+        started_at=body.started_at,
+        ended_at=body.ended_at,
+        reason=body.reason,
+        by=principal.subject,
+        tags=tuple(t.value for t in body.tags) if body.tags is not None else None,
+    )
+    return _public(corrected)
+
+
+@router.post("/records/{record_id}/void", response_model=RecordPublic)
+async def void(
+    record_id: str, body: Reason, principal: CurrentPrincipal, session: SessionDep
+) -> RecordPublic:
+    """Void a record with a reason: its hours stop counting."""
+    record = await _record(session, principal, record_id)
+    return _public(await ledger.void(session, record, body.reason))
+
+
+@router.get("/communities/{community_id}/records", response_model=RecordPage)
+async def community_records(
+    community_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    volunteer_id: str | None = None,
+    team_id: str | None = None,
+    service_area: str | None = None,
+    status_: Annotated[RecordStatus | None, Query(alias="status")] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> RecordPage:
+    """The community's records by period, team, service area and status, newest first."""
+    _organiser_of(principal, community_id)
+    query = select(ServiceRecord).where(col(ServiceRecord.community_id) == community_id)
+    for column, value in (
+        (ServiceRecord.volunteer_id, volunteer_id),
+        (ServiceRecord.team_id, team_id),
+        (ServiceRecord.service_area_code, service_area),
+        (ServiceRecord.status, status_),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    if since is not None:
+        query = query.where(col(ServiceRecord.started_at) >= since)
+    if until is not None:
+        query = query.where(col(ServiceRecord.started_at) < until)
+    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    rows = await session.exec(
+        query.order_by(col(ServiceRecord.started_at).desc(), col(ServiceRecord.id))
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return RecordPage(
+        items=[_public(r) for r in rows.all()], total=int(total), page=page, page_size=page_size
+    )
+
+
+@router.get("/me/records", response_model=list[RecordPublic])
+async def my_records(principal: CurrentPrincipal, session: SessionDep) -> list[RecordPublic]:
+    """The caller's own service records, newest first."""
+    volunteer = await own_volunteer(session, principal)
+    rows = await session.exec(
+        select(ServiceRecord)
+        .where(col(ServiceRecord.volunteer_id) == volunteer.id)
+        .order_by(col(ServiceRecord.started_at).desc())
+        .limit(500)
+    )
+    return [_public(r) for r in rows.all()]
+
+
+class ScheduleItem(BaseModel):
+    """An activity on the caller's schedule, with their place in it."""
+
+    activity_id: str
+    title: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    sign_up_id: str
+    sign_up_status: SignUpStatus
+
+
+@router.get("/me/schedule", response_model=list[ScheduleItem])
+async def my_schedule(principal: CurrentPrincipal, session: SessionDep) -> list[ScheduleItem]:
+    """The caller's coming activities."""
+    volunteer = await own_volunteer(session, principal)
+    rows = await session.exec(
+        select(SignUp, Activity)
+        .join(Activity, col(Activity.id) == col(SignUp.activity_id))
+        .where(
+            col(SignUp.volunteer_id) == volunteer.id,
+            col(SignUp.status).in_(
+                [SignUpStatus.CONFIRMED, SignUpStatus.OFFERED, SignUpStatus.WAITLISTED]
+            ),
+            col(Activity.ends_at) > now(),
+        )
+        .order_by(col(Activity.starts_at))
+    )
+    return [
+        ScheduleItem(
+            activity_id=a.id,
+            title=a.title,
+            place=a.place,
+            starts_at=a.starts_at,
+            ends_at=a.ends_at,
+            sign_up_id=s.id,
+            sign_up_status=s.status,
+        )
+        for s, a in rows.all()
+    ]

@@ -1,0 +1,156 @@
+"""Attendance: check-in and check-out, each check-out becoming a pending service record."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from activities.domain.plausibility import Interval
+from activities.ledger import NewRecord, Rules, record_service
+from activities.models import (
+    Activity,
+    ActivityStatus,
+    KnownVolunteer,
+    RecordSource,
+    ServiceKind,
+    SignUp,
+    SignUpStatus,
+)
+from activities.signups import aware, now
+from shared.contracts.activities import CheckedIn, CheckedOut
+from shared.errors import Conflict, Unprocessable
+from shared.events.outbox import add_event
+
+
+async def signup_of(session: AsyncSession, activity: Activity, volunteer: KnownVolunteer) -> SignUp:
+    """The volunteer's confirmed sign-up for the activity, or 409 saying what is missing."""
+    signup = (
+        await session.exec(
+            select(SignUp).where(
+                col(SignUp.activity_id) == activity.id, col(SignUp.volunteer_id) == volunteer.id
+            )
+        )
+    ).first()
+    if signup is None or signup.status != SignUpStatus.CONFIRMED:
+        raise Conflict("this volunteer has no confirmed place in the activity")
+    return signup
+
+
+async def check_in(
+    session: AsyncSession, activity: Activity, volunteer: KnownVolunteer, opens_before: timedelta
+) -> SignUp:
+    """Record arrival, from the check-in window's opening to the activity's end."""
+    if activity.status != ActivityStatus.PUBLISHED:
+        raise Conflict(f"the activity is {activity.status.value}")
+    moment = now()
+    if moment < aware(activity.starts_at) - opens_before:
+        raise Conflict(
+            f"check-in opens {int(opens_before.total_seconds() // 60)} minutes before the start"
+        )
+    if moment > aware(activity.ends_at):
+        raise Conflict("the activity has ended")
+    signup = await signup_of(session, activity, volunteer)
+    if signup.checked_in_at is not None:
+        raise Conflict("already checked in")
+    signup.checked_in_at = moment
+    session.add(signup)
+    add_event(
+        session,
+        CheckedIn(
+            activity_id=activity.id,
+            community_id=activity.community_id,
+            volunteer_id=volunteer.id,
+            at=moment,
+        ),
+        subject=activity.id,
+        community=activity.community_id,
+    )
+    await session.commit()
+    return signup
+
+
+async def check_out(
+    session: AsyncSession,
+    rules: Rules,
+    activity: Activity,
+    signup: SignUp,
+    *,
+    at: datetime | None = None,
+    automatically: bool = False,
+    commit: bool = True,
+) -> SignUp:
+    """Record departure; the time served inside the activity becomes a pending record.
+
+    A record the plausibility rules refuse (it overlaps another, or passes the daily
+    cap) is not written; the sign-up is flagged for the organiser to review instead.
+    """
+    if signup.checked_in_at is None:
+        raise Conflict("the volunteer has not checked in")
+    if signup.checked_out_at is not None:
+        raise Conflict("already checked out")
+    moment = at or now()
+    signup.checked_out_at = moment
+    signup.needs_review = automatically
+    session.add(signup)
+    add_event(
+        session,
+        CheckedOut(
+            activity_id=activity.id,
+            community_id=activity.community_id,
+            volunteer_id=signup.volunteer_id,
+            at=moment,
+            closed_automatically=automatically,
+        ),
+        subject=activity.id,
+        community=activity.community_id,
+    )
+    start = max(aware(signup.checked_in_at), aware(activity.starts_at))
+    end = min(moment, aware(activity.ends_at))
+    if end > start:
+        try:
+            await record_service(
+                session,
+                rules,
+                NewRecord(
+                    volunteer_id=signup.volunteer_id,
+                    community_id=activity.community_id,
+                    kind=ServiceKind.ACTIVITY,
+                    source=RecordSource.ATTENDANCE,
+                    started_at=start,
+                    ended_at=end,
+                    recorded_by="attendance",
+                    activity_id=activity.id,
+                    service_area_code=activity.service_area_code,
+                    team_id=activity.team_id,
+                    place=activity.place,
+                    tags=("public_welfare",),
+                ),
+                commit=False,
+            )
+        except Unprocessable:
+            signup.needs_review = True
+    if commit:
+        await session.commit()
+    return signup
+
+
+async def close_forgotten(
+    session: AsyncSession, rules: Rules, activity: Activity, signup: SignUp
+) -> None:
+    """A check-out forgotten until the activity closed: closed at its end, flagged."""
+    await check_out(
+        session,
+        rules,
+        activity,
+        signup,
+        at=aware(activity.ends_at),
+        automatically=True,
+        commit=False,
+    )
+
+
+def activity_span(activity: Activity) -> Interval:
+    """The activity's own time span."""
+    return Interval(aware(activity.starts_at), aware(activity.ends_at))

@@ -1,0 +1,1 @@
+"""The activities service's rules, free of HTTP and SQL."""

@@ -1,0 +1,268 @@
+"""Activities: draft, publish (once or weekly), change, cancel, complete."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field, model_validator
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from activities.attendance import close_forgotten
+from activities.ledger import Rules
+from activities.models import Activity, ActivityStatus, KnownTeam, Scope, SignUp, SignUpStatus
+from activities.signups import aware, lock_activity, now, offer_free_places
+from shared.auth import Principal, Role
+from shared.contracts.activities import (
+    ActivityCancelled,
+    ActivityChanged,
+    ActivityCompleted,
+    ActivityPublished,
+    NoShow,
+)
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events.outbox import add_event
+from shared.ids import new_id
+
+
+class ActivityCreate(BaseModel):
+    """Input of `POST /communities/{id}/activities`."""
+
+    title: str = Field(min_length=1, max_length=100)
+    kind: str = Field(
+        min_length=1, max_length=40, description="e.g. patrol, health_check, festival_visit"
+    )
+    service_area_code: str = Field(min_length=1, max_length=40)
+    scope: Scope = Scope.COMMUNITY
+    team_id: str | None = None
+    place: str = Field(min_length=1, max_length=200)
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int = Field(ge=1, le=10_000)
+    signup_deadline: datetime | None = Field(default=None, description="defaults to the start")
+    repeat_weekly: int = Field(default=1, ge=1, le=52, description="how many weekly occurrences")
+
+    @model_validator(mode="after")
+    def _check(self) -> ActivityCreate:
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("give times with their offset, e.g. 2026-12-01T09:00:00+08:00")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("the activity must end after it starts")
+        if self.signup_deadline is not None and self.signup_deadline > self.starts_at:
+            raise ValueError("the sign-up deadline must not be after the start")
+        if (self.scope == Scope.TEAM) != (self.team_id is not None):
+            raise ValueError("a team activity names its team, and only a team activity does")
+        return self
+
+
+class ActivityChange(BaseModel):
+    """Input of `PATCH /activities/{id}`."""
+
+    place: str | None = Field(default=None, min_length=1, max_length=200)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    capacity: int | None = Field(default=None, ge=1, le=10_000)
+
+
+def is_organiser(principal: Principal, activity: Activity) -> bool:
+    """Admins and team leaders of the activity's community organise it."""
+    if principal.role is Role.DISTRICT_ADMIN:
+        return True
+    return principal.community == activity.community_id and principal.role in (
+        Role.COMMUNITY_ADMIN,
+        Role.TEAM_LEADER,
+    )
+
+
+def may_see(principal: Principal, activity: Activity) -> bool:
+    """District-wide activities are seen by everyone; others by their community."""
+    return (
+        principal.is_district_wide
+        or activity.scope == Scope.DISTRICT
+        or principal.community == activity.community_id
+    )
+
+
+async def get_activity(session: AsyncSession, principal: Principal, activity_id: str) -> Activity:
+    """An activity the caller may see; 404 otherwise."""
+    activity = await session.get(Activity, activity_id)
+    if activity is None or not may_see(principal, activity):
+        raise NotFound("activity not found")
+    return activity
+
+
+async def create(
+    session: AsyncSession, community_id: str, data: ActivityCreate, by: str, *, publish: bool
+) -> list[Activity]:
+    """Create an activity, or a weekly series of them, as drafts or published."""
+    if data.team_id is not None:
+        team = await session.get(KnownTeam, data.team_id)
+        if team is None or team.community_id != community_id:
+            raise Unprocessable("the team is not one of this community's")
+    series_id = new_id() if data.repeat_weekly > 1 else None
+    created = []
+    for week in range(data.repeat_weekly):
+        shift = timedelta(weeks=week)
+        activity = Activity(
+            id=new_id(),
+            community_id=community_id,
+            series_id=series_id,
+            title=data.title,
+            kind=data.kind,
+            service_area_code=data.service_area_code,
+            scope=data.scope,
+            team_id=data.team_id,
+            place=data.place,
+            starts_at=data.starts_at + shift,
+            ends_at=data.ends_at + shift,
+            capacity=data.capacity,
+            signup_deadline=(data.signup_deadline or data.starts_at) + shift,
+            status=ActivityStatus.DRAFT,
+            check_in_code=f"{secrets.randbelow(1_000_000):06d}",
+            created_by=by,
+            created_at=now(),
+        )
+        session.add(activity)
+        if publish:
+            _publish(session, activity)
+        created.append(activity)
+    await session.commit()
+    return created
+
+
+def _publish(session: AsyncSession, activity: Activity) -> None:
+    activity.status = ActivityStatus.PUBLISHED
+    session.add(activity)
+    add_event(
+        session,
+        ActivityPublished(
+            activity_id=activity.id,
+            community_id=activity.community_id,
+            title=activity.title,
+            kind=activity.kind,
+            service_area_code=activity.service_area_code,
+            scope=activity.scope.value,
+            team_id=activity.team_id,
+            starts_at=aware(activity.starts_at),
+            ends_at=aware(activity.ends_at),
+            capacity=activity.capacity,
+            series_id=activity.series_id,
+        ),
+        subject=activity.id,
+        community=activity.community_id,
+    )
+
+
+async def publish(session: AsyncSession, activity: Activity) -> Activity:
+    """Open a draft for sign-up."""
+    if activity.status != ActivityStatus.DRAFT:
+        raise Conflict(f"only a draft can be published; this activity is {activity.status.value}")
+    _publish(session, activity)
+    await session.commit()
+    return activity
+
+
+async def change(
+    session: AsyncSession, activity_id: str, data: ActivityChange, offer_window: timedelta
+) -> Activity:
+    """Change place, time or capacity; more capacity offers places to the waitlist."""
+    activity = await lock_activity(session, activity_id)
+    if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
+        raise Conflict(f"a {activity.status.value} activity cannot change")
+    starts = data.starts_at or aware(activity.starts_at)
+    ends = data.ends_at or aware(activity.ends_at)
+    if ends <= starts:
+        raise Unprocessable("the activity must end after it starts")
+    if data.capacity is not None:
+        taken = await session.exec(
+            select(SignUp).where(
+                col(SignUp.activity_id) == activity.id,
+                col(SignUp.status).in_([SignUpStatus.CONFIRMED, SignUpStatus.OFFERED]),
+            )
+        )
+        holding = len(taken.all())
+        if data.capacity < holding:
+            raise Conflict(f"{holding} volunteers hold places; capacity cannot go below that")
+        activity.capacity = data.capacity
+    activity.starts_at, activity.ends_at = starts, ends
+    if data.place is not None:
+        activity.place = data.place
+    session.add(activity)
+    if activity.status == ActivityStatus.PUBLISHED:
+        add_event(
+            session,
+            ActivityChanged(
+                activity_id=activity.id,
+                community_id=activity.community_id,
+                starts_at=starts,
+                ends_at=ends,
+                capacity=activity.capacity,
+                place=activity.place,
+            ),
+            subject=activity.id,
+            community=activity.community_id,
+        )
+        await session.flush()
+        await offer_free_places(session, activity, offer_window)
+    await session.commit()
+    return activity
+
+
+async def cancel_activity(session: AsyncSession, activity_id: str, reason: str) -> Activity:
+    """Call an activity off; everyone signed up is told through the event."""
+    activity = await lock_activity(session, activity_id)
+    if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
+        raise Conflict(f"a {activity.status.value} activity cannot be cancelled")
+    activity.status = ActivityStatus.CANCELLED
+    session.add(activity)
+    add_event(
+        session,
+        ActivityCancelled(
+            activity_id=activity.id, community_id=activity.community_id, reason=reason
+        ),
+        subject=activity.id,
+        community=activity.community_id,
+    )
+    await session.commit()
+    return activity
+
+
+async def complete(session: AsyncSession, activity_id: str, rules: Rules) -> Activity:
+    """Close a published activity after it started: no-shows marked, open check-ins closed."""
+    activity = await lock_activity(session, activity_id)
+    if activity.status != ActivityStatus.PUBLISHED:
+        raise Conflict(
+            f"only a published activity can be completed; this one is {activity.status.value}"
+        )
+    if now() < aware(activity.starts_at):
+        raise Conflict("the activity has not started yet")
+    signups = (
+        await session.exec(select(SignUp).where(col(SignUp.activity_id) == activity.id))
+    ).all()
+    for signup in signups:
+        if signup.status == SignUpStatus.CONFIRMED and signup.checked_in_at is None:
+            signup.status = SignUpStatus.NO_SHOW
+            session.add(signup)
+            add_event(
+                session,
+                NoShow(
+                    activity_id=activity.id,
+                    community_id=activity.community_id,
+                    volunteer_id=signup.volunteer_id,
+                ),
+                subject=activity.id,
+                community=activity.community_id,
+            )
+        elif signup.checked_in_at is not None and signup.checked_out_at is None:
+            await close_forgotten(session, rules, activity, signup)
+    activity.status = ActivityStatus.COMPLETED
+    session.add(activity)
+    add_event(
+        session,
+        ActivityCompleted(activity_id=activity.id, community_id=activity.community_id),
+        subject=activity.id,
+        community=activity.community_id,
+    )
+    await session.commit()
+    return activity

@@ -1,0 +1,269 @@
+"""Sign-up with capacity, a waitlist, offers to confirm in time, and cancellation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from activities.models import (
+    Activity,
+    ActivityStatus,
+    KnownTeamMember,
+    KnownVolunteer,
+    Scope,
+    SignUp,
+    SignUpStatus,
+)
+from shared.contracts.activities import (
+    PlaceOffered,
+    Promoted,
+    SignedUp,
+    SignUpCancelled,
+    Waitlisted,
+)
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events.outbox import add_event
+from shared.ids import new_id
+
+HOLDS_A_PLACE = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED)
+
+
+def now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """A datetime read back from SQLite (naive, UTC) made timezone-aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def lock_activity(session: AsyncSession, activity_id: str) -> Activity:
+    """Take the activity's write lock for the rest of the transaction, then read it.
+
+    A no-op UPDATE first: a row lock on PostgreSQL, the database write lock on SQLite.
+    Every place-changing operation goes through here, so counting places and taking one
+    cannot interleave, and capacity holds under concurrent sign-ups.
+    """
+    await session.exec(
+        update(Activity).where(col(Activity.id) == activity_id).values(capacity=Activity.capacity)
+    )
+    activity = await session.get(Activity, activity_id, populate_existing=True)
+    if activity is None:
+        raise NotFound("activity not found")
+    return activity
+
+
+async def _places_taken(session: AsyncSession, activity_id: str) -> int:
+    count = await session.exec(
+        select(func.count())
+        .select_from(SignUp)
+        .where(col(SignUp.activity_id) == activity_id, col(SignUp.status).in_(HOLDS_A_PLACE))
+    )
+    return int(count.one())
+
+
+async def eligible(session: AsyncSession, activity: Activity, volunteer: KnownVolunteer) -> None:
+    """Raise unless the volunteer may sign up for the activity."""
+    if volunteer.status != "registered":
+        raise Conflict(f"a volunteer who is {volunteer.status} cannot sign up")
+    if activity.scope == Scope.COMMUNITY and volunteer.community_id != activity.community_id:
+        raise Conflict("this activity is for the volunteers of its own community")
+    if activity.scope == Scope.TEAM:
+        member = await session.get(KnownTeamMember, (activity.team_id, volunteer.id))
+        if member is None:
+            raise Conflict("this activity is for the members of its team")
+
+
+async def sign_up(session: AsyncSession, activity_id: str, volunteer: KnownVolunteer) -> SignUp:
+    """Take a place, or a place on the waitlist when the activity is full."""
+    activity = await lock_activity(session, activity_id)
+    if activity.status != ActivityStatus.PUBLISHED:
+        raise Conflict(f"the activity is {activity.status.value}; sign-up is closed")
+    if now() > aware(activity.signup_deadline):
+        raise Conflict("the sign-up deadline has passed")
+    await eligible(session, activity, volunteer)
+    existing = (
+        await session.exec(
+            select(SignUp).where(
+                col(SignUp.activity_id) == activity.id, col(SignUp.volunteer_id) == volunteer.id
+            )
+        )
+    ).first()
+    if existing is not None and existing.status != SignUpStatus.CANCELLED:
+        raise Conflict(f"already signed up ({existing.status.value})")
+    signup = existing or SignUp(
+        id=new_id(),
+        activity_id=activity.id,
+        volunteer_id=volunteer.id,
+        status=SignUpStatus.CONFIRMED,
+        created_at=now(),
+    )
+    if await _places_taken(session, activity.id) < activity.capacity:
+        signup.status = SignUpStatus.CONFIRMED
+        signup.waitlist_position = None
+        payload: SignedUp | Waitlisted = SignedUp(
+            activity_id=activity.id, community_id=activity.community_id, volunteer_id=volunteer.id
+        )
+    else:
+        last = await session.exec(
+            select(func.max(SignUp.waitlist_position)).where(col(SignUp.activity_id) == activity.id)
+        )
+        signup.status = SignUpStatus.WAITLISTED
+        signup.waitlist_position = int(last.one() or 0) + 1
+        payload = Waitlisted(
+            activity_id=activity.id,
+            community_id=activity.community_id,
+            volunteer_id=volunteer.id,
+            position=signup.waitlist_position,
+        )
+    session.add(signup)
+    add_event(session, payload, subject=activity.id, community=activity.community_id)
+    await session.commit()
+    return signup
+
+
+async def offer_free_places(
+    session: AsyncSession, activity: Activity, offer_window: timedelta
+) -> None:
+    """Offer each free place to the next on the waitlist (the caller holds the lock)."""
+    if activity.status != ActivityStatus.PUBLISHED or now() >= aware(activity.starts_at):
+        return
+    free = activity.capacity - await _places_taken(session, activity.id)
+    if free <= 0:
+        return
+    waiting = await session.exec(
+        select(SignUp)
+        .where(
+            col(SignUp.activity_id) == activity.id, col(SignUp.status) == SignUpStatus.WAITLISTED
+        )
+        .order_by(col(SignUp.waitlist_position))
+        .limit(free)
+    )
+    confirm_by = min(now() + offer_window, aware(activity.starts_at))
+    for signup in waiting.all():
+        signup.status = SignUpStatus.OFFERED
+        signup.offered_until = confirm_by
+        session.add(signup)
+        add_event(
+            session,
+            PlaceOffered(
+                activity_id=activity.id,
+                community_id=activity.community_id,
+                volunteer_id=signup.volunteer_id,
+                confirm_by=confirm_by,
+            ),
+            subject=activity.id,
+            community=activity.community_id,
+        )
+
+
+async def cancel(
+    session: AsyncSession,
+    signup: SignUp,
+    reason: str,
+    offer_window: timedelta,
+    *,
+    commit: bool = True,
+) -> None:
+    """End a sign-up; a freed place is offered to the next on the waitlist."""
+    activity = await lock_activity(session, signup.activity_id)
+    await session.refresh(signup)
+    if signup.status in (SignUpStatus.CANCELLED, SignUpStatus.NO_SHOW):
+        raise Conflict(f"this sign-up is already {signup.status.value}")
+    if signup.checked_in_at is not None:
+        raise Conflict("the volunteer has checked in; check them out instead")
+    signup.status = SignUpStatus.CANCELLED
+    signup.waitlist_position = None
+    signup.offered_until = None
+    session.add(signup)
+    add_event(
+        session,
+        SignUpCancelled(
+            activity_id=activity.id,
+            community_id=activity.community_id,
+            volunteer_id=signup.volunteer_id,
+            reason=reason,
+        ),
+        subject=activity.id,
+        community=activity.community_id,
+    )
+    await session.flush()
+    await offer_free_places(session, activity, offer_window)
+    if commit:
+        await session.commit()
+
+
+async def confirm_offer(session: AsyncSession, signup: SignUp) -> SignUp:
+    """The volunteer takes the place offered to them, in time."""
+    activity = await lock_activity(session, signup.activity_id)
+    await session.refresh(signup)
+    if signup.status != SignUpStatus.OFFERED:
+        raise Conflict(f"no place is offered to this sign-up ({signup.status.value})")
+    if signup.offered_until is not None and now() > aware(signup.offered_until):
+        raise Conflict("the offer has lapsed")
+    signup.status = SignUpStatus.CONFIRMED
+    signup.waitlist_position = None
+    signup.offered_until = None
+    session.add(signup)
+    add_event(
+        session,
+        Promoted(
+            activity_id=activity.id,
+            community_id=activity.community_id,
+            volunteer_id=signup.volunteer_id,
+        ),
+        subject=activity.id,
+        community=activity.community_id,
+    )
+    await session.commit()
+    return signup
+
+
+async def end_future_sign_ups(
+    session: AsyncSession, volunteer_id: str, reason: str, offer_window: timedelta
+) -> int:
+    """Cancel a volunteer's sign-ups for activities not yet started (suspension, withdrawal)."""
+    rows = await session.exec(
+        select(SignUp)
+        .join(Activity, col(Activity.id) == col(SignUp.activity_id))
+        .where(
+            col(SignUp.volunteer_id) == volunteer_id,
+            col(SignUp.status).in_([*HOLDS_A_PLACE, SignUpStatus.WAITLISTED]),
+            col(Activity.starts_at) > now(),
+        )
+    )
+    signups = list(rows.all())
+    for signup in signups:
+        await cancel(session, signup, reason, offer_window, commit=False)
+    return len(signups)
+
+
+async def lapse_offers(session: AsyncSession, offer_window: timedelta) -> int:
+    """Cancel offers not confirmed in time and pass the places on; returns how many lapsed."""
+    rows = await session.exec(
+        select(SignUp).where(
+            col(SignUp.status) == SignUpStatus.OFFERED, col(SignUp.offered_until) < now()
+        )
+    )
+    lapsed = list(rows.all())
+    for signup in lapsed:
+        await cancel(
+            session,
+            signup,
+            "the offered place was not confirmed in time",
+            offer_window,
+            commit=False,
+        )
+    await session.commit()
+    return len(lapsed)
+
+
+def check_volunteer_known(volunteer: KnownVolunteer | None) -> KnownVolunteer:
+    """The volunteer, or 422 when the registry has not told us about them."""
+    if volunteer is None:
+        raise Unprocessable("no registered volunteer with this id is known here yet")
+    return volunteer

@@ -1,0 +1,213 @@
+"""Events published by the activities service (stream `activities.events`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from shared.contracts.base import EventPayload
+
+
+class ActivityPublished(EventPayload):
+    """An activity opened for sign-up."""
+
+    event_type = "org.linli.activities.activity_published.v1"
+
+    activity_id: str
+    community_id: str
+    title: str
+    kind: str
+    service_area_code: str
+    scope: str
+    team_id: str | None = None
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    series_id: str | None = None
+
+
+class ActivityChanged(EventPayload):
+    """A published activity's time, place or capacity changed."""
+
+    event_type = "org.linli.activities.activity_changed.v1"
+
+    activity_id: str
+    community_id: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    place: str
+
+
+class ActivityCancelled(EventPayload):
+    """An activity was called off."""
+
+    event_type = "org.linli.activities.activity_cancelled.v1"
+
+    activity_id: str
+    community_id: str
+    reason: str
+
+
+class ActivityCompleted(EventPayload):
+    """An activity took place and was closed."""
+
+    event_type = "org.linli.activities.activity_completed.v1"
+
+    activity_id: str
+    community_id: str
+
+
+class SignedUp(EventPayload):
+    """A volunteer got a place in an activity."""
+
+    event_type = "org.linli.activities.signed_up.v1"
+
+    activity_id: str
+    community_id: str
+    volunteer_id: str
+
+
+class Waitlisted(EventPayload):
+    """A volunteer joined a full activity's waitlist."""
+
+    event_type = "org.linli.activities.waitlisted.v1"
+
+    activity_id: str
+    community_id: str
+    volunteer_id: str
+    position: int
+
+
+class PlaceOffered(EventPayload):
+    """A place freed and was offered to the next on the waitlist, to confirm in time."""
+
+    event_type = "org.linli.activities.place_offered.v1"
+
+    activity_id: str
+    community_id: str
+    volunteer_id: str
+    confirm_by: datetime
+
+
+class Promoted(EventPayload):
+    """A waitlisted volunteer confirmed an offered place."""
+
+    event_type = "org.linli.activities.promoted.v1"
+
+    activity_id: str
+    community_id: str
+    volunteer_id: str
+
+
+class SignUpCancelled(EventPayload):
+    """A sign-up ended: by the volunteer, an organiser, a suspension or a lapsed offer."""
+
+    event_type = "org.linli.activities.sign_up_cancelled.v1"
+
+    activity_id: str
+    community_id: str
+    volunteer_id: str
+    reason: str
+
+
+class CheckedIn(EventPayload):
+    """A volunteer arrived at an activity."""
+
+    event_type = "org.linli.activities.checked_in.v1"
+
+    activity_id: str
+    community_id: str
+    volunteer_id: str
+    at: datetime
+
+
+class CheckedOut(EventPayload):
+    """A volunteer left an activity; `closed_automatically` when the check-out was forgotten."""
+
+    event_type = "org.linli.activities.checked_out.v1"
+
+    activity_id: str
+    community_id: str
+    volunteer_id: str
+    at: datetime
+    closed_automatically: bool = False
+
+
+class NoShow(EventPayload):
+    """A signed-up volunteer did not come."""
+
+    event_type = "org.linli.activities.no_show.v1"
+
+    activity_id: str
+    community_id: str
+    volunteer_id: str
+
+
+class ServiceRecorded(EventPayload):
+    """A service record entered the ledger, pending confirmation."""
+
+    event_type = "org.linli.activities.service_recorded.v1"
+
+    record_id: str
+    volunteer_id: str
+    community_id: str
+    activity_id: str | None = None
+    kind: str
+    source: str
+    service_area_code: str | None = None
+    team_id: str | None = None
+    started_at: datetime
+    ended_at: datetime
+    hours: float
+    tags: list[str] = Field(default_factory=list)
+
+
+class ServiceConfirmed(EventPayload):
+    """The organiser confirmed a record: its hours count."""
+
+    event_type = "org.linli.activities.service_confirmed.v1"
+
+    record_id: str
+    volunteer_id: str
+    community_id: str
+    activity_id: str | None = None
+    service_area_code: str | None = None
+    team_id: str | None = None
+    started_at: datetime
+    hours: float
+    tags: list[str] = Field(default_factory=list)
+    confirmed_by: str
+
+
+class ServiceCorrected(EventPayload):
+    """A confirmed record was replaced by a corrected one: `hours` replace the old hours."""
+
+    event_type = "org.linli.activities.service_corrected.v1"
+
+    record_id: str
+    corrects_record_id: str
+    volunteer_id: str
+    community_id: str
+    activity_id: str | None = None
+    service_area_code: str | None = None
+    team_id: str | None = None
+    started_at: datetime
+    hours: float
+    previous_hours: float
+    tags: list[str] = Field(default_factory=list)
+    reason: str
+
+
+class ServiceVoided(EventPayload):
+    """A record was voided: its hours no longer count."""
+
+    event_type = "org.linli.activities.service_voided.v1"
+
+    record_id: str
+    volunteer_id: str
+    community_id: str
+    hours: float
+    was_confirmed: bool
+    reason: str
