@@ -18,8 +18,10 @@ SCHEMA_DIR = Path(__file__).with_name("schemas")
 def schema_of(event_type: str) -> dict[str, Any]:
     """The JSON Schema of an event type's payload, as consumers receive it.
 
-    Serialization mode describes the JSON a producer writes into `data`, which is what
-    a consumer written in any language reads.
+    Serialization mode describes the JSON a producer writes into `data` (the envelope
+    holds `model_dump(mode="json")`), which is what a consumer in any language reads;
+    validation mode would describe what the class accepts as input instead, which may
+    be looser than what it ever sends.
     """
     schema = EVENT_TYPES[event_type].model_json_schema(mode="serialization")
     schema["$id"] = f"https://linli.example/schemas/{event_type}.json"
@@ -38,12 +40,17 @@ def schema_path(event_type: str, directory: Path = SCHEMA_DIR) -> Path:
 
 
 def export_all(directory: Path = SCHEMA_DIR) -> list[Path]:
-    """Write the schema of every known event type; removes nothing."""
+    """Write the schema of every known event type; return the files written.
+
+    Removes nothing: the file of a type whose class disappeared is how the contract
+    test notices that consumers lost a type they may still receive.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for event_type in sorted(EVENT_TYPES):
         path = schema_path(event_type, directory)
-        path.write_text(render(schema_of(event_type)))
+        # Explicit, so the bytes do not depend on the locale (descriptions hold Chinese).
+        path.write_text(render(schema_of(event_type)), encoding="utf-8")
         written.append(path)
     return written
 
