@@ -176,6 +176,7 @@ class ServiceRecord(ActivitiesModel, table=True):
     volunteer_id: str = Field(max_length=26)
     community_id: str = Field(index=True, max_length=26)
     activity_id: str | None = Field(default=None, index=True, max_length=26)
+    pairing_id: str | None = Field(default=None, index=True, max_length=26)
     kind: ServiceKind
     source: RecordSource
     service_area_code: str | None = Field(default=None, max_length=40)
@@ -191,3 +192,96 @@ class ServiceRecord(ActivitiesModel, table=True):
     recorded_by: str = Field(max_length=26)
     confirmed_by: str | None = Field(default=None, max_length=26)
     created_at: datetime = Field(sa_column=_timestamp())
+
+
+# -- pairings ---------------------------------------------------------------------------
+
+
+class BeneficiaryCategory(StrEnum):
+    """Who a pairing helps."""
+
+    EMPTY_NEST_ELDER = "empty_nest_elder"  # 空巢老人
+    POOR_FAMILY = "poor_family"  # 困难家庭
+    DISABLED = "disabled"  # 残疾人
+    PATIENT = "patient"  # 病人
+    POOR_STUDENT = "poor_student"  # 贫困学生
+
+
+class PairingKind(StrEnum):
+    """一帮一 or 多帮一."""
+
+    ONE_HELPS_ONE = "one_helps_one"
+    MANY_HELP_ONE = "many_help_one"
+
+
+class Pairing(ActivitiesModel, table=True):
+    """Volunteers paired with a vulnerable resident, with a visit cadence."""
+
+    id: str = Field(primary_key=True, max_length=26)
+    community_id: str = Field(index=True, max_length=26)
+    kind: PairingKind
+    beneficiary_label: str = Field(max_length=50)  # how the volunteers know them, e.g. 王奶奶
+    beneficiary_category: BeneficiaryCategory
+    beneficiary_account_id: str | None = Field(default=None, max_length=26)
+    cadence_days: int
+    active: bool = Field(default=True, index=True)
+    last_visit_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # The due date an overdue event was raised for: one event per lapse, not per check.
+    overdue_raised_for: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class PairingMember(ActivitiesModel, table=True):
+    """A volunteer of a pairing."""
+
+    __tablename__ = "pairing_member"
+
+    pairing_id: str = Field(foreign_key="pairing.id", primary_key=True, max_length=26)
+    volunteer_id: str = Field(primary_key=True, max_length=26)
+
+
+# -- resident requests ------------------------------------------------------------------
+
+
+class RequestCategory(StrEnum):
+    """The categories of resident requests."""
+
+    EMPLOYMENT = "employment"  # 就业
+    SOCIAL_ASSISTANCE = "social_assistance"  # 社会救助
+    MEDICAL_CARE = "medical_care"  # 医疗
+    RIGHTS_PROTECTION = "rights_protection"  # 维权
+    FAMILY_PLANNING = "family_planning"  # 计生
+    CHILD_HEALTH = "child_health"  # 儿童保健
+    POLICY_CONSULTATION = "policy_consultation"  # 政策咨询
+    PUBLIC_SECURITY = "public_security"  # 治安
+    HOUSEKEEPING = "housekeeping"  # 家政
+    TELECOM = "telecom"  # 通讯
+
+
+class RequestStatus(StrEnum):
+    """Where a request is."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class ResidentRequest(ActivitiesModel, table=True):
+    """A resident's service request."""
+
+    __tablename__ = "resident_request"
+
+    id: str = Field(primary_key=True, max_length=26)
+    community_id: str = Field(index=True, max_length=26)
+    resident_account_id: str = Field(index=True, max_length=26)
+    category: RequestCategory
+    description: str = Field(max_length=2000)
+    status: RequestStatus = Field(index=True)
+    assignee_volunteer_id: str | None = Field(default=None, max_length=26)
+    assignee_team_id: str | None = Field(default=None, max_length=26)
+    opened_at: datetime = Field(sa_column=_timestamp())
+    due_at: datetime = Field(sa_column=_timestamp(index=True))
+    overdue_raised: bool = False
+    resolved_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    resolution: str | None = Field(default=None, max_length=2000)

@@ -211,3 +211,108 @@ class ServiceVoided(EventPayload):
     hours: float
     was_confirmed: bool
     reason: str
+
+
+class PairingCreated(EventPayload):
+    """Volunteers were paired with a beneficiary (结对帮扶) with a visit cadence."""
+
+    event_type = "org.linli.activities.pairing_created.v1"
+
+    pairing_id: str
+    community_id: str
+    kind: str  # one_helps_one, many_help_one
+    beneficiary_category: str
+    volunteer_ids: list[str]
+    cadence_days: int
+
+
+class VisitRecorded(EventPayload):
+    """A pairing visit was recorded; it counts once confirmed as a service record."""
+
+    event_type = "org.linli.activities.visit_recorded.v1"
+
+    pairing_id: str
+    community_id: str
+    record_id: str
+    volunteer_id: str
+    visited_at: datetime
+
+
+class PairingVisitOverdue(EventPayload):
+    """A pairing's next visit is overdue; raised once per lapse."""
+
+    event_type = "org.linli.activities.pairing_visit_overdue.v1"
+
+    pairing_id: str
+    community_id: str
+    volunteer_ids: list[str]
+    due_at: datetime
+
+
+class PairingEnded(EventPayload):
+    """A pairing ended."""
+
+    event_type = "org.linli.activities.pairing_ended.v1"
+
+    pairing_id: str
+    community_id: str
+    reason: str
+
+
+class RequestOpened(EventPayload):
+    """A resident filed a service request ("走进家门，了解家情，解决家难")."""
+
+    event_type = "org.linli.activities.request_opened.v1"
+
+    request_id: str
+    community_id: str
+    category: str
+    due_at: datetime
+
+
+class RequestAssigned(EventPayload):
+    """A request was assigned to a volunteer or a team."""
+
+    event_type = "org.linli.activities.request_assigned.v1"
+
+    request_id: str
+    community_id: str
+    category: str
+    volunteer_id: str | None = None
+    team_id: str | None = None
+    routed_automatically: bool = False
+
+
+class RequestResolved(EventPayload):
+    """A request was resolved; counts as "problem solved" for `credited_volunteer_id`."""
+
+    event_type = "org.linli.activities.request_resolved.v1"
+
+    request_id: str
+    community_id: str
+    category: str
+    credited_volunteer_id: str | None = None
+    resolved_at: datetime
+
+
+class RequestClosed(EventPayload):
+    """A request was closed without (further) resolution."""
+
+    event_type = "org.linli.activities.request_closed.v1"
+
+    request_id: str
+    community_id: str
+    reason: str
+
+
+class RequestOverdue(EventPayload):
+    """A request missed its response-time target; raised once."""
+
+    event_type = "org.linli.activities.request_overdue.v1"
+
+    request_id: str
+    community_id: str
+    category: str
+    due_at: datetime
+    volunteer_id: str | None = None
+    team_id: str | None = None

@@ -97,13 +97,15 @@ class RecordPage(BaseModel):
     page_size: int
 
 
-def _public(record: ServiceRecord) -> RecordPublic:
+def public_record(record: ServiceRecord) -> RecordPublic:
+    """The API view of a ledger entry."""
     data = record.model_dump()
     data["tags"] = ledger.tags_of(record)
     return RecordPublic.model_validate(data)
 
 
-def _organiser_of(principal: Principal, community_id: str) -> None:
+def organiser_of(principal: Principal, community_id: str) -> None:
+    """404 for another community; 403 unless an admin or team leader of this one."""
     if not principal.can_access_community(community_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
     if principal.role not in ORGANISERS:
@@ -114,7 +116,7 @@ async def _record(session: SessionDep, principal: Principal, record_id: str) -> 
     record = await session.get(ServiceRecord, record_id)
     if record is None or not principal.can_access_community(record.community_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "record not found")
-    _organiser_of(principal, record.community_id)
+    organiser_of(principal, record.community_id)
     return record
 
 
@@ -131,7 +133,7 @@ async def post_record(
     settings: SettingsDep,
 ) -> RecordPublic:
     """Record a home visit, a good deed or a backfill; pending until confirmed."""
-    _organiser_of(principal, community_id)
+    organiser_of(principal, community_id)
     volunteer = await session.get(KnownVolunteer, data.volunteer_id)
     if volunteer is None or volunteer.community_id != community_id:
         raise HTTPException(
@@ -164,14 +166,14 @@ async def post_record(
             activity_span=span,
         ),
     )
-    return _public(record)
+    return public_record(record)
 
 
 @router.post("/records/{record_id}/confirm", response_model=RecordPublic)
 async def confirm(record_id: str, principal: CurrentPrincipal, session: SessionDep) -> RecordPublic:
     """Confirm a pending record: its hours count from now on."""
     record = await _record(session, principal, record_id)
-    return _public(await ledger.confirm(session, record, principal.subject))
+    return public_record(await ledger.confirm(session, record, principal.subject))
 
 
 @router.post("/records/{record_id}/correct", response_model=RecordPublic)
@@ -194,7 +196,7 @@ async def correct(
         by=principal.subject,
         tags=tuple(t.value for t in body.tags) if body.tags is not None else None,
     )
-    return _public(corrected)
+    return public_record(corrected)
 
 
 @router.post("/records/{record_id}/void", response_model=RecordPublic)
@@ -203,7 +205,7 @@ async def void(
 ) -> RecordPublic:
     """Void a record with a reason: its hours stop counting."""
     record = await _record(session, principal, record_id)
-    return _public(await ledger.void(session, record, body.reason))
+    return public_record(await ledger.void(session, record, body.reason))
 
 
 @router.get("/communities/{community_id}/records", response_model=RecordPage)
@@ -221,7 +223,7 @@ async def community_records(
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RecordPage:
     """The community's records by period, team, service area and status, newest first."""
-    _organiser_of(principal, community_id)
+    organiser_of(principal, community_id)
     query = select(ServiceRecord).where(col(ServiceRecord.community_id) == community_id)
     for column, value in (
         (ServiceRecord.volunteer_id, volunteer_id),
@@ -242,7 +244,10 @@ async def community_records(
         .limit(page_size)
     )
     return RecordPage(
-        items=[_public(r) for r in rows.all()], total=int(total), page=page, page_size=page_size
+        items=[public_record(r) for r in rows.all()],
+        total=int(total),
+        page=page,
+        page_size=page_size,
     )
 
 
@@ -256,7 +261,7 @@ async def my_records(principal: CurrentPrincipal, session: SessionDep) -> list[R
         .order_by(col(ServiceRecord.started_at).desc())
         .limit(500)
     )
-    return [_public(r) for r in rows.all()]
+    return [public_record(r) for r in rows.all()]
 
 
 class ScheduleItem(BaseModel):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 21:40:30.972841
+Create Date: 2026-11-28 21:49:14.514790
 """
 from collections.abc import Sequence
 
@@ -108,11 +108,52 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_known_volunteer_community_id'), ['community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_known_volunteer_volunteer_number'), ['volunteer_number'], unique=False)
 
+    op.create_table('pairing',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('kind', sa.Enum('ONE_HELPS_ONE', 'MANY_HELP_ONE', name='pairingkind'), nullable=False),
+    sa.Column('beneficiary_label', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('beneficiary_category', sa.Enum('EMPTY_NEST_ELDER', 'POOR_FAMILY', 'DISABLED', 'PATIENT', 'POOR_STUDENT', name='beneficiarycategory'), nullable=False),
+    sa.Column('beneficiary_account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('cadence_days', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('last_visit_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('overdue_raised_for', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pairing', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pairing_active'), ['active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pairing_community_id'), ['community_id'], unique=False)
+
+    op.create_table('resident_request',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('resident_account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('category', sa.Enum('EMPLOYMENT', 'SOCIAL_ASSISTANCE', 'MEDICAL_CARE', 'RIGHTS_PROTECTION', 'FAMILY_PLANNING', 'CHILD_HEALTH', 'POLICY_CONSULTATION', 'PUBLIC_SECURITY', 'HOUSEKEEPING', 'TELECOM', name='requestcategory'), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('status', sa.Enum('OPEN', 'ASSIGNED', 'RESOLVED', 'CLOSED', name='requeststatus'), nullable=False),
+    sa.Column('assignee_volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('assignee_team_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('overdue_raised', sa.Boolean(), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolution', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('resident_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resident_request_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resident_request_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resident_request_resident_account_id'), ['resident_account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resident_request_status'), ['status'], unique=False)
+
     op.create_table('service_record',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('activity_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('pairing_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
     sa.Column('kind', sa.Enum('ACTIVITY', 'HOME_VISIT', 'GOOD_DEED', 'OTHER', name='servicekind'), nullable=False),
     sa.Column('source', sa.Enum('ATTENDANCE', 'MANUAL', 'BACKFILL', name='recordsource'), nullable=False),
     sa.Column('service_area_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
@@ -133,9 +174,16 @@ def upgrade() -> None:
     with op.batch_alter_table('service_record', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_record_activity_id'), ['activity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_record_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_record_pairing_id'), ['pairing_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_record_status'), ['status'], unique=False)
         batch_op.create_index('ix_service_record_volunteer_time', ['volunteer_id', 'started_at'], unique=False)
 
+    op.create_table('pairing_member',
+    sa.Column('pairing_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.ForeignKeyConstraint(['pairing_id'], ['pairing.id'], ),
+    sa.PrimaryKeyConstraint('pairing_id', 'volunteer_id')
+    )
     op.create_table('sign_up',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('activity_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
@@ -165,13 +213,27 @@ def downgrade() -> None:
         batch_op.drop_index('ix_sign_up_activity_status')
 
     op.drop_table('sign_up')
+    op.drop_table('pairing_member')
     with op.batch_alter_table('service_record', schema=None) as batch_op:
         batch_op.drop_index('ix_service_record_volunteer_time')
         batch_op.drop_index(batch_op.f('ix_service_record_status'))
+        batch_op.drop_index(batch_op.f('ix_service_record_pairing_id'))
         batch_op.drop_index(batch_op.f('ix_service_record_community_id'))
         batch_op.drop_index(batch_op.f('ix_service_record_activity_id'))
 
     op.drop_table('service_record')
+    with op.batch_alter_table('resident_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resident_request_status'))
+        batch_op.drop_index(batch_op.f('ix_resident_request_resident_account_id'))
+        batch_op.drop_index(batch_op.f('ix_resident_request_due_at'))
+        batch_op.drop_index(batch_op.f('ix_resident_request_community_id'))
+
+    op.drop_table('resident_request')
+    with op.batch_alter_table('pairing', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pairing_community_id'))
+        batch_op.drop_index(batch_op.f('ix_pairing_active'))
+
+    op.drop_table('pairing')
     with op.batch_alter_table('known_volunteer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_known_volunteer_volunteer_number'))
         batch_op.drop_index(batch_op.f('ix_known_volunteer_community_id'))

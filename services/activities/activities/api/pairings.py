@@ -1,0 +1,134 @@
+"""Routes over pairings and their visits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from activities import ledger, pairings
+from activities.api.deps import SettingsDep, own_volunteer, rules_of
+from activities.api.records import Reason, RecordPublic, organiser_of, public_record
+from activities.models import BeneficiaryCategory, Pairing, PairingKind, ServiceRecord
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["pairings"])
+
+
+class PairingPublic(BaseModel):
+    """A pairing as the API shows it."""
+
+    id: str
+    community_id: str
+    kind: PairingKind
+    beneficiary_label: str
+    beneficiary_category: BeneficiaryCategory
+    volunteer_ids: list[str]
+    cadence_days: int
+    active: bool
+    last_visit_at: datetime | None
+    next_visit_due: datetime
+
+
+async def _public(session: SessionDep, pairing: Pairing) -> PairingPublic:
+    return PairingPublic(
+        **pairing.model_dump(
+            exclude={"beneficiary_account_id", "overdue_raised_for", "created_at"}
+        ),
+        volunteer_ids=await pairings.members(session, pairing.id),
+        next_visit_due=pairings.due_at(pairing),
+    )
+
+
+async def _pairing(session: SessionDep, principal: Principal, pairing_id: str) -> Pairing:
+    pairing = await session.get(Pairing, pairing_id)
+    if pairing is None or not principal.can_access_community(pairing.community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "pairing not found")
+    return pairing
+
+
+@router.post(
+    "/communities/{community_id}/pairings",
+    response_model=PairingPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+async def post_pairing(
+    community_id: str,
+    data: pairings.PairingCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> PairingPublic:
+    """Pair volunteers with a beneficiary (一帮一, 多帮一)."""
+    organiser_of(principal, community_id)
+    return await _public(session, await pairings.create_pairing(session, community_id, data))
+
+
+@router.get("/communities/{community_id}/pairings", response_model=list[PairingPublic])
+async def list_pairings(
+    community_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> list[PairingPublic]:
+    """The community's active pairings."""
+    organiser_of(principal, community_id)
+    rows = await session.exec(
+        select(Pairing)
+        .where(col(Pairing.community_id) == community_id, col(Pairing.active))
+        .order_by(col(Pairing.created_at))
+    )
+    return [await _public(session, p) for p in rows.all()]
+
+
+@router.post(
+    "/pairings/{pairing_id}/visits",
+    response_model=RecordPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+async def post_visit(
+    pairing_id: str,
+    data: pairings.VisitCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> RecordPublic:
+    """Record a visit (an organiser, or the visiting volunteer themself); pending until confirmed."""
+    pairing = await _pairing(session, principal, pairing_id)
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+        volunteer = await own_volunteer(session, principal)
+        if volunteer.id != data.volunteer_id:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "a volunteer records their own visits")
+    record_id = await pairings.record_visit(
+        session, rules_of(settings), pairing, data, principal.subject
+    )
+    record = await session.get(ServiceRecord, record_id)
+    assert record is not None
+    return public_record(record)
+
+
+@router.post("/pairings/{pairing_id}/visits/{record_id}/confirm", response_model=RecordPublic)
+async def confirm_visit(
+    pairing_id: str, record_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> RecordPublic:
+    """The beneficiary (their own account), or a worker on their behalf, confirms a visit."""
+    pairing = await _pairing(session, principal, pairing_id)
+    record = await session.get(ServiceRecord, record_id)
+    if record is None or record.pairing_id != pairing.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "visit not found")
+    is_beneficiary = (
+        pairing.beneficiary_account_id is not None
+        and pairing.beneficiary_account_id == principal.subject
+    )
+    if not is_beneficiary:
+        organiser_of(principal, pairing.community_id)
+    return public_record(await ledger.confirm(session, record, principal.subject))
+
+
+@router.post("/pairings/{pairing_id}/end", response_model=PairingPublic)
+async def end(
+    pairing_id: str, body: Reason, principal: CurrentPrincipal, session: SessionDep
+) -> PairingPublic:
+    """End the pairing."""
+    pairing = await _pairing(session, principal, pairing_id)
+    organiser_of(principal, pairing.community_id)
+    return await _public(session, await pairings.end_pairing(session, pairing, body.reason))

@@ -1,0 +1,217 @@
+"""Pairings (结对帮扶): volunteers visiting a vulnerable resident on a cadence."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from activities.ledger import NewRecord, Rules, record_service
+from activities.models import (
+    BeneficiaryCategory,
+    FourOnes,
+    KnownVolunteer,
+    Pairing,
+    PairingKind,
+    PairingMember,
+    RecordSource,
+    ServiceKind,
+)
+from activities.signups import aware, now
+from shared.contracts.activities import (
+    PairingCreated,
+    PairingEnded,
+    PairingVisitOverdue,
+    VisitRecorded,
+)
+from shared.errors import Conflict, Unprocessable
+from shared.events.outbox import add_event
+from shared.ids import new_id
+
+
+class PairingCreate(BaseModel):
+    """Input of `POST /communities/{id}/pairings`."""
+
+    kind: PairingKind
+    beneficiary_label: str = Field(min_length=1, max_length=50, description="e.g. 王奶奶")
+    beneficiary_category: BeneficiaryCategory
+    beneficiary_account_id: str | None = Field(default=None, description="lets them confirm visits")
+    volunteer_ids: list[str] = Field(min_length=1, max_length=20)
+    cadence_days: int = Field(ge=1, le=90)
+
+    @model_validator(mode="after")
+    def _check(self) -> PairingCreate:
+        if self.kind == PairingKind.ONE_HELPS_ONE and len(set(self.volunteer_ids)) != 1:
+            raise ValueError("one helps one pairs exactly one volunteer")
+        if self.kind == PairingKind.MANY_HELP_ONE and len(set(self.volunteer_ids)) < 2:
+            raise ValueError("many help one pairs two or more volunteers")
+        return self
+
+
+class VisitCreate(BaseModel):
+    """Input of `POST /pairings/{id}/visits`."""
+
+    volunteer_id: str
+    started_at: datetime
+    ended_at: datetime
+    conversation: bool = Field(default=True, description="counts as a conversation with residents")
+
+
+async def create_pairing(session: AsyncSession, community_id: str, data: PairingCreate) -> Pairing:
+    """Pair registered volunteers of the community with a beneficiary."""
+    ids = list(dict.fromkeys(data.volunteer_ids))
+    for volunteer_id in ids:
+        volunteer = await session.get(KnownVolunteer, volunteer_id)
+        if (
+            volunteer is None
+            or volunteer.community_id != community_id
+            or volunteer.status != "registered"
+        ):
+            raise Unprocessable(
+                f"volunteer {volunteer_id} is not a registered volunteer of this community"
+            )
+    pairing = Pairing(
+        id=new_id(),
+        community_id=community_id,
+        kind=data.kind,
+        beneficiary_label=data.beneficiary_label,
+        beneficiary_category=data.beneficiary_category,
+        beneficiary_account_id=data.beneficiary_account_id,
+        cadence_days=data.cadence_days,
+        created_at=now(),
+    )
+    session.add(pairing)
+    session.add_all(PairingMember(pairing_id=pairing.id, volunteer_id=v) for v in ids)
+    add_event(
+        session,
+        PairingCreated(
+            pairing_id=pairing.id,
+            community_id=community_id,
+            kind=data.kind.value,
+            beneficiary_category=data.beneficiary_category.value,
+            volunteer_ids=ids,
+            cadence_days=data.cadence_days,
+        ),
+        subject=pairing.id,
+        community=community_id,
+    )
+    await session.commit()
+    return pairing
+
+
+async def members(session: AsyncSession, pairing_id: str) -> list[str]:
+    """The pairing's volunteers."""
+    rows = await session.exec(
+        select(PairingMember.volunteer_id).where(col(PairingMember.pairing_id) == pairing_id)
+    )
+    return sorted(rows.all())
+
+
+async def record_visit(
+    session: AsyncSession, rules: Rules, pairing: Pairing, data: VisitCreate, by: str
+) -> str:
+    """Record a visit as a pending home-visit record; returns the record id."""
+    if not pairing.active:
+        raise Conflict("the pairing has ended")
+    if data.volunteer_id not in await members(session, pairing.id):
+        raise Unprocessable("the volunteer is not in this pairing")
+    tags = (FourOnes.GOOD_DEED.value,) + (
+        (FourOnes.CONVERSATION.value,) if data.conversation else ()
+    )
+    record = await record_service(
+        session,
+        rules,
+        NewRecord(
+            volunteer_id=data.volunteer_id,
+            community_id=pairing.community_id,
+            kind=ServiceKind.HOME_VISIT,
+            source=RecordSource.MANUAL,
+            started_at=data.started_at,
+            ended_at=data.ended_at,
+            recorded_by=by,
+            tags=tags,
+        ),
+        commit=False,
+    )
+    record.pairing_id = pairing.id
+    session.add(record)
+    visited = data.started_at
+    if pairing.last_visit_at is None or visited > aware(pairing.last_visit_at):
+        pairing.last_visit_at = visited
+    session.add(pairing)
+    add_event(
+        session,
+        VisitRecorded(
+            pairing_id=pairing.id,
+            community_id=pairing.community_id,
+            record_id=record.id,
+            volunteer_id=data.volunteer_id,
+            visited_at=visited,
+        ),
+        subject=pairing.id,
+        community=pairing.community_id,
+    )
+    await session.commit()
+    return record.id
+
+
+def due_at(pairing: Pairing) -> datetime:
+    """When the next visit is due."""
+    last = pairing.last_visit_at or pairing.created_at
+    return aware(last) + timedelta(days=pairing.cadence_days)
+
+
+async def raise_overdue(session: AsyncSession) -> int:
+    """Raise PairingVisitOverdue for each pairing newly overdue; once per lapse."""
+    rows = await session.exec(select(Pairing).where(col(Pairing.active)))
+    raised = 0
+    moment = now()
+    for pairing in rows.all():
+        due = due_at(pairing)
+        already = pairing.overdue_raised_for
+        if due >= moment or (already is not None and aware(already) == due):
+            continue
+        # Claim this lapse with a conditional UPDATE so that replicas checking at the
+        # same moment cannot both raise it.
+        previous = col(Pairing.overdue_raised_for)
+        claim = await session.exec(
+            update(Pairing)
+            .where(col(Pairing.id) == pairing.id)
+            .where(previous.is_(None) if already is None else previous == already)
+            .values(overdue_raised_for=due)
+        )
+        if claim.rowcount != 1:
+            continue
+        add_event(
+            session,
+            PairingVisitOverdue(
+                pairing_id=pairing.id,
+                community_id=pairing.community_id,
+                volunteer_ids=await members(session, pairing.id),
+                due_at=due,
+            ),
+            subject=pairing.id,
+            community=pairing.community_id,
+        )
+        raised += 1
+    await session.commit()
+    return raised
+
+
+async def end_pairing(session: AsyncSession, pairing: Pairing, reason: str) -> Pairing:
+    """End a pairing; no more visits are expected."""
+    if not pairing.active:
+        raise Conflict("the pairing has already ended")
+    pairing.active = False
+    session.add(pairing)
+    add_event(
+        session,
+        PairingEnded(pairing_id=pairing.id, community_id=pairing.community_id, reason=reason),
+        subject=pairing.id,
+        community=pairing.community_id,
+    )
+    await session.commit()
+    return pairing

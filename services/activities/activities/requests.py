@@ -1,0 +1,262 @@
+"""Resident requests: opened, routed to a team, assigned, resolved or closed, on a clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from activities.models import (
+    KnownTeam,
+    KnownVolunteer,
+    RequestCategory,
+    RequestStatus,
+    ResidentRequest,
+)
+from activities.signups import aware, now
+from shared.contracts.activities import (
+    RequestAssigned,
+    RequestClosed,
+    RequestOpened,
+    RequestOverdue,
+    RequestResolved,
+)
+from shared.errors import Conflict, Unprocessable
+from shared.events.outbox import add_event
+from shared.ids import new_id
+
+# Which team takes a category by default: the community's team of this service area.
+ROUTING: dict[RequestCategory, str] = {
+    RequestCategory.EMPLOYMENT: "community_work",
+    RequestCategory.SOCIAL_ASSISTANCE: "poverty_relief",
+    RequestCategory.MEDICAL_CARE: "healthcare",
+    RequestCategory.RIGHTS_PROTECTION: "legal_aid",
+    RequestCategory.FAMILY_PLANNING: "reproductive_health",
+    RequestCategory.CHILD_HEALTH: "reproductive_health",
+    RequestCategory.POLICY_CONSULTATION: "community_work",
+    RequestCategory.PUBLIC_SECURITY: "community_work",
+    RequestCategory.HOUSEKEEPING: "housekeeping",
+    RequestCategory.TELECOM: "science_popularisation",
+}
+# Response-time targets: urgent needs first.
+TARGET_HOURS: dict[RequestCategory, int] = {
+    RequestCategory.MEDICAL_CARE: 24,
+    RequestCategory.PUBLIC_SECURITY: 24,
+    RequestCategory.SOCIAL_ASSISTANCE: 48,
+    RequestCategory.CHILD_HEALTH: 48,
+    RequestCategory.HOUSEKEEPING: 72,
+    RequestCategory.RIGHTS_PROTECTION: 72,
+    RequestCategory.EMPLOYMENT: 120,
+    RequestCategory.FAMILY_PLANNING: 120,
+    RequestCategory.POLICY_CONSULTATION: 120,
+    RequestCategory.TELECOM: 120,
+}
+LIVE = (RequestStatus.OPEN, RequestStatus.ASSIGNED)
+
+
+class RequestCreate(BaseModel):
+    """Input of `POST /communities/{id}/requests`."""
+
+    category: RequestCategory
+    description: str = Field(min_length=5, max_length=2000)
+
+
+class Assignment(BaseModel):
+    """Input of `POST /requests/{id}/assign`: a volunteer or a team."""
+
+    volunteer_id: str | None = None
+    team_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Assignment:
+        if (self.volunteer_id is None) == (self.team_id is None):
+            raise ValueError("assign to a volunteer or to a team, one of the two")
+        return self
+
+
+class Resolution(BaseModel):
+    """Input of `POST /requests/{id}/resolve`."""
+
+    resolution: str = Field(min_length=2, max_length=2000)
+    volunteer_id: str | None = Field(default=None, description="who solved it, when a team had it")
+
+
+def _assigned_event(request: ResidentRequest, *, automatically: bool) -> RequestAssigned:
+    return RequestAssigned(
+        request_id=request.id,
+        community_id=request.community_id,
+        category=request.category.value,
+        volunteer_id=request.assignee_volunteer_id,
+        team_id=request.assignee_team_id,
+        routed_automatically=automatically,
+    )
+
+
+async def open_request(
+    session: AsyncSession, community_id: str, account_id: str, data: RequestCreate
+) -> ResidentRequest:
+    """File a request; it goes to the community's team for its category when there is one."""
+    opened = now()
+    request = ResidentRequest(
+        id=new_id(),
+        community_id=community_id,
+        resident_account_id=account_id,
+        category=data.category,
+        description=data.description,
+        status=RequestStatus.OPEN,
+        opened_at=opened,
+        due_at=opened + timedelta(hours=TARGET_HOURS[data.category]),
+    )
+    session.add(request)
+    add_event(
+        session,
+        RequestOpened(
+            request_id=request.id,
+            community_id=community_id,
+            category=data.category.value,
+            due_at=request.due_at,
+        ),
+        subject=request.id,
+        community=community_id,
+    )
+    team = (
+        await session.exec(
+            select(KnownTeam)
+            .where(
+                col(KnownTeam.community_id) == community_id,
+                col(KnownTeam.service_area_code) == ROUTING[data.category],
+            )
+            .order_by(col(KnownTeam.id))
+        )
+    ).first()
+    if team is not None:
+        request.assignee_team_id = team.id
+        request.status = RequestStatus.ASSIGNED
+        add_event(
+            session,
+            _assigned_event(request, automatically=True),
+            subject=request.id,
+            community=community_id,
+        )
+    await session.commit()
+    return request
+
+
+async def assign(
+    session: AsyncSession, request: ResidentRequest, data: Assignment
+) -> ResidentRequest:
+    """Assign (or reassign) a live request."""
+    if request.status not in LIVE:
+        raise Conflict(f"a {request.status.value} request cannot be assigned")
+    if data.volunteer_id is not None:
+        volunteer = await session.get(KnownVolunteer, data.volunteer_id)
+        if (
+            volunteer is None
+            or volunteer.community_id != request.community_id
+            or volunteer.status != "registered"
+        ):
+            raise Unprocessable("the volunteer is not a registered volunteer of this community")
+    if data.team_id is not None:
+        team = await session.get(KnownTeam, data.team_id)
+        if team is None or team.community_id != request.community_id:
+            raise Unprocessable("the team is not one of this community's")
+    request.assignee_volunteer_id = data.volunteer_id
+    request.assignee_team_id = data.team_id
+    request.status = RequestStatus.ASSIGNED
+    session.add(request)
+    add_event(
+        session,
+        _assigned_event(request, automatically=False),
+        subject=request.id,
+        community=request.community_id,
+    )
+    await session.commit()
+    return request
+
+
+async def resolve(
+    session: AsyncSession, request: ResidentRequest, data: Resolution
+) -> ResidentRequest:
+    """Resolve a request; the assignee (or the named team member) is credited "problem solved"."""
+    if request.status not in LIVE:
+        raise Conflict(f"a {request.status.value} request cannot be resolved")
+    credited = data.volunteer_id or request.assignee_volunteer_id
+    request.status = RequestStatus.RESOLVED
+    request.resolution = data.resolution
+    request.resolved_at = now()
+    session.add(request)
+    add_event(
+        session,
+        RequestResolved(
+            request_id=request.id,
+            community_id=request.community_id,
+            category=request.category.value,
+            credited_volunteer_id=credited,
+            resolved_at=request.resolved_at,
+        ),
+        subject=request.id,
+        community=request.community_id,
+    )
+    await session.commit()
+    return request
+
+
+async def close(session: AsyncSession, request: ResidentRequest, reason: str) -> ResidentRequest:
+    """Close a request without resolving it (withdrawn by the resident, out of scope)."""
+    if request.status not in LIVE:
+        raise Conflict(f"a {request.status.value} request cannot be closed")
+    request.status = RequestStatus.CLOSED
+    request.resolution = reason
+    session.add(request)
+    add_event(
+        session,
+        RequestClosed(request_id=request.id, community_id=request.community_id, reason=reason),
+        subject=request.id,
+        community=request.community_id,
+    )
+    await session.commit()
+    return request
+
+
+async def raise_overdue(session: AsyncSession) -> int:
+    """Raise RequestOverdue once for each live request past its target."""
+    rows = await session.exec(
+        select(ResidentRequest).where(
+            col(ResidentRequest.status).in_(LIVE),
+            col(ResidentRequest.due_at) < now(),
+            col(ResidentRequest.overdue_raised).is_(False),
+        )
+    )
+    raised = 0
+    for request in rows.all():
+        # Claim it with a conditional UPDATE: replicas checking at the same moment
+        # cannot both raise the event.
+        claim = await session.exec(
+            update(ResidentRequest)
+            .where(
+                col(ResidentRequest.id) == request.id,
+                col(ResidentRequest.overdue_raised).is_(False),
+            )
+            .values(overdue_raised=True)
+        )
+        if claim.rowcount != 1:
+            continue
+        add_event(
+            session,
+            RequestOverdue(
+                request_id=request.id,
+                community_id=request.community_id,
+                category=request.category.value,
+                due_at=aware(request.due_at),
+                volunteer_id=request.assignee_volunteer_id,
+                team_id=request.assignee_team_id,
+            ),
+            subject=request.id,
+            community=request.community_id,
+        )
+        raised += 1
+    await session.commit()
+    return raised
