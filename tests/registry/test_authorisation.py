@@ -7,37 +7,15 @@ without a token gets 401.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 
-from shared.auth import Role
+from tests.authorisation import CA, COMMUNITY_ROLES, DA, RE, TL, VO, Endpoint, check_matrix
 from tests.registry.conftest import Registry, application
 from tests.registry.test_roster import as_csv, roster_rows
 
-DA, CA, TL, VO, RE = (
-    Role.DISTRICT_ADMIN,
-    Role.COMMUNITY_ADMIN,
-    Role.TEAM_LEADER,
-    Role.VOLUNTEER,
-    Role.RESIDENT,
-)
-COMMUNITY_ROLES = (CA, TL, VO, RE)
 
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One endpoint, who may use it, and what others get in the caller's own community."""
-
-    method: str
-    path: str  # with {community}, {volunteer}, {team}
-    allowed: tuple[Role, ...]
-    # Roles that cannot even see the resource in their own community: 404, not 403.
-    hidden_from: tuple[Role, ...] = ()
-    body: Callable[[int], dict[str, Any]] | None = None
-    files: bool = False
+def _roster() -> dict[str, tuple[str, bytes, str]]:
+    return {"file": ("r.csv", as_csv(roster_rows(2)), "text/csv")}
 
 
 ENDPOINTS = [
@@ -87,7 +65,7 @@ ENDPOINTS = [
     Endpoint("POST", "/volunteers/{volunteer}/reinstate", (DA, CA), hidden_from=(VO, RE)),
     Endpoint("GET", "/volunteers?community_id={community}", (DA, CA, TL)),
     Endpoint("GET", "/communities/{community}/roster.csv", (DA, CA)),
-    Endpoint("POST", "/communities/{community}/roster", (DA, CA), files=True),
+    Endpoint("POST", "/communities/{community}/roster", (DA, CA), files=_roster),
 ]
 
 
@@ -115,51 +93,13 @@ async def world(registry: Registry) -> dict[str, dict[str, str]]:
     return result
 
 
-async def _call(
-    registry: Registry, endpoint: Endpoint, ids: dict[str, str], headers: dict[str, str], n: int
-) -> int:
-    url = endpoint.path.format(**ids)
-    kwargs: dict[str, Any] = {"headers": headers}
-    if endpoint.body is not None:
-        kwargs["json"] = endpoint.body(n)
-    if endpoint.files:
-        kwargs["files"] = {"file": ("r.csv", as_csv(roster_rows(2)), "text/csv")}
-    response = await registry.client.request(endpoint.method, url, **kwargs)
-    return response.status_code
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[f"{e.method} {e.path}" for e in ENDPOINTS])
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
 async def test_the_authorisation_matrix(
     registry: Registry, world: dict[str, dict[str, str]], endpoint: Endpoint
 ) -> None:
-    own, other = world["own"], world["other"]
-    n = 0
-    outcomes: dict[str, int] = {}
-    for role in (DA, *COMMUNITY_ROLES):
-        community = None if role is DA else own["community"]
-        headers = registry.headers(role, community, subject=f"someone-{role}")
-        for where, ids in (("own", own), ("other", other)):
-            n += 1
-            outcomes[f"{role} {where}"] = await _call(registry, endpoint, ids, headers, n)
-    outcomes["anonymous"] = await _call(registry, endpoint, own, {}, 0)
-
-    problems = []
-    for role in (DA, *COMMUNITY_ROLES):
-        for where in ("own", "other"):
-            status = outcomes[f"{role} {where}"]
-            if role is DA or (where == "own" and role in endpoint.allowed):
-                # Allowed: the request reaches the rule (a lifecycle step may still answer 409).
-                if status in (401, 403, 404) or status >= 500:
-                    problems.append(f"{role} in {where} community got {status}, expected access")
-            elif where == "other":
-                if status != 404:
-                    problems.append(f"{role} in another community got {status}, expected 404")
-            else:
-                expected = 404 if role in endpoint.hidden_from else 403
-                if status != expected:
-                    problems.append(f"{role} got {status}, expected {expected}")
-    if outcomes["anonymous"] != 401:
-        problems.append(f"anonymous got {outcomes['anonymous']}, expected 401")
+    problems = await check_matrix(
+        registry.client, registry.headers, endpoint, world["own"], world["other"]
+    )
     assert not problems, "\n".join(problems)
 
 
