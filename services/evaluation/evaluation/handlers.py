@@ -1,7 +1,54 @@
-"""Event handlers of the evaluation service: one function per consumed event type."""
+"""Event handlers of the evaluation service: the hour ledger from the activities ledger."""
 
-from shared.events.handlers import HandlerRegistry
+from __future__ import annotations
+
+from evaluation import ledger
+from shared.contracts.activities import ServiceConfirmed, ServiceCorrected, ServiceVoided
+from shared.events.handlers import EventContext, HandlerRegistry
 from shared.projections.communities import register_community_handlers
 
 handlers = HandlerRegistry()
 register_community_handlers(handlers)
+
+
+@handlers.on(ServiceConfirmed)
+async def service_confirmed(ctx: EventContext, event: ServiceConfirmed) -> None:
+    await ledger.count(
+        ctx.session,
+        record_id=event.record_id,
+        volunteer_id=event.volunteer_id,
+        community_id=event.community_id,
+        hours=event.hours,
+        started_at=event.started_at,
+        team_id=event.team_id,
+        service_area_code=event.service_area_code,
+        activity_id=event.activity_id,
+        tags=event.tags,
+    )
+    await ledger.settle(ctx.session, event.volunteer_id, event.community_id)
+
+
+@handlers.on(ServiceCorrected)
+async def service_corrected(ctx: EventContext, event: ServiceCorrected) -> None:
+    await ledger.stop_counting(ctx.session, event.corrects_record_id)
+    await ledger.count(
+        ctx.session,
+        record_id=event.record_id,
+        volunteer_id=event.volunteer_id,
+        community_id=event.community_id,
+        hours=event.hours,
+        started_at=event.started_at,
+        team_id=event.team_id,
+        service_area_code=event.service_area_code,
+        activity_id=event.activity_id,
+        tags=event.tags,
+    )
+    await ledger.settle(ctx.session, event.volunteer_id, event.community_id)
+
+
+@handlers.on(ServiceVoided)
+async def service_voided(ctx: EventContext, event: ServiceVoided) -> None:
+    if not event.was_confirmed:
+        return  # a pending record never counted
+    await ledger.stop_counting(ctx.session, event.record_id)
+    await ledger.settle(ctx.session, event.volunteer_id, event.community_id)

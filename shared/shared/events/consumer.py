@@ -167,6 +167,25 @@ class EventConsumer:
                     await self._dead_letter(entry, f"{type(error).__name__}: {error}"[:2000])
             await self._ack(to_ack)
 
+    async def apply_in_order(self, entries: Sequence[StreamEntry]) -> tuple[int, int]:
+        """Apply entries without a consumer group: for rebuilding projections from streams.
+
+        Nothing is acknowledged or dead-lettered; entries that are not valid envelopes,
+        or whose handler fails, are skipped and counted. Returns (applied, skipped).
+        """
+        work: list[_Work] = []
+        skipped = 0
+        for entry in entries:
+            try:
+                item = self._decode(entry)
+            except MalformedEvent:
+                skipped += 1
+                continue
+            if item is not None:
+                work.append(item)
+        _, failed = await self._apply_isolating_failures(work)
+        return len(work) - len(failed), skipped + len(failed)
+
     async def reclaim_once(self) -> int:
         """Claim and handle entries idle past the timeout; returns how many were claimed."""
         claimed_total = 0

@@ -1,0 +1,107 @@
+"""Routes over the hour ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from evaluation.domain.stars import THRESHOLDS
+from evaluation.models import CountedRecord, VolunteerLedger
+from shared.auth import CurrentPrincipal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["hours"])
+READERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
+
+
+class Hours(BaseModel):
+    """A volunteer's confirmed hours: in all, and in a period by area, team and month."""
+
+    volunteer_id: str
+    community_id: str
+    total_hours: float
+    star_level: int
+    next_star_at_hours: int | None
+    period_hours: float
+    by_service_area: dict[str, float]
+    by_team: dict[str, float]
+    by_month: dict[str, float]
+
+
+@router.get("/volunteers/{volunteer_id}/hours", response_model=Hours)
+async def volunteer_hours(
+    volunteer_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Hours:
+    """Confirmed hours of a volunteer (admins and team leaders of their community)."""
+    ledger = await session.get(VolunteerLedger, volunteer_id)
+    if ledger is None or not principal.can_access_community(ledger.community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no confirmed hours for this volunteer")
+    if principal.role not in READERS:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read others' hours"
+        )
+    query = select(CountedRecord).where(
+        col(CountedRecord.volunteer_id) == volunteer_id, col(CountedRecord.counts)
+    )
+    if since is not None:
+        query = query.where(col(CountedRecord.started_at) >= since)
+    if until is not None:
+        query = query.where(col(CountedRecord.started_at) < until)
+    by_area: dict[str, float] = {}
+    by_team: dict[str, float] = {}
+    by_month: dict[str, float] = {}
+    period = 0.0
+    for record in (await session.exec(query)).all():
+        period += record.hours
+        area = record.service_area_code or "other"
+        by_area[area] = round(by_area.get(area, 0.0) + record.hours, 2)
+        if record.team_id:
+            by_team[record.team_id] = round(by_team.get(record.team_id, 0.0) + record.hours, 2)
+        month = f"{record.started_at:%Y-%m}"
+        by_month[month] = round(by_month.get(month, 0.0) + record.hours, 2)
+    next_star = next((t for t in THRESHOLDS if t > ledger.total_hours), None)
+    return Hours(
+        volunteer_id=volunteer_id,
+        community_id=ledger.community_id,
+        total_hours=ledger.total_hours,
+        star_level=ledger.star_level,
+        next_star_at_hours=next_star,
+        period_hours=round(period, 2),
+        by_service_area=by_area,
+        by_team=by_team,
+        by_month=dict(sorted(by_month.items())),
+    )
+
+
+class StarCount(BaseModel):
+    """How many volunteers hold each star level."""
+
+    level: int
+    volunteers: int
+
+
+@router.get("/communities/{community_id}/stars", response_model=list[StarCount])
+async def star_distribution(
+    community_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> list[StarCount]:
+    """The community's star distribution, for a chart."""
+    if not principal.can_access_community(community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    rows = await session.exec(
+        select(VolunteerLedger.star_level, func.count())
+        .where(col(VolunteerLedger.community_id) == community_id)
+        .group_by(col(VolunteerLedger.star_level))
+    )
+    counts = dict(rows.all())
+    return [
+        StarCount(level=level, volunteers=int(counts.get(level, 0)))
+        for level in range(len(THRESHOLDS) + 1)
+    ]

@@ -1,0 +1,1 @@
+"""The evaluation service's rules, free of HTTP and SQL."""
