@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -131,20 +132,29 @@ def keys() -> tuple[str, str]:
     return generate_keypair()
 
 
-@pytest.fixture
-async def service(
-    activities_settings: Settings, redis: Redis, namespace: str, keys: tuple[str, str]
+@asynccontextmanager
+async def running(
+    settings: Settings, redis: Redis, keys: tuple[str, str]
 ) -> AsyncIterator[Activities]:
-    app = create_app(activities_settings)
+    """The activities app started with `settings`, and a client for it."""
+    app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://activities", timeout=30
+            transport=transport, base_url="http://activities", timeout=60
         ) as client:
             yield Activities(
                 app=app,
                 client=client,
                 issuer=TokenIssuer(keys[0], issuer="linli-registry", audience="linli"),
                 redis=redis,
-                namespace=namespace,
+                namespace=settings.stream_namespace,
             )
+
+
+@pytest.fixture
+async def service(
+    activities_settings: Settings, redis: Redis, keys: tuple[str, str]
+) -> AsyncIterator[Activities]:
+    async with running(activities_settings, redis, keys) as activities:
+        yield activities

@@ -12,7 +12,7 @@ from sqlmodel import col, select, update
 
 from activities.models import SignUp, SignUpStatus
 from activities.settings import Settings
-from tests.activities.conftest import Activities
+from tests.activities.conftest import Activities, running
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 
@@ -28,26 +28,10 @@ async def on_postgres(
 
 @pytest.fixture
 async def pg_service(
-    on_postgres: Settings, redis: Redis, namespace: str, keys: tuple[str, str]
+    on_postgres: Settings, redis: Redis, keys: tuple[str, str]
 ) -> AsyncIterator[Activities]:
-    import httpx
-
-    from activities.app import create_app
-    from shared.auth import TokenIssuer
-
-    app = create_app(on_postgres)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://activities", timeout=60
-        ) as client:
-            yield Activities(
-                app,
-                client,
-                TokenIssuer(keys[0], issuer="linli-registry", audience="linli"),
-                redis,
-                namespace,
-            )
+    async with running(on_postgres, redis, keys) as activities:
+        yield activities
 
 
 async def test_fifty_concurrent_sign_ups_for_ten_places_on_postgres(pg_service: Activities) -> None:

@@ -11,8 +11,7 @@ handlers = HandlerRegistry()
 register_community_handlers(handlers)
 
 
-@handlers.on(ServiceConfirmed)
-async def service_confirmed(ctx: EventContext, event: ServiceConfirmed) -> None:
+async def _count(ctx: EventContext, event: ServiceConfirmed | ServiceCorrected) -> None:
     await ledger.count(
         ctx.session,
         record_id=event.record_id,
@@ -26,24 +25,18 @@ async def service_confirmed(ctx: EventContext, event: ServiceConfirmed) -> None:
         tags=event.tags,
     )
     await ledger.settle(ctx.session, event.volunteer_id, event.community_id)
+
+
+@handlers.on(ServiceConfirmed)
+async def service_confirmed(ctx: EventContext, event: ServiceConfirmed) -> None:
+    await _count(ctx, event)
 
 
 @handlers.on(ServiceCorrected)
 async def service_corrected(ctx: EventContext, event: ServiceCorrected) -> None:
+    # The corrected entry replaces the old one: the old hours stop counting.
     await ledger.stop_counting(ctx.session, event.corrects_record_id)
-    await ledger.count(
-        ctx.session,
-        record_id=event.record_id,
-        volunteer_id=event.volunteer_id,
-        community_id=event.community_id,
-        hours=event.hours,
-        started_at=event.started_at,
-        team_id=event.team_id,
-        service_area_code=event.service_area_code,
-        activity_id=event.activity_id,
-        tags=event.tags,
-    )
-    await ledger.settle(ctx.session, event.volunteer_id, event.community_id)
+    await _count(ctx, event)
 
 
 @handlers.on(ServiceVoided)

@@ -27,6 +27,7 @@ from registry.models import (
 )
 from registry.organisation import areas_by_code, now
 from shared.auth import Principal, Role
+from shared.contracts.base import EventPayload
 from shared.contracts.registry import (
     VolunteerApplied,
     VolunteerErased,
@@ -245,80 +246,71 @@ async def approve(session: AsyncSession, registrar: Registrar, volunteer: Volunt
     return volunteer
 
 
+async def _move(
+    session: AsyncSession,
+    volunteer: Volunteer,
+    status: VolunteerStatus,
+    reason: str | None,
+    payload: EventPayload,
+) -> Volunteer:
+    """Move a volunteer to `status` with its reason and publish `payload`, in one commit."""
+    volunteer.status = status
+    volunteer.status_reason = reason
+    volunteer.updated_at = now()
+    session.add(volunteer)
+    add_event(session, payload, subject=volunteer.id, community=volunteer.community_id)
+    await session.commit()
+    return volunteer
+
+
 async def reject(session: AsyncSession, volunteer: Volunteer, reason: str) -> Volunteer:
     """Reject an application with a reason."""
     _require(volunteer, [VolunteerStatus.APPLIED], "rejected")
-    volunteer.status = VolunteerStatus.REJECTED
-    volunteer.status_reason = reason
-    volunteer.updated_at = now()
     # A rejected applicant may apply again later: the number is not held by this record.
     volunteer.national_id_hash = None
-    session.add(volunteer)
-    add_event(
+    ids = {"volunteer_id": volunteer.id, "community_id": volunteer.community_id}
+    return await _move(
         session,
-        VolunteerRejected(
-            volunteer_id=volunteer.id, community_id=volunteer.community_id, reason=reason
-        ),
-        subject=volunteer.id,
-        community=volunteer.community_id,
+        volunteer,
+        VolunteerStatus.REJECTED,
+        reason,
+        VolunteerRejected(**ids, reason=reason),
     )
-    await session.commit()
-    return volunteer
 
 
 async def suspend(session: AsyncSession, volunteer: Volunteer, reason: str) -> Volunteer:
     """Suspend a registered volunteer: they may not serve until reinstated."""
     _require(volunteer, [VolunteerStatus.REGISTERED], "suspended")
-    volunteer.status = VolunteerStatus.SUSPENDED
-    volunteer.status_reason = reason
-    volunteer.updated_at = now()
-    session.add(volunteer)
-    add_event(
+    ids = {"volunteer_id": volunteer.id, "community_id": volunteer.community_id}
+    return await _move(
         session,
-        VolunteerSuspended(
-            volunteer_id=volunteer.id, community_id=volunteer.community_id, reason=reason
-        ),
-        subject=volunteer.id,
-        community=volunteer.community_id,
+        volunteer,
+        VolunteerStatus.SUSPENDED,
+        reason,
+        VolunteerSuspended(**ids, reason=reason),
     )
-    await session.commit()
-    return volunteer
 
 
 async def reinstate(session: AsyncSession, volunteer: Volunteer) -> Volunteer:
     """Let a suspended volunteer serve again."""
     _require(volunteer, [VolunteerStatus.SUSPENDED], "reinstated")
-    volunteer.status = VolunteerStatus.REGISTERED
-    volunteer.status_reason = None
-    volunteer.updated_at = now()
-    session.add(volunteer)
-    add_event(
-        session,
-        VolunteerReinstated(volunteer_id=volunteer.id, community_id=volunteer.community_id),
-        subject=volunteer.id,
-        community=volunteer.community_id,
+    ids = {"volunteer_id": volunteer.id, "community_id": volunteer.community_id}
+    return await _move(
+        session, volunteer, VolunteerStatus.REGISTERED, None, VolunteerReinstated(**ids)
     )
-    await session.commit()
-    return volunteer
 
 
 async def withdraw(session: AsyncSession, volunteer: Volunteer, reason: str) -> Volunteer:
     """A volunteer leaves the service for good; their number is never reused."""
     _require(volunteer, [VolunteerStatus.REGISTERED, VolunteerStatus.SUSPENDED], "withdrawn")
-    volunteer.status = VolunteerStatus.WITHDRAWN
-    volunteer.status_reason = reason
-    volunteer.updated_at = now()
-    session.add(volunteer)
-    add_event(
+    ids = {"volunteer_id": volunteer.id, "community_id": volunteer.community_id}
+    return await _move(
         session,
-        VolunteerWithdrawn(
-            volunteer_id=volunteer.id, community_id=volunteer.community_id, reason=reason
-        ),
-        subject=volunteer.id,
-        community=volunteer.community_id,
+        volunteer,
+        VolunteerStatus.WITHDRAWN,
+        reason,
+        VolunteerWithdrawn(**ids, reason=reason),
     )
-    await session.commit()
-    return volunteer
 
 
 async def erase(session: AsyncSession, volunteer: Volunteer) -> Volunteer:
