@@ -41,6 +41,9 @@ async def upsert(
     table = model.__table__  # type: ignore[attr-defined]
     statement = insert(table).values(**values)
     updates = {name: statement.excluded[name] for name in values if name not in key}
+    if not updates:  # the row is all key: inserting it once is the whole effect
+        await session.exec(statement.on_conflict_do_nothing(index_elements=list(key)))
+        return
     await session.exec(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from evaluation.api import hours
+from evaluation.api import hours, periods
 from evaluation.handlers import handlers
 from evaluation.settings import Settings
 from shared.app import create_service_app
@@ -23,5 +23,5 @@ DEFINITION = ServiceDefinition(
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the evaluation app; uvicorn calls this as a factory."""
     return create_service_app(
-        DEFINITION, settings or Settings(), [communities_router(), hours.router]
+        DEFINITION, settings or Settings(), [communities_router(), hours.router, periods.router]
     )

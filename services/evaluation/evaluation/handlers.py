@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from evaluation import ledger
-from shared.contracts.activities import ServiceConfirmed, ServiceCorrected, ServiceVoided
+from evaluation.models import KnownVolunteer, PairingMembership
+from shared.contracts.activities import (
+    PairingCreated,
+    ServiceConfirmed,
+    ServiceCorrected,
+    ServiceVoided,
+)
+from shared.contracts.registry import VolunteerProfileChanged, VolunteerRegistered
+from shared.db import upsert
 from shared.events.handlers import EventContext, HandlerRegistry
 from shared.projections.communities import register_community_handlers
 
@@ -45,3 +53,39 @@ async def service_voided(ctx: EventContext, event: ServiceVoided) -> None:
         return  # a pending record never counted
     await ledger.stop_counting(ctx.session, event.record_id)
     await ledger.settle(ctx.session, event.volunteer_id, event.community_id)
+
+
+@handlers.on(VolunteerRegistered)
+async def volunteer_registered(ctx: EventContext, event: VolunteerRegistered) -> None:
+    await upsert(
+        ctx.session,
+        KnownVolunteer,
+        {
+            "id": event.volunteer_id,
+            "community_id": event.community_id,
+            "volunteer_number": event.volunteer_number,
+            "account_id": event.account_id,
+            "party_member": event.party_member,
+            "status": "registered",
+        },
+        key=["id"],
+    )
+
+
+@handlers.on(VolunteerProfileChanged)
+async def volunteer_profile_changed(ctx: EventContext, event: VolunteerProfileChanged) -> None:
+    volunteer = await ctx.session.get(KnownVolunteer, event.volunteer_id)
+    if volunteer is not None:
+        volunteer.party_member = event.party_member
+        ctx.session.add(volunteer)
+
+
+@handlers.on(PairingCreated)
+async def pairing_created(ctx: EventContext, event: PairingCreated) -> None:
+    for volunteer_id in event.volunteer_ids:
+        await upsert(
+            ctx.session,
+            PairingMembership,
+            {"pairing_id": event.pairing_id, "volunteer_id": volunteer_id},
+            key=["pairing_id", "volunteer_id"],
+        )

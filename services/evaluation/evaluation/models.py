@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -50,3 +51,91 @@ class VolunteerLedger(EvaluationModel, table=True):
     total_hours: float = 0.0
     star_level: int = 0
     highest_star_announced: int = 0
+
+
+class KnownVolunteer(EvaluationModel, table=True):
+    """A volunteer as learnt from registry events."""
+
+    __tablename__ = "known_volunteer"
+
+    id: str = Field(primary_key=True, max_length=26)
+    community_id: str = Field(index=True, max_length=26)
+    volunteer_number: str | None = Field(default=None, max_length=20)
+    account_id: str | None = Field(default=None, index=True, max_length=26)
+    party_member: bool = False
+    status: str = Field(default="registered", max_length=20)
+
+
+class PairingMembership(EvaluationModel, table=True):
+    """Volunteers of a pairing: colleagues for peer review."""
+
+    __tablename__ = "pairing_membership"
+
+    pairing_id: str = Field(primary_key=True, max_length=26)
+    volunteer_id: str = Field(primary_key=True, max_length=26)
+
+
+class Phase(StrEnum):
+    """The phases of a half-year period, in order."""
+
+    OPEN = "open"
+    PEER_REVIEW = "peer_review"
+    NOMINATION = "nomination"
+    DISTRICT_REVIEW = "district_review"
+    PUBLISHED = "published"
+
+
+class Period(EvaluationModel, table=True):
+    """A community's half-year evaluation period (每半年一次评比)."""
+
+    __table_args__ = (UniqueConstraint("community_id", "label"),)
+
+    id: str = Field(primary_key=True, max_length=26)
+    community_id: str = Field(index=True, max_length=26)
+    label: str = Field(max_length=20)
+    starts_on: date
+    ends_on: date
+    quota: int
+    phase: Phase
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class Review(EvaluationModel, table=True):
+    """One volunteer's rating of a colleague in a period."""
+
+    __table_args__ = (
+        UniqueConstraint("period_id", "reviewer_volunteer_id", "reviewed_volunteer_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=26)
+    period_id: str = Field(foreign_key="period.id", index=True, max_length=26)
+    reviewer_volunteer_id: str = Field(max_length=26)
+    reviewed_volunteer_id: str = Field(index=True, max_length=26)
+    rating: int
+    comment: str = Field(default="", max_length=500)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class NominationStatus(StrEnum):
+    """Where a nomination is in the two rounds."""
+
+    NOMINATED = "nominated"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Nomination(EvaluationModel, table=True):
+    """A community's nomination of a volunteer, and the district's decision."""
+
+    __table_args__ = (UniqueConstraint("period_id", "volunteer_id"),)
+
+    id: str = Field(primary_key=True, max_length=26)
+    period_id: str = Field(foreign_key="period.id", index=True, max_length=26)
+    community_id: str = Field(index=True, max_length=26)
+    volunteer_id: str = Field(max_length=26)
+    score: float
+    reason: str = Field(max_length=500)
+    status: NominationStatus
+    decision_reason: str | None = Field(default=None, max_length=500)

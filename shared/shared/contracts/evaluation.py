@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from shared.contracts.base import EventPayload
 
 
@@ -15,3 +17,73 @@ class StarReached(EventPayload):
     level: int
     threshold_hours: int
     total_hours: float
+
+
+class PeriodOpened(EventPayload):
+    """A half-year evaluation period opened for a community."""
+
+    event_type = "org.linli.evaluation.period_opened.v1"
+
+    period_id: str
+    community_id: str
+    label: str
+    starts_on: date
+    ends_on: date
+    quota: int
+
+
+class PeriodAdvanced(EventPayload):
+    """A period moved to its next phase."""
+
+    event_type = "org.linli.evaluation.period_advanced.v1"
+
+    period_id: str
+    community_id: str
+    phase: str
+
+
+class ReviewSubmitted(EventPayload):
+    """A volunteer rated a colleague (志愿服务互评); the rating itself stays in evaluation."""
+
+    event_type = "org.linli.evaluation.review_submitted.v1"
+
+    period_id: str
+    community_id: str
+    reviewer_volunteer_id: str
+    reviewed_volunteer_id: str
+
+
+class VolunteerNominated(EventPayload):
+    """A community nominated a volunteer for commendation (first round)."""
+
+    event_type = "org.linli.evaluation.volunteer_nominated.v1"
+
+    nomination_id: str
+    period_id: str
+    community_id: str
+    volunteer_id: str
+    score: float
+
+
+class NominationDecided(EventPayload):
+    """The district approved or rejected a nomination (second round)."""
+
+    event_type = "org.linli.evaluation.nomination_decided.v1"
+
+    nomination_id: str
+    period_id: str
+    community_id: str
+    volunteer_id: str
+    approved: bool
+    reason: str
+
+
+class HonourRollPublished(EventPayload):
+    """A period's honour roll was published: public and final."""
+
+    event_type = "org.linli.evaluation.honour_roll_published.v1"
+
+    period_id: str
+    community_id: str
+    label: str
+    volunteer_ids: list[str]

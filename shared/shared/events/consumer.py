@@ -239,8 +239,14 @@ class EventConsumer:
         return claimed_total
 
     async def run_reclaimer(self, stop: asyncio.Event, interval_ms: int) -> None:
-        """Reclaim idle entries every `interval_ms` until `stop` is set."""
+        """Reclaim idle entries every `interval_ms` until `stop` is set.
+
+        The first round waits one interval: at start-up nothing can be idle yet, and the
+        subscriber's supervisor creates the groups meanwhile.
+        """
         failures = 0
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_ms / 1000)
         while not stop.is_set():
             try:
                 while await self.reclaim_once() >= self.reclaim_batch:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 21:52:59.980412
+Create Date: 2026-11-28 21:58:53.132918
 """
 from collections.abc import Sequence
 
@@ -73,6 +73,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_counted_record_team_id'), ['team_id'], unique=False)
         batch_op.create_index('ix_counted_record_volunteer', ['volunteer_id', 'counts'], unique=False)
 
+    op.create_table('known_volunteer',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('party_member', sa.Boolean(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('known_volunteer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_known_volunteer_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_known_volunteer_community_id'), ['community_id'], unique=False)
+
+    op.create_table('pairing_membership',
+    sa.Column('pairing_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.PrimaryKeyConstraint('pairing_id', 'volunteer_id')
+    )
+    op.create_table('period',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('quota', sa.Integer(), nullable=False),
+    sa.Column('phase', sa.Enum('OPEN', 'PEER_REVIEW', 'NOMINATION', 'DISTRICT_REVIEW', 'PUBLISHED', name='phase'), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('community_id', 'label')
+    )
+    with op.batch_alter_table('period', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_period_community_id'), ['community_id'], unique=False)
+
     op.create_table('volunteer_ledger',
     sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
@@ -84,15 +117,68 @@ def upgrade() -> None:
     with op.batch_alter_table('volunteer_ledger', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volunteer_ledger_community_id'), ['community_id'], unique=False)
 
+    op.create_table('nomination',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('period_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('status', sa.Enum('NOMINATED', 'APPROVED', 'REJECTED', name='nominationstatus'), nullable=False),
+    sa.Column('decision_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['period_id'], ['period.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('period_id', 'volunteer_id')
+    )
+    with op.batch_alter_table('nomination', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nomination_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nomination_period_id'), ['period_id'], unique=False)
+
+    op.create_table('review',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('period_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('reviewer_volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('reviewed_volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('rating', sa.Integer(), nullable=False),
+    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['period_id'], ['period.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('period_id', 'reviewer_volunteer_id', 'reviewed_volunteer_id')
+    )
+    with op.batch_alter_table('review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_period_id'), ['period_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_reviewed_volunteer_id'), ['reviewed_volunteer_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_reviewed_volunteer_id'))
+        batch_op.drop_index(batch_op.f('ix_review_period_id'))
+
+    op.drop_table('review')
+    with op.batch_alter_table('nomination', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nomination_period_id'))
+        batch_op.drop_index(batch_op.f('ix_nomination_community_id'))
+
+    op.drop_table('nomination')
     with op.batch_alter_table('volunteer_ledger', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volunteer_ledger_community_id'))
 
     op.drop_table('volunteer_ledger')
+    with op.batch_alter_table('period', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_period_community_id'))
+
+    op.drop_table('period')
+    op.drop_table('pairing_membership')
+    with op.batch_alter_table('known_volunteer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_known_volunteer_community_id'))
+        batch_op.drop_index(batch_op.f('ix_known_volunteer_account_id'))
+
+    op.drop_table('known_volunteer')
     with op.batch_alter_table('counted_record', schema=None) as batch_op:
         batch_op.drop_index('ix_counted_record_volunteer')
         batch_op.drop_index(batch_op.f('ix_counted_record_team_id'))

@@ -1,0 +1,252 @@
+"""Routes over periods, peer review, the ranking, nominations and the honour roll."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from evaluation import periods
+from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["periods"])
+
+
+class PeriodCreate(BaseModel):
+    """Input of `POST /communities/{id}/periods`."""
+
+    label: str = Field(min_length=2, max_length=20, description="e.g. 2026H1")
+    starts_on: date
+    ends_on: date
+    quota: int = Field(ge=1, le=100, description="how many the community may nominate")
+
+
+class ReviewCreate(BaseModel):
+    """Input of `POST /periods/{id}/reviews`."""
+
+    reviewed_volunteer_id: str
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=500)
+
+
+class Nominate(BaseModel):
+    """Input of `POST /periods/{id}/nominations`."""
+
+    volunteer_id: str
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class Decision(BaseModel):
+    """Input of the district's decision on a nomination."""
+
+    approved: bool
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class RankingEntry(BaseModel):
+    """A volunteer's score for the period and each of its parts."""
+
+    volunteer_id: str
+    volunteer_number: str | None
+    score: float
+    hours: float
+    activities: int
+    reviews: int
+    average_rating: float | None
+    rating_points: float
+    four_ones_months: int
+
+
+class ReviewAggregate(BaseModel):
+    """What the reviewed person sees: how many reviewed them and the average."""
+
+    reviews: int
+    average_rating: float | None
+
+
+class RollEntry(BaseModel):
+    """A commended volunteer on the public honour roll."""
+
+    volunteer_id: str
+    volunteer_number: str | None
+    score: float
+
+
+def _admin(principal: Principal, community_id: str, *roles: Role) -> None:
+    if not principal.can_access_community(community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "period not found")
+    if principal.role is not Role.DISTRICT_ADMIN and principal.role not in roles:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this")
+
+
+async def _own(session: SessionDep, principal: Principal) -> KnownVolunteer:
+    found = await session.exec(
+        select(KnownVolunteer).where(col(KnownVolunteer.account_id) == principal.subject)
+    )
+    volunteer = found.first()
+    if volunteer is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only a registered volunteer can do this")
+    return volunteer
+
+
+@router.post(
+    "/communities/{community_id}/periods",
+    response_model=Period,
+    status_code=status.HTTP_201_CREATED,
+)
+async def post_period(
+    community_id: str, body: PeriodCreate, principal: CurrentPrincipal, session: SessionDep
+) -> Period:
+    """Open a half-year period for the community."""
+    _admin(principal, community_id, Role.COMMUNITY_ADMIN)
+    return await periods.open_period(
+        session, community_id, body.label, body.starts_on, body.ends_on, body.quota
+    )
+
+
+@router.post("/periods/{period_id}/advance", response_model=Period)
+async def advance(period_id: str, principal: CurrentPrincipal, session: SessionDep) -> Period:
+    """Next phase: the community admin up to district review; the district admin publishes."""
+    period = await periods.get_period(session, principal, period_id)
+    if period.phase == Phase.DISTRICT_REVIEW:
+        _admin(principal, period.community_id)
+    else:
+        _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
+    return await periods.advance(session, period)
+
+
+@router.post(
+    "/periods/{period_id}/reviews",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Review,
+)
+async def post_review(
+    period_id: str, body: ReviewCreate, principal: CurrentPrincipal, session: SessionDep
+) -> Review:
+    """A volunteer rates a colleague they served with in the period."""
+    period = await periods.get_period(session, principal, period_id)
+    reviewer = await _own(session, principal)
+    return await periods.review(
+        session, period, reviewer, body.reviewed_volunteer_id, body.rating, body.comment
+    )
+
+
+@router.get("/periods/{period_id}/reviews/me", response_model=ReviewAggregate)
+async def my_reviews(
+    period_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> ReviewAggregate:
+    """How the caller was reviewed: only the count and the average, never who said what."""
+    period = await periods.get_period(session, principal, period_id)
+    me = await _own(session, principal)
+    ratings = (
+        await session.exec(
+            select(Review.rating).where(
+                col(Review.period_id) == period.id, col(Review.reviewed_volunteer_id) == me.id
+            )
+        )
+    ).all()
+    return ReviewAggregate(
+        reviews=len(ratings),
+        average_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
+    )
+
+
+@router.get("/periods/{period_id}/reviews", response_model=list[Review])
+async def all_reviews(
+    period_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> list[Review]:
+    """Every review of the period (admins)."""
+    period = await periods.get_period(session, principal, period_id)
+    _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
+    return list(
+        (await session.exec(select(Review).where(col(Review.period_id) == period.id))).all()
+    )
+
+
+@router.get("/periods/{period_id}/ranking", response_model=list[RankingEntry])
+async def ranking(
+    period_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> list[RankingEntry]:
+    """The community's ranking for the period, each score with its parts (admins)."""
+    period = await periods.get_period(session, principal, period_id)
+    _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
+    parts = await periods.score_parts(session, period)
+    numbers = {
+        v.id: v.volunteer_number
+        for v in (
+            await session.exec(
+                select(KnownVolunteer).where(col(KnownVolunteer.id).in_(list(parts)))
+            )
+        ).all()
+    }
+    entries = [
+        RankingEntry(
+            volunteer_id=volunteer,
+            volunteer_number=numbers.get(volunteer),
+            score=p.total,
+            hours=p.hours,
+            activities=p.activities,
+            reviews=p.reviews,
+            average_rating=p.average_rating,
+            rating_points=p.rating_points,
+            four_ones_months=p.four_ones_months,
+        )
+        for volunteer, p in parts.items()
+    ]
+    return sorted(entries, key=lambda e: (-e.score, e.volunteer_id))
+
+
+@router.post(
+    "/periods/{period_id}/nominations",
+    response_model=Nomination,
+    status_code=status.HTTP_201_CREATED,
+)
+async def nominate(
+    period_id: str, body: Nominate, principal: CurrentPrincipal, session: SessionDep
+) -> Nomination:
+    """The community nominates a volunteer, within its quota, with a reason."""
+    period = await periods.get_period(session, principal, period_id)
+    _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
+    return await periods.nominate(session, period, body.volunteer_id, body.reason)
+
+
+@router.post("/nominations/{nomination_id}/decision", response_model=Nomination)
+async def decide(
+    nomination_id: str, body: Decision, principal: CurrentPrincipal, session: SessionDep
+) -> Nomination:
+    """The district approves or rejects a nomination, with a reason."""
+    nomination = await session.get(Nomination, nomination_id)
+    if nomination is None or not principal.can_access_community(nomination.community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "nomination not found")
+    _admin(principal, nomination.community_id)
+    period = await periods.get_period(session, principal, nomination.period_id)
+    return await periods.decide(session, period, nomination, body.approved, body.reason)
+
+
+@router.get("/periods/{period_id}/honour-roll", response_model=list[RollEntry], tags=["public"])
+async def honour_roll(period_id: str, session: SessionDep) -> list[RollEntry]:
+    """Public once published: the commended volunteers of the period."""
+    period = await session.get(Period, period_id)
+    if period is None or period.phase != Phase.PUBLISHED:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no published honour roll for this period")
+    roll = await periods.honour_roll(session, period)
+    numbers = {
+        v.id: v.volunteer_number
+        for v in (
+            await session.exec(
+                select(KnownVolunteer).where(
+                    col(KnownVolunteer.id).in_([n.volunteer_id for n in roll])
+                )
+            )
+        ).all()
+    }
+    return [
+        RollEntry(
+            volunteer_id=n.volunteer_id, volunteer_number=numbers.get(n.volunteer_id), score=n.score
+        )
+        for n in roll
+    ]

@@ -1,0 +1,341 @@
+"""Half-year periods: open, peer review, community nomination, district review, published."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from evaluation.domain.scoring import ScoreParts
+from evaluation.models import (
+    CountedRecord,
+    KnownVolunteer,
+    Nomination,
+    NominationStatus,
+    PairingMembership,
+    Period,
+    Phase,
+    Review,
+)
+from shared.auth import Principal
+from shared.contracts.evaluation import (
+    HonourRollPublished,
+    NominationDecided,
+    PeriodAdvanced,
+    PeriodOpened,
+    ReviewSubmitted,
+    VolunteerNominated,
+)
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events.outbox import add_event
+from shared.ids import new_id
+
+ORDER = [Phase.OPEN, Phase.PEER_REVIEW, Phase.NOMINATION, Phase.DISTRICT_REVIEW, Phase.PUBLISHED]
+
+
+def _span(period: Period) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(period.starts_on, time.min, tzinfo=UTC),
+        datetime.combine(period.ends_on, time.max, tzinfo=UTC),
+    )
+
+
+async def open_period(
+    session: AsyncSession, community_id: str, label: str, starts_on: date, ends_on: date, quota: int
+) -> Period:
+    """Open a period for a community; its label is unique per community."""
+    if ends_on <= starts_on:
+        raise Unprocessable("the period must end after it starts")
+    clash = await session.exec(
+        select(Period).where(col(Period.community_id) == community_id, col(Period.label) == label)
+    )
+    if clash.first():
+        raise Conflict(f"the community already has a period {label!r}")
+    period = Period(
+        id=new_id(),
+        community_id=community_id,
+        label=label,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        quota=quota,
+        phase=Phase.OPEN,
+    )
+    session.add(period)
+    add_event(
+        session,
+        PeriodOpened(
+            period_id=period.id,
+            community_id=community_id,
+            label=label,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            quota=quota,
+        ),
+        subject=period.id,
+        community=community_id,
+    )
+    await session.commit()
+    return period
+
+
+async def advance(session: AsyncSession, period: Period) -> Period:
+    """Move the period to its next phase; publishing makes the honour roll final."""
+    if period.phase == Phase.PUBLISHED:
+        raise Conflict("the period is published and final")
+    if period.phase == Phase.DISTRICT_REVIEW:
+        undecided = await session.exec(
+            select(func.count())
+            .select_from(Nomination)
+            .where(
+                col(Nomination.period_id) == period.id,
+                col(Nomination.status) == NominationStatus.NOMINATED,
+            )
+        )
+        if int(undecided.one()):
+            raise Conflict("every nomination needs the district's decision before publishing")
+    period.phase = ORDER[ORDER.index(period.phase) + 1]
+    session.add(period)
+    add_event(
+        session,
+        PeriodAdvanced(
+            period_id=period.id, community_id=period.community_id, phase=period.phase.value
+        ),
+        subject=period.id,
+        community=period.community_id,
+    )
+    if period.phase == Phase.PUBLISHED:
+        period.published_at = datetime.now(UTC)
+        add_event(
+            session,
+            HonourRollPublished(
+                period_id=period.id,
+                community_id=period.community_id,
+                label=period.label,
+                volunteer_ids=[n.volunteer_id for n in await honour_roll(session, period)],
+            ),
+            subject=period.id,
+            community=period.community_id,
+        )
+    await session.commit()
+    return period
+
+
+async def colleagues(session: AsyncSession, period: Period, volunteer_id: str) -> set[str]:
+    """Volunteers who served with `volunteer_id` in the period: same activity or pairing."""
+    start, end = _span(period)
+    in_period = (
+        col(CountedRecord.counts),
+        col(CountedRecord.started_at) >= start,
+        col(CountedRecord.started_at) <= end,
+    )
+    mine = select(CountedRecord.activity_id).where(
+        col(CountedRecord.volunteer_id) == volunteer_id,
+        col(CountedRecord.activity_id).is_not(None),
+        *in_period,
+    )
+    together = await session.exec(
+        select(CountedRecord.volunteer_id).where(
+            col(CountedRecord.activity_id).in_(mine), *in_period
+        )
+    )
+    my_pairings = select(PairingMembership.pairing_id).where(
+        col(PairingMembership.volunteer_id) == volunteer_id
+    )
+    paired = await session.exec(
+        select(PairingMembership.volunteer_id).where(
+            col(PairingMembership.pairing_id).in_(my_pairings)
+        )
+    )
+    return (set(together.all()) | set(paired.all())) - {volunteer_id}
+
+
+async def review(
+    session: AsyncSession,
+    period: Period,
+    reviewer: KnownVolunteer,
+    reviewed_id: str,
+    rating: int,
+    comment: str,
+) -> Review:
+    """Rate a colleague, once per pair and period, only during the review window."""
+    if period.phase != Phase.PEER_REVIEW:
+        raise Conflict(
+            f"reviews are taken during peer review; the period is in {period.phase.value}"
+        )
+    if reviewer.community_id != period.community_id:
+        raise Conflict("only the community's volunteers review in its period")
+    if reviewed_id == reviewer.id:
+        raise Unprocessable("nobody reviews themself")
+    if reviewed_id not in await colleagues(session, period, reviewer.id):
+        raise Unprocessable("you can review only volunteers you served with in this period")
+    existing = await session.exec(
+        select(Review).where(
+            col(Review.period_id) == period.id,
+            col(Review.reviewer_volunteer_id) == reviewer.id,
+            col(Review.reviewed_volunteer_id) == reviewed_id,
+        )
+    )
+    if existing.first():
+        raise Conflict("you have already reviewed this volunteer in this period")
+    entry = Review(
+        id=new_id(),
+        period_id=period.id,
+        reviewer_volunteer_id=reviewer.id,
+        reviewed_volunteer_id=reviewed_id,
+        rating=rating,
+        comment=comment,
+        created_at=datetime.now(UTC),
+    )
+    session.add(entry)
+    add_event(
+        session,
+        ReviewSubmitted(
+            period_id=period.id,
+            community_id=period.community_id,
+            reviewer_volunteer_id=reviewer.id,
+            reviewed_volunteer_id=reviewed_id,
+        ),
+        subject=period.id,
+        community=period.community_id,
+    )
+    await session.commit()
+    return entry
+
+
+async def score_parts(session: AsyncSession, period: Period) -> dict[str, ScoreParts]:
+    """The score parts of every volunteer of the community with service in the period."""
+    start, end = _span(period)
+    rows = await session.exec(
+        select(
+            CountedRecord.volunteer_id,
+            func.sum(CountedRecord.hours),
+            func.count(func.distinct(CountedRecord.activity_id)),
+        )
+        .where(
+            col(CountedRecord.community_id) == period.community_id,
+            col(CountedRecord.counts),
+            col(CountedRecord.started_at) >= start,
+            col(CountedRecord.started_at) <= end,
+        )
+        .group_by(col(CountedRecord.volunteer_id))
+    )
+    service = {v: (float(h or 0), int(a or 0)) for v, h, a in rows.all()}
+    ratings = await session.exec(
+        select(Review.reviewed_volunteer_id, func.count(), func.avg(Review.rating))
+        .where(col(Review.period_id) == period.id)
+        .group_by(col(Review.reviewed_volunteer_id))
+    )
+    reviews = {v: (int(n), float(avg)) for v, n, avg in ratings.all()}
+    return {
+        volunteer: ScoreParts(
+            hours=round(service.get(volunteer, (0.0, 0))[0], 2),
+            activities=service.get(volunteer, (0.0, 0))[1],
+            reviews=reviews.get(volunteer, (0, 0.0))[0],
+            average_rating=round(reviews[volunteer][1], 2) if volunteer in reviews else None,
+        )
+        for volunteer in service.keys() | reviews.keys()
+    }
+
+
+async def nominate(
+    session: AsyncSession, period: Period, volunteer_id: str, reason: str
+) -> Nomination:
+    """The community nominates a volunteer within its quota."""
+    if period.phase != Phase.NOMINATION:
+        raise Conflict(
+            f"nominations are made in the nomination phase; the period is in {period.phase.value}"
+        )
+    volunteer = await session.get(KnownVolunteer, volunteer_id)
+    if volunteer is None or volunteer.community_id != period.community_id:
+        raise Unprocessable("the volunteer is not one of this community's")
+    taken = await session.exec(
+        select(func.count()).select_from(Nomination).where(col(Nomination.period_id) == period.id)
+    )
+    if int(taken.one()) >= period.quota:
+        raise Conflict(f"the community's quota of {period.quota} nominations is reached")
+    if (
+        await session.exec(
+            select(Nomination).where(
+                col(Nomination.period_id) == period.id, col(Nomination.volunteer_id) == volunteer_id
+            )
+        )
+    ).first():
+        raise Conflict("this volunteer is already nominated")
+    parts = (await score_parts(session, period)).get(volunteer_id, ScoreParts(0.0, 0, 0, None))
+    nomination = Nomination(
+        id=new_id(),
+        period_id=period.id,
+        community_id=period.community_id,
+        volunteer_id=volunteer_id,
+        score=parts.total,
+        reason=reason,
+        status=NominationStatus.NOMINATED,
+    )
+    session.add(nomination)
+    add_event(
+        session,
+        VolunteerNominated(
+            nomination_id=nomination.id,
+            period_id=period.id,
+            community_id=period.community_id,
+            volunteer_id=volunteer_id,
+            score=parts.total,
+        ),
+        subject=period.id,
+        community=period.community_id,
+    )
+    await session.commit()
+    return nomination
+
+
+async def decide(
+    session: AsyncSession, period: Period, nomination: Nomination, approved: bool, reason: str
+) -> Nomination:
+    """The district approves or rejects a nomination, with a reason."""
+    if period.phase != Phase.DISTRICT_REVIEW:
+        raise Conflict(
+            f"the district decides in district review; the period is in {period.phase.value}"
+        )
+    if nomination.status != NominationStatus.NOMINATED:
+        raise Conflict(f"this nomination was already {nomination.status.value}")
+    nomination.status = NominationStatus.APPROVED if approved else NominationStatus.REJECTED
+    nomination.decision_reason = reason
+    session.add(nomination)
+    add_event(
+        session,
+        NominationDecided(
+            nomination_id=nomination.id,
+            period_id=period.id,
+            community_id=period.community_id,
+            volunteer_id=nomination.volunteer_id,
+            approved=approved,
+            reason=reason,
+        ),
+        subject=period.id,
+        community=period.community_id,
+    )
+    await session.commit()
+    return nomination
+
+
+async def honour_roll(session: AsyncSession, period: Period) -> list[Nomination]:
+    """The approved nominations, best score first."""
+    rows = await session.exec(
+        select(Nomination)
+        .where(
+            col(Nomination.period_id) == period.id,
+            col(Nomination.status) == NominationStatus.APPROVED,
+        )
+        .order_by(col(Nomination.score).desc(), col(Nomination.volunteer_id))
+    )
+    return list(rows.all())
+
+
+async def get_period(session: AsyncSession, principal: Principal, period_id: str) -> Period:
+    """A period of a community the caller may see; 404 otherwise."""
+    period = await session.get(Period, period_id)
+    if period is None or not principal.can_access_community(period.community_id):
+        raise NotFound("period not found")
+    return period

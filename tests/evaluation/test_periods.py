@@ -1,0 +1,309 @@
+"""Half-year periods: peer review rules and the two-round commendation flow."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from evaluation.app import create_app
+from evaluation.settings import Settings
+from shared.auth import Role, TokenIssuer, generate_keypair
+from shared.contracts.activities import PairingCreated, ServiceConfirmed
+from shared.contracts.base import EventPayload
+from shared.contracts.registry import VolunteerRegistered
+from shared.events.envelope import Envelope
+
+
+@dataclass
+class Evaluation:
+    client: httpx.AsyncClient
+    issuer: TokenIssuer
+    redis: Redis
+    namespace: str
+
+    def headers(self, role: Role, community: str | None, subject: str = "admin") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issuer.issue_access(subject, role, community)}"}
+
+    def volunteer(self, volunteer_id: str, community: str) -> dict[str, str]:
+        return self.headers(Role.VOLUNTEER, community, subject=f"acct-{volunteer_id}")
+
+    async def publish(self, stream: str, payloads: list[EventPayload]) -> None:
+        for payload in payloads:
+            envelope = Envelope.wrap(payload, subject=None, community=None)
+            await self.redis.xadd(self.namespace + stream, envelope.to_fields())  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def evaluation(
+    tmp_path: Path, redis_url: str, redis: Redis, namespace: str
+) -> AsyncIterator[Evaluation]:
+    private_pem, public_pem = generate_keypair()
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'evaluation.db'}",
+        redis_url=redis_url,
+        stream_namespace=namespace,
+        consume_block_ms=100,
+        jwt_public_key=public_pem,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://evaluation") as client:
+            yield Evaluation(
+                client,
+                TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
+                redis,
+                namespace,
+            )
+
+
+IN_PERIOD = datetime(2026, 3, 10, 9, tzinfo=UTC)
+
+
+def registered(volunteer: str, community: str) -> VolunteerRegistered:
+    return VolunteerRegistered(
+        volunteer_id=volunteer,
+        volunteer_number=f"N-{volunteer}",
+        community_id=community,
+        service_area_codes=["elderly_care"],
+        party_member=False,
+        category="resident",
+        account_id=f"acct-{volunteer}",
+        registered_on=date(2026, 1, 5),
+    )
+
+
+def served(
+    volunteer: str, community: str, activity: str, hours: float, day: int = 0
+) -> ServiceConfirmed:
+    return ServiceConfirmed(
+        record_id=f"r-{volunteer}-{activity}",
+        volunteer_id=volunteer,
+        community_id=community,
+        activity_id=activity,
+        started_at=IN_PERIOD + timedelta(days=day),
+        hours=hours,
+        confirmed_by="admin",
+    )
+
+
+async def settle(evaluation: Evaluation) -> None:
+    """Wait until the service has read and acknowledged everything published so far."""
+    for _ in range(400):
+        caught_up = True
+        for stream in ("registry.events", "activities.events"):
+            key = evaluation.namespace + stream
+            if not await evaluation.redis.exists(key):
+                continue
+            groups = {g["name"]: g for g in await evaluation.redis.xinfo_groups(key)}
+            group = groups.get(b"evaluation")
+            last = await evaluation.redis.xrevrange(key, count=1)
+            read_all = group is not None and (not last or group["last-delivered-id"] == last[0][0])
+            if not read_all or group is None or group["pending"] != 0:
+                caught_up = False
+        if caught_up:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("evaluation did not catch up")
+
+
+async def open_period(evaluation: Evaluation, community: str, quota: int = 2) -> str:
+    admin = evaluation.headers(Role.COMMUNITY_ADMIN, community)
+    response = await evaluation.client.post(
+        f"/communities/{community}/periods",
+        json={
+            "label": "2026H1",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-06-30",
+            "quota": quota,
+        },
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def advance(evaluation: Evaluation, period: str, headers: dict[str, str], phase: str) -> None:
+    response = await evaluation.client.post(f"/periods/{period}/advance", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["phase"] == phase
+
+
+async def test_peer_review_refuses_self_strangers_duplicates_and_the_wrong_window(
+    evaluation: Evaluation,
+) -> None:
+    await evaluation.publish("registry.events", [registered(v, "c1") for v in ("a", "b", "c", "d")])
+    await evaluation.publish(
+        "activities.events",
+        [
+            served("a", "c1", "patrol-1", 2),
+            served("b", "c1", "patrol-1", 2),
+            served("c", "c1", "visit-9", 1),
+        ],
+    )
+    await evaluation.publish(
+        "activities.events",
+        [
+            PairingCreated(
+                pairing_id="p1",
+                community_id="c1",
+                kind="many_help_one",
+                beneficiary_category="empty_nest_elder",
+                volunteer_ids=["a", "d"],
+                cadence_days=7,
+            ),
+        ],
+    )
+    await settle(evaluation)
+    period = await open_period(evaluation, "c1")
+    url = f"/periods/{period}/reviews"
+    as_a = evaluation.volunteer("a", "c1")
+
+    early = await evaluation.client.post(
+        url, json={"reviewed_volunteer_id": "b", "rating": 5}, headers=as_a
+    )
+    assert early.status_code == 409
+    assert "during peer review" in early.json()["detail"]
+    await advance(evaluation, period, evaluation.headers(Role.COMMUNITY_ADMIN, "c1"), "peer_review")
+
+    own = await evaluation.client.post(
+        url, json={"reviewed_volunteer_id": "a", "rating": 5}, headers=as_a
+    )
+    assert (own.status_code, own.json()["detail"]) == (422, "nobody reviews themself")
+    stranger = await evaluation.client.post(
+        url, json={"reviewed_volunteer_id": "c", "rating": 4}, headers=as_a
+    )
+    assert stranger.status_code == 422
+    assert (
+        stranger.json()["detail"] == "you can review only volunteers you served with in this period"
+    )
+    colleague = await evaluation.client.post(
+        url, json={"reviewed_volunteer_id": "b", "rating": 4, "comment": "认真负责"}, headers=as_a
+    )
+    assert colleague.status_code == 201, colleague.text
+    paired = await evaluation.client.post(
+        url, json={"reviewed_volunteer_id": "d", "rating": 5}, headers=as_a
+    )
+    assert paired.status_code == 201
+    again = await evaluation.client.post(
+        url, json={"reviewed_volunteer_id": "b", "rating": 1}, headers=as_a
+    )
+    assert again.status_code == 409
+    assert again.json()["detail"] == "you have already reviewed this volunteer in this period"
+    out_of_range = await evaluation.client.post(
+        url, json={"reviewed_volunteer_id": "b", "rating": 9}, headers=as_a
+    )
+    assert out_of_range.status_code == 422
+
+    # The reviewed person sees an aggregate only; admins see the reviews.
+    mine = await evaluation.client.get(
+        f"/periods/{period}/reviews/me", headers=evaluation.volunteer("b", "c1")
+    )
+    assert mine.json() == {"reviews": 1, "average_rating": 4.0}
+    assert (
+        await evaluation.client.get(
+            f"/periods/{period}/reviews", headers=evaluation.volunteer("b", "c1")
+        )
+    ).status_code == 403
+    everything = await evaluation.client.get(
+        f"/periods/{period}/reviews", headers=evaluation.headers(Role.COMMUNITY_ADMIN, "c1")
+    )
+    assert {r["comment"] for r in everything.json()} == {"认真负责", ""}
+
+    await advance(evaluation, period, evaluation.headers(Role.COMMUNITY_ADMIN, "c1"), "nomination")
+    late = await evaluation.client.post(
+        url,
+        json={"reviewed_volunteer_id": "d", "rating": 3},
+        headers=evaluation.volunteer("d", "c1"),
+    )
+    assert late.status_code == 409
+
+
+async def test_two_rounds_with_quotas_across_two_communities_end_in_a_published_roll(
+    evaluation: Evaluation,
+) -> None:
+    people = {"c1": ["a1", "a2", "a3"], "c2": ["b1", "b2"]}
+    await evaluation.publish(
+        "registry.events", [registered(v, c) for c, vs in people.items() for v in vs]
+    )
+    await evaluation.publish(
+        "activities.events",
+        [
+            served(v, c, f"act-{c}", 10.0 * (i + 1), day=i)
+            for c, vs in people.items()
+            for i, v in enumerate(vs)
+        ],
+    )
+    await settle(evaluation)
+    district = evaluation.headers(Role.DISTRICT_ADMIN, None)
+    rolls = {}
+    for community, quota in (("c1", 2), ("c2", 1)):
+        admin = evaluation.headers(Role.COMMUNITY_ADMIN, community)
+        period = await open_period(evaluation, community, quota=quota)
+        await advance(evaluation, period, admin, "peer_review")
+        await advance(evaluation, period, admin, "nomination")
+        ranking = (await evaluation.client.get(f"/periods/{period}/ranking", headers=admin)).json()
+        assert [r["volunteer_id"] for r in ranking] == list(reversed(people[community]))
+        best = ranking[0]
+        assert (
+            best["score"] == best["hours"] + 2 * best["activities"]
+        )  # too few reviews: no rating points
+        nominated = []
+        for entry in ranking[:quota]:
+            response = await evaluation.client.post(
+                f"/periods/{period}/nominations",
+                json={"volunteer_id": entry["volunteer_id"], "reason": "服务时长居前"},
+                headers=admin,
+            )
+            assert response.status_code == 201, response.text
+            nominated.append(response.json()["id"])
+        over = await evaluation.client.post(
+            f"/periods/{period}/nominations",
+            json={"volunteer_id": ranking[-1]["volunteer_id"], "reason": "再推荐一位"},
+            headers=admin,
+        )
+        assert over.status_code == 409
+        assert over.json()["detail"] == f"the community's quota of {quota} nominations is reached"
+        await advance(evaluation, period, admin, "district_review")
+        # The community admin cannot decide or publish: that is the district's round.
+        assert (
+            await evaluation.client.post(f"/periods/{period}/advance", headers=admin)
+        ).status_code == 403
+        assert (
+            await evaluation.client.post(
+                f"/nominations/{nominated[0]}/decision",
+                json={"approved": True, "reason": "同意"},
+                headers=admin,
+            )
+        ).status_code == 403
+        blocked = await evaluation.client.post(f"/periods/{period}/advance", headers=district)
+        assert blocked.status_code == 409  # undecided nominations
+        for index, nomination in enumerate(nominated):
+            approve = index == 0
+            decided = await evaluation.client.post(
+                f"/nominations/{nomination}/decision",
+                json={"approved": approve, "reason": "事迹突出" if approve else "材料不足"},
+                headers=district,
+            )
+            assert decided.json()["status"] == ("approved" if approve else "rejected")
+        assert (await evaluation.client.get(f"/periods/{period}/honour-roll")).status_code == 404
+        await advance(evaluation, period, district, "published")
+        roll = (await evaluation.client.get(f"/periods/{period}/honour-roll")).json()  # public
+        rolls[community] = [entry["volunteer_id"] for entry in roll]
+        assert (
+            await evaluation.client.post(f"/periods/{period}/advance", headers=district)
+        ).status_code == 409
+    assert rolls == {"c1": ["a3"], "c2": ["b2"]}
+    published = [
+        f
+        for _, f in await evaluation.redis.xrange(evaluation.namespace + "evaluation.events")
+        if f[b"type"] == b"org.linli.evaluation.honour_roll_published.v1"
+    ]
+    assert len(published) == 2
