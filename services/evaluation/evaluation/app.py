@@ -1,27 +1,49 @@
 """The evaluation service: its one wiring point."""
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from evaluation.api import hours, periods
+from evaluation import four_ones
+from evaluation.api import dashboards, hours, periods
 from evaluation.handlers import handlers
 from evaluation.settings import Settings
 from shared.app import create_service_app
 from shared.projections.communities import communities_router
-from shared.runtime import ServiceDefinition
+from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
 
-DEFINITION = ServiceDefinition(
-    name="evaluation",
-    title="Linli evaluation",
-    description="Hour ledgers, star levels, the four ones, peer review, commendation and certificates.",
-    migrations_dir=Path(__file__).parent / "migrations",
-    handlers=handlers,
-)
+
+def _definition(settings: Settings) -> ServiceDefinition:
+    async def close_last_month(runtime: ServiceRuntime) -> None:
+        # Announce last month once it is over in the district's calendar.
+        first_of_month = datetime.now(settings.zone).replace(day=1)
+        last_month = four_ones.month_of(first_of_month - timedelta(days=1), settings.zone)
+        async with runtime.db.session() as session:
+            await four_ones.close_month(session, last_month)
+
+    return ServiceDefinition(
+        name="evaluation",
+        title="Linli evaluation",
+        description="Hour ledgers, star levels, the four ones, peer review, commendation and certificates.",
+        migrations_dir=Path(__file__).parent / "migrations",
+        handlers=handlers,
+        periodic=[
+            PeriodicTask(
+                "close-four-ones-month", settings.close_months_interval_seconds, close_last_month
+            )
+        ],
+    )
+
+
+DEFINITION = _definition(Settings())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the evaluation app; uvicorn calls this as a factory."""
+    settings = settings or Settings()
     return create_service_app(
-        DEFINITION, settings or Settings(), [communities_router(), hours.router, periods.router]
+        _definition(settings),
+        settings,
+        [communities_router(), hours.router, periods.router, dashboards.router],
     )

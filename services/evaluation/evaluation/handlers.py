@@ -1,11 +1,16 @@
-"""Event handlers of the evaluation service: the hour ledger from the activities ledger."""
+"""Event handlers of the evaluation service: what it learns from registry and activities."""
 
 from __future__ import annotations
 
-from evaluation import ledger
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from evaluation import four_ones, ledger
 from evaluation.models import KnownVolunteer, PairingMembership
+from evaluation.settings import Settings
 from shared.contracts.activities import (
     PairingCreated,
+    RequestResolved,
     ServiceConfirmed,
     ServiceCorrected,
     ServiceVoided,
@@ -33,6 +38,19 @@ async def _count(ctx: EventContext, event: ServiceConfirmed | ServiceCorrected) 
         tags=event.tags,
     )
     await ledger.settle(ctx.session, event.volunteer_id, event.community_id)
+    await four_ones.mark(
+        ctx.session,
+        volunteer_id=event.volunteer_id,
+        community_id=event.community_id,
+        month=four_ones.month_of(event.started_at, _zone()),
+        tags=event.tags,
+        source_id=event.record_id,
+    )
+
+
+@cache
+def _zone() -> ZoneInfo:
+    return Settings().zone
 
 
 @handlers.on(ServiceConfirmed)
@@ -44,6 +62,7 @@ async def service_confirmed(ctx: EventContext, event: ServiceConfirmed) -> None:
 async def service_corrected(ctx: EventContext, event: ServiceCorrected) -> None:
     # The corrected entry replaces the old one: the old hours stop counting.
     await ledger.stop_counting(ctx.session, event.corrects_record_id)
+    await four_ones.unmark(ctx.session, event.corrects_record_id)
     await _count(ctx, event)
 
 
@@ -52,7 +71,22 @@ async def service_voided(ctx: EventContext, event: ServiceVoided) -> None:
     if not event.was_confirmed:
         return  # a pending record never counted
     await ledger.stop_counting(ctx.session, event.record_id)
+    await four_ones.unmark(ctx.session, event.record_id)
     await ledger.settle(ctx.session, event.volunteer_id, event.community_id)
+
+
+@handlers.on(RequestResolved)
+async def request_resolved(ctx: EventContext, event: RequestResolved) -> None:
+    if event.credited_volunteer_id is None:
+        return
+    await four_ones.mark(
+        ctx.session,
+        volunteer_id=event.credited_volunteer_id,
+        community_id=event.community_id,
+        month=four_ones.month_of(event.resolved_at, _zone()),
+        tags=["problem_solved"],
+        source_id=event.request_id,
+    )
 
 
 @handlers.on(VolunteerRegistered)

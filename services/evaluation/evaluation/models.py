@@ -139,3 +139,24 @@ class Nomination(EvaluationModel, table=True):
     reason: str = Field(max_length=500)
     status: NominationStatus
     decision_reason: str | None = Field(default=None, max_length=500)
+
+
+class FourOnesMark(EvaluationModel, table=True):
+    """One of the four ones done by a volunteer in a month, and what showed it."""
+
+    __tablename__ = "four_ones_mark"
+
+    volunteer_id: str = Field(primary_key=True, max_length=26)
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM in the district's time zone
+    tag: str = Field(primary_key=True, max_length=20)
+    source_id: str = Field(primary_key=True, max_length=26)  # a record or a request
+    community_id: str = Field(index=True, max_length=26)
+
+
+class FourOnesClosedMonth(EvaluationModel, table=True):
+    """A month whose four-ones result was announced for a volunteer: once only."""
+
+    __tablename__ = "four_ones_closed_month"
+
+    volunteer_id: str = Field(primary_key=True, max_length=26)
+    month: str = Field(primary_key=True, max_length=7)

@@ -1,5 +1,7 @@
 """Settings of the evaluation service, read from the environment."""
 
+from zoneinfo import ZoneInfo
+
 from shared.settings import ServiceSettings
 
 
@@ -8,3 +10,12 @@ class Settings(ServiceSettings):
 
     service_name: str = "evaluation"
     port: int = 8003
+
+    # Months of the four ones follow the district's calendar.
+    time_zone: str = "Asia/Shanghai"
+    close_months_interval_seconds: float = 600.0
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The district's time zone."""
+        return ZoneInfo(self.time_zone)

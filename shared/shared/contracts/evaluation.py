@@ -87,3 +87,15 @@ class HonourRollPublished(EventPayload):
     community_id: str
     label: str
     volunteer_ids: list[str]
+
+
+class FourOnesMonthClosed(EventPayload):
+    """A party-member volunteer's four ones (四个一) for a month, at its close."""
+
+    event_type = "org.linli.evaluation.four_ones_month_closed.v1"
+
+    volunteer_id: str
+    community_id: str
+    month: str  # YYYY-MM
+    done: list[str]
+    missing: list[str]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 21:58:53.132918
+Create Date: 2026-11-28 22:04:27.657193
 """
 from collections.abc import Sequence
 
@@ -72,6 +72,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_counted_record_started_at'), ['started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_counted_record_team_id'), ['team_id'], unique=False)
         batch_op.create_index('ix_counted_record_volunteer', ['volunteer_id', 'counts'], unique=False)
+
+    op.create_table('four_ones_closed_month',
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.PrimaryKeyConstraint('volunteer_id', 'month')
+    )
+    op.create_table('four_ones_mark',
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('tag', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.PrimaryKeyConstraint('volunteer_id', 'month', 'tag', 'source_id')
+    )
+    with op.batch_alter_table('four_ones_mark', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_four_ones_mark_community_id'), ['community_id'], unique=False)
 
     op.create_table('known_volunteer',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
@@ -179,6 +195,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_known_volunteer_account_id'))
 
     op.drop_table('known_volunteer')
+    with op.batch_alter_table('four_ones_mark', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_four_ones_mark_community_id'))
+
+    op.drop_table('four_ones_mark')
+    op.drop_table('four_ones_closed_month')
     with op.batch_alter_table('counted_record', schema=None) as batch_op:
         batch_op.drop_index('ix_counted_record_volunteer')
         batch_op.drop_index(batch_op.f('ix_counted_record_team_id'))

@@ -1,0 +1,113 @@
+"""The four ones month by month, and chart-ready figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from evaluation import four_ones
+from evaluation.models import CountedRecord
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["dashboards"])
+Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+class FourOnesEntry(BaseModel):
+    """One party member's month."""
+
+    volunteer_id: str
+    volunteer_number: str | None
+    done: list[str]
+    missing: list[str]
+
+
+class FourOnesMonth(BaseModel):
+    """A community's four ones for a month, with the completion rate."""
+
+    month: str
+    members: int
+    complete: int
+    completion_rate: float | None
+    volunteers: list[FourOnesEntry]
+
+
+class TeamMonthHours(BaseModel):
+    """A bar of the hours-per-team-per-month chart."""
+
+    team_id: str | None
+    month: str
+    hours: float
+
+
+def _community_reader(principal: Principal, community_id: str) -> None:
+    if not principal.can_access_community(community_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read dashboards"
+        )
+
+
+@router.get("/communities/{community_id}/four-ones", response_model=FourOnesMonth)
+async def four_ones_month(
+    community_id: str, month: Month, principal: CurrentPrincipal, session: SessionDep
+) -> FourOnesMonth:
+    """Who of the community's party members did which of the four ones in the month."""
+    _community_reader(principal, community_id)
+    rows = await four_ones.month_view(session, community_id, month)
+    entries = [
+        FourOnesEntry(
+            volunteer_id=v.id,
+            volunteer_number=v.volunteer_number,
+            done=done,
+            missing=[t for t in four_ones.FOUR if t not in done],
+        )
+        for v, done in rows
+    ]
+    complete = sum(1 for e in entries if not e.missing)
+    return FourOnesMonth(
+        month=month,
+        members=len(entries),
+        complete=complete,
+        completion_rate=round(complete / len(entries), 3) if entries else None,
+        volunteers=entries,
+    )
+
+
+@router.get("/communities/{community_id}/hours-by-team-month", response_model=list[TeamMonthHours])
+async def hours_by_team_month(
+    request: Request,
+    community_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[TeamMonthHours]:
+    """Confirmed hours per team per month (district calendar), for a chart."""
+    _community_reader(principal, community_id)
+    query = select(CountedRecord.team_id, CountedRecord.started_at, CountedRecord.hours).where(
+        col(CountedRecord.community_id) == community_id, col(CountedRecord.counts)
+    )
+    if since is not None:
+        query = query.where(col(CountedRecord.started_at) >= since)
+    if until is not None:
+        query = query.where(col(CountedRecord.started_at) < until)
+    zone = request.app.state.settings.zone
+    totals: dict[tuple[str | None, str], float] = {}
+    for team_id, started_at, hours in (await session.exec(query)).all():
+        # SQLite hands back naive UTC datetimes.
+        moment = started_at if started_at.tzinfo else started_at.replace(tzinfo=UTC)
+        key = (team_id, four_ones.month_of(moment, zone))
+        totals[key] = totals.get(key, 0.0) + hours
+    return [
+        TeamMonthHours(team_id=team, month=month, hours=round(hours, 2))
+        for (team, month), hours in sorted(
+            totals.items(), key=lambda item: (item[0][1], item[0][0] or "")
+        )
+    ]
