@@ -149,3 +149,39 @@ async def test_hours_per_team_per_month_for_a_chart(evaluation: Evaluation) -> N
         headers=evaluation.headers(Role.COMMUNITY_ADMIN, "c2"),
     )
     assert other.status_code == 404
+
+
+async def test_hours_per_community_for_the_district(evaluation: Evaluation) -> None:
+    await evaluation.publish(
+        "activities.events",
+        [
+            ServiceConfirmed(
+                record_id=f"h{i}",
+                volunteer_id=f"v{i % 3}",
+                community_id=community,
+                started_at=datetime(2026, 3, 5, tzinfo=UTC),
+                hours=1.5,
+                confirmed_by="a",
+            )
+            for i, community in enumerate(["c1", "c1", "c1", "c2"])
+        ],
+    )
+    await settle(evaluation)
+    district = await evaluation.client.get(
+        "/dashboards/communities",
+        params={"since": "2026-01-01T00:00:00Z", "until": "2026-07-01T00:00:00Z"},
+        headers=evaluation.headers(Role.DISTRICT_ADMIN, None),
+    )
+    assert district.json() == [
+        {"community_id": "c1", "volunteers": 3, "hours": 4.5},
+        {"community_id": "c2", "volunteers": 1, "hours": 1.5},
+    ]
+    own = await evaluation.client.get(
+        "/dashboards/communities", headers=evaluation.headers(Role.COMMUNITY_ADMIN, "c2")
+    )
+    assert [row["community_id"] for row in own.json()] == ["c2"]
+    assert (
+        await evaluation.client.get(
+            "/dashboards/communities", headers=evaluation.headers(Role.VOLUNTEER, "c2")
+        )
+    ).status_code == 403

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from evaluation import four_ones
@@ -110,4 +111,46 @@ async def hours_by_team_month(
         for (team, month), hours in sorted(
             totals.items(), key=lambda item: (item[0][1], item[0][0] or "")
         )
+    ]
+
+
+class CommunityHours(BaseModel):
+    """A bar of the hours-per-community chart."""
+
+    community_id: str
+    volunteers: int
+    hours: float
+
+
+@router.get("/dashboards/communities", response_model=list[CommunityHours])
+async def hours_by_community(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[CommunityHours]:
+    """Confirmed hours per community in a period (the district; a community sees its own)."""
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read dashboards"
+        )
+    query = select(
+        CountedRecord.community_id,
+        func.count(func.distinct(CountedRecord.volunteer_id)),
+        func.sum(CountedRecord.hours),
+    ).where(col(CountedRecord.counts))
+    if not principal.is_district_wide:
+        query = query.where(col(CountedRecord.community_id) == principal.community)
+    if since is not None:
+        query = query.where(col(CountedRecord.started_at) >= since)
+    if until is not None:
+        query = query.where(col(CountedRecord.started_at) < until)
+    rows = await session.exec(
+        query.group_by(col(CountedRecord.community_id)).order_by(col(CountedRecord.community_id))
+    )
+    return [
+        CommunityHours(
+            community_id=community, volunteers=int(people), hours=round(float(hours or 0), 2)
+        )
+        for community, people, hours in rows.all()
     ]
