@@ -108,6 +108,7 @@ async def test_the_registration_lifecycle_publishes_each_step(registry: Registry
         "category": "resident",
         "account_id": None,
         "registered_on": registered["registered_on"],
+        "display_name": "志愿者1",
     }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from evaluation import four_ones
-from evaluation.api import dashboards, hours, periods
+from evaluation.api import certificates, dashboards, hours, periods
 from evaluation.handlers import handlers
 from evaluation.settings import Settings
 from shared.app import create_service_app
@@ -45,5 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         _definition(settings),
         settings,
-        [communities_router(), hours.router, periods.router, dashboards.router],
+        [
+            communities_router(),
+            hours.router,
+            periods.router,
+            dashboards.router,
+            certificates.router,
+        ],
     )

@@ -15,7 +15,11 @@ from shared.contracts.activities import (
     ServiceCorrected,
     ServiceVoided,
 )
-from shared.contracts.registry import VolunteerProfileChanged, VolunteerRegistered
+from shared.contracts.registry import (
+    VolunteerErased,
+    VolunteerProfileChanged,
+    VolunteerRegistered,
+)
 from shared.db import upsert
 from shared.events.handlers import EventContext, HandlerRegistry
 from shared.projections.communities import register_community_handlers
@@ -101,9 +105,20 @@ async def volunteer_registered(ctx: EventContext, event: VolunteerRegistered) ->
             "account_id": event.account_id,
             "party_member": event.party_member,
             "status": "registered",
+            "display_name": event.display_name,
         },
         key=["id"],
     )
+
+
+@handlers.on(VolunteerErased)
+async def volunteer_erased(ctx: EventContext, event: VolunteerErased) -> None:
+    # Hours and certificates already issued stay; the name goes (docs/decisions/0005).
+    volunteer = await ctx.session.get(KnownVolunteer, event.volunteer_id)
+    if volunteer is not None:
+        volunteer.display_name = None
+        volunteer.status = "erased"
+        ctx.session.add(volunteer)
 
 
 @handlers.on(VolunteerProfileChanged)

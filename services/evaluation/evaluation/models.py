@@ -64,6 +64,7 @@ class KnownVolunteer(EvaluationModel, table=True):
     account_id: str | None = Field(default=None, index=True, max_length=26)
     party_member: bool = False
     status: str = Field(default="registered", max_length=20)
+    display_name: str | None = Field(default=None, max_length=50)
 
 
 class PairingMembership(EvaluationModel, table=True):
@@ -160,3 +161,27 @@ class FourOnesClosedMonth(EvaluationModel, table=True):
 
     volunteer_id: str = Field(primary_key=True, max_length=26)
     month: str = Field(primary_key=True, max_length=7)
+
+
+class Certificate(EvaluationModel, table=True):
+    """A certificate of service as issued: what it printed stays as printed."""
+
+    number: str = Field(primary_key=True, max_length=20)
+    verification_code: str = Field(max_length=12)
+    volunteer_id: str = Field(index=True, max_length=26)
+    community_id: str = Field(index=True, max_length=26)
+    volunteer_number: str = Field(max_length=20)
+    name: str = Field(max_length=50)
+    date_from: date
+    date_to: date
+    hours: float
+    service_content: str = Field(max_length=500)
+    issuer: str = Field(max_length=100)
+    issued_on: date
+
+
+class Counter(EvaluationModel, table=True):
+    """A counter that only grows (certificate numbers)."""
+
+    name: str = Field(primary_key=True, max_length=50)
+    value: int = 0

@@ -14,6 +14,8 @@ class Settings(ServiceSettings):
     # Months of the four ones follow the district's calendar.
     time_zone: str = "Asia/Shanghai"
     close_months_interval_seconds: float = 600.0
+    certificate_issuer: str = "示范区志愿服务指导中心"
+    public_base_url: str = "http://127.0.0.1:8003"
 
     @property
     def zone(self) -> ZoneInfo:

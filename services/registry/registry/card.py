@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import io
 
-import segno
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-# A CID font the PDF reader supplies: Chinese text without embedding a font file.
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+from shared.pdf import CHINESE_FONT as FONT
+from shared.pdf import qr_image
 
 CARD_SIZE = (85.6 * mm, 54 * mm)  # ISO/IEC 7810 ID-1, the size of a bank card
 
@@ -51,11 +46,7 @@ def card_pdf(*, name: str, volunteer_number: str, community: str, district: str,
     pdf.setFont(FONT, 7)
     pdf.drawString(29 * mm, 25 * mm, f"编号 No. {volunteer_number}")
     pdf.drawString(29 * mm, 20 * mm, f"社区 {community}")
-    qr = segno.make(url, error="m")
-    image = io.BytesIO()
-    qr.save(image, kind="png", scale=4, border=1)
-    image.seek(0)
-    pdf.drawImage(ImageReader(image), width - 26 * mm, 3 * mm, 23 * mm, 23 * mm)
+    pdf.drawImage(qr_image(url), width - 26 * mm, 3 * mm, 23 * mm, 23 * mm)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

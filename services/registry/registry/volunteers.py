@@ -219,6 +219,7 @@ def stage_registered(
             category=volunteer.category.value,
             account_id=volunteer.account_id,
             registered_on=timestamp.date(),
+            display_name=volunteer.name,
         ),
         subject=volunteer.id,
         community=volunteer.community_id,

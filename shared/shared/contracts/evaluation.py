@@ -99,3 +99,16 @@ class FourOnesMonthClosed(EventPayload):
     month: str  # YYYY-MM
     done: list[str]
     missing: list[str]
+
+
+class CertificateIssued(EventPayload):
+    """A certificate of service (志愿服务证明) was issued."""
+
+    event_type = "org.linli.evaluation.certificate_issued.v1"
+
+    certificate_number: str
+    volunteer_id: str
+    community_id: str
+    hours: float
+    date_from: date
+    date_to: date

@@ -140,6 +140,9 @@ class VolunteerRegistered(EventPayload):
     category: str
     account_id: str | None = None
     registered_on: date
+    # The one piece of personal data in events: certificates and honour rolls print it.
+    # Consumers must forget it on volunteer_erased (docs/decisions/0005).
+    display_name: str | None = None
 
 
 class VolunteerProfileChanged(EventPayload):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 22:04:27.657193
+Create Date: 2026-11-28 22:12:34.424662
 """
 from collections.abc import Sequence
 
@@ -54,6 +54,25 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('certificate',
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('verification_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('volunteer_number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('date_from', sa.Date(), nullable=False),
+    sa.Column('date_to', sa.Date(), nullable=False),
+    sa.Column('hours', sa.Float(), nullable=False),
+    sa.Column('service_content', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('issuer', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('number')
+    )
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificate_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_volunteer_id'), ['volunteer_id'], unique=False)
+
     op.create_table('counted_record',
     sa.Column('record_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
@@ -73,6 +92,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_counted_record_team_id'), ['team_id'], unique=False)
         batch_op.create_index('ix_counted_record_volunteer', ['volunteer_id', 'counts'], unique=False)
 
+    op.create_table('counter',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
     op.create_table('four_ones_closed_month',
     sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
@@ -96,6 +120,7 @@ def upgrade() -> None:
     sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
     sa.Column('party_member', sa.Boolean(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('known_volunteer', schema=None) as batch_op:
@@ -200,6 +225,7 @@ def downgrade() -> None:
 
     op.drop_table('four_ones_mark')
     op.drop_table('four_ones_closed_month')
+    op.drop_table('counter')
     with op.batch_alter_table('counted_record', schema=None) as batch_op:
         batch_op.drop_index('ix_counted_record_volunteer')
         batch_op.drop_index(batch_op.f('ix_counted_record_team_id'))
@@ -207,6 +233,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_counted_record_community_id'))
 
     op.drop_table('counted_record')
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_certificate_volunteer_id'))
+        batch_op.drop_index(batch_op.f('ix_certificate_community_id'))
+
+    op.drop_table('certificate')
     op.drop_table('known_community')
     op.drop_table('event_relay_lease')
     with op.batch_alter_table('event_outbox', schema=None) as batch_op:

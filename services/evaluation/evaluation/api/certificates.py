@@ -1,0 +1,100 @@
+"""Routes for certificates of service and their public verification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from evaluation import certificates
+from evaluation.models import Certificate, KnownVolunteer
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["certificates"])
+ADMINS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN)
+
+
+class CertificateRequest(BaseModel):
+    """Input of `POST /volunteers/{id}/certificates`."""
+
+    date_from: date
+    date_to: date
+
+
+class Verification(BaseModel):
+    """What verifying shows: exactly what the certificate shows, or only that it is not valid."""
+
+    valid: bool
+    number: str
+    name: str | None = None
+    volunteer_number: str | None = None
+    hours: float | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    service_content: str | None = None
+    issuer: str | None = None
+    issued_on: date | None = None
+
+
+def _may_use(principal: Principal, volunteer: KnownVolunteer) -> bool:
+    if not principal.can_access_community(volunteer.community_id):
+        return False
+    return principal.role in ADMINS or volunteer.account_id == principal.subject
+
+
+@router.post(
+    "/volunteers/{volunteer_id}/certificates",
+    response_model=Certificate,
+    status_code=status.HTTP_201_CREATED,
+)
+async def request_certificate(
+    volunteer_id: str,
+    body: CertificateRequest,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    request: Request,
+) -> Certificate:
+    """Issue a certificate of confirmed hours in a date range: the volunteer themself or an admin."""
+    volunteer = await session.get(KnownVolunteer, volunteer_id)
+    if volunteer is None or not _may_use(principal, volunteer):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
+    issuer = request.app.state.settings.certificate_issuer
+    return await certificates.issue(session, volunteer, body.date_from, body.date_to, issuer)
+
+
+@router.get(
+    "/certificates/{number}.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def certificate_pdf(
+    number: str, principal: CurrentPrincipal, session: SessionDep, request: Request
+) -> Response:
+    """The certificate as a PDF: its volunteer or an admin of their community."""
+    certificate = await session.get(Certificate, number)
+    volunteer = await session.get(KnownVolunteer, certificate.volunteer_id) if certificate else None
+    if certificate is None or volunteer is None or not _may_use(principal, volunteer):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "certificate not found")
+    url = certificates.verification_url(request.app.state.settings.public_base_url, certificate)
+    return Response(
+        certificates.render(certificate, url),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="certificate-{number}.pdf"'},
+    )
+
+
+@router.get("/verify/certificates/{number}", response_model=Verification, tags=["public"])
+async def verify(number: str, code: str, session: SessionDep) -> Verification:
+    """Public: a certificate with its number and verification code, or `valid: false`."""
+    certificate = (
+        await session.exec(select(Certificate).where(col(Certificate.number) == number))
+    ).first()
+    if certificate is None or certificate.verification_code != code.strip().upper():
+        return Verification(valid=False, number=number)
+    return Verification(
+        valid=True,
+        **certificate.model_dump(exclude={"verification_code", "volunteer_id", "community_id"}),
+    )
