@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from sqlmodel import select
 
 from evaluation.app import DEFINITION, create_app
-from evaluation.models import CountedRecord, VolunteerLedger
+from evaluation.models import CountedRecord, FourOnesMark, VolunteerLedger
 from evaluation.settings import Settings
 from shared.contracts.activities import ServiceConfirmed, ServiceCorrected, ServiceVoided
 from shared.contracts.base import EventPayload
@@ -38,7 +38,13 @@ class Script:
         return envelope
 
     def confirm(
-        self, volunteer: str, record: str, hours: float, *, team: str | None = None
+        self,
+        volunteer: str,
+        record: str,
+        hours: float,
+        *,
+        team: str | None = None,
+        tags: list[str] | None = None,
     ) -> Envelope:
         self.serial += 1
         return self.add(
@@ -51,6 +57,7 @@ class Script:
                 started_at=START + timedelta(days=self.serial),
                 hours=hours,
                 confirmed_by="admin",
+                tags=tags or [],
             ),
             volunteer,
         )
@@ -186,7 +193,10 @@ def random_script(seed: int, events: int) -> Script:
         if roll < 0.65 or not live:
             record = f"r{serial}"
             hours = rng.choice([1.0, 2.0, 2.5, 3.0, 4.0, 8.0])
-            script.confirm(volunteer, record, hours, team=f"t{rng.randrange(4)}")
+            tags = rng.sample(
+                ["good_deed", "public_welfare", "conversation", "problem_solved"], rng.randrange(3)
+            )
+            script.confirm(volunteer, record, hours, team=f"t{rng.randrange(4)}", tags=tags)
             live[record] = (volunteer, hours)
         elif roll < 0.8:
             old = rng.choice(sorted(live))
@@ -232,6 +242,9 @@ async def test_a_rebuild_from_the_streams_equals_the_incremental_state(
 
     live = evaluation.resolved_database_url()
     assert await table(rebuilt, CountedRecord) == await table(live, CountedRecord)
+    marks = await table(live, FourOnesMark)
+    assert marks
+    assert await table(rebuilt, FourOnesMark) == marks
     live_ledgers = await table(live, VolunteerLedger)
     assert await table(rebuilt, VolunteerLedger) == live_ledgers
     assert len(live_ledgers) == 40

@@ -9,8 +9,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation.domain.scoring import ScoreParts
+from evaluation.four_ones import FOUR
 from evaluation.models import (
     CountedRecord,
+    FourOnesMark,
     KnownVolunteer,
     Nomination,
     NominationStatus,
@@ -228,15 +230,41 @@ async def score_parts(session: AsyncSession, period: Period) -> dict[str, ScoreP
         .group_by(col(Review.reviewed_volunteer_id))
     )
     reviews = {v: (int(n), float(avg)) for v, n, avg in ratings.all()}
+    complete = await complete_four_ones_months(session, period)
     return {
         volunteer: ScoreParts(
             hours=round(service.get(volunteer, (0.0, 0))[0], 2),
             activities=service.get(volunteer, (0.0, 0))[1],
             reviews=reviews.get(volunteer, (0, 0.0))[0],
             average_rating=round(reviews[volunteer][1], 2) if volunteer in reviews else None,
+            four_ones_months=complete.get(volunteer, 0),
         )
         for volunteer in service.keys() | reviews.keys()
     }
+
+
+async def complete_four_ones_months(session: AsyncSession, period: Period) -> dict[str, int]:
+    """Per volunteer, how many months of the period had all four ones done."""
+    first = f"{period.starts_on:%Y-%m}"
+    last = f"{period.ends_on:%Y-%m}"
+    rows = await session.exec(
+        select(
+            FourOnesMark.volunteer_id,
+            FourOnesMark.month,
+            func.count(func.distinct(FourOnesMark.tag)),
+        )
+        .where(
+            col(FourOnesMark.community_id) == period.community_id,
+            col(FourOnesMark.month) >= first,
+            col(FourOnesMark.month) <= last,
+        )
+        .group_by(col(FourOnesMark.volunteer_id), col(FourOnesMark.month))
+    )
+    months: dict[str, int] = {}
+    for volunteer_id, _month, tags in rows.all():
+        if int(tags) == len(FOUR):
+            months[volunteer_id] = months.get(volunteer_id, 0) + 1
+    return months
 
 
 async def nominate(

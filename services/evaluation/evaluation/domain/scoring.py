@@ -7,7 +7,8 @@
 - activities: distinct activities served (confirmed) inside the period;
 - peer rating: the average of 1-5 ratings by colleagues, counted only from
   MIN_REVIEWS reviews on, so one friendly review cannot lift a score;
-- four ones: reserved; counts 0 until the four-ones months are tracked (issue 5).
+- four ones: months of the period in which the volunteer did all four (party members;
+  others have none to count).
 """
 
 from __future__ import annotations
