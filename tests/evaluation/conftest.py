@@ -80,6 +80,7 @@ def registered(volunteer: str, community: str) -> VolunteerRegistered:
         category="resident",
         account_id=f"acct-{volunteer}",
         registered_on=date(2026, 1, 5),
+        display_name=f"志愿者{volunteer}",
     )
 
 

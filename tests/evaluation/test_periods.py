@@ -190,6 +190,7 @@ async def test_two_rounds_with_quotas_across_two_communities_end_in_a_published_
         await advance(evaluation, period, district, "published")
         roll = (await evaluation.client.get(f"/periods/{period}/honour-roll")).json()  # public
         rolls[community] = [entry["volunteer_id"] for entry in roll]
+        assert roll[0]["name"] == f"志愿者{roll[0]['volunteer_id']}"
         assert (
             await evaluation.client.post(f"/periods/{period}/advance", headers=district)
         ).status_code == 409

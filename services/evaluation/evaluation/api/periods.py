@@ -73,6 +73,7 @@ class RollEntry(BaseModel):
 
     volunteer_id: str
     volunteer_number: str | None
+    name: str | None  # None once the person asked for erasure
     score: float
 
 
@@ -234,8 +235,8 @@ async def honour_roll(period_id: str, session: SessionDep) -> list[RollEntry]:
     if period is None or period.phase != Phase.PUBLISHED:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no published honour roll for this period")
     roll = await periods.honour_roll(session, period)
-    numbers = {
-        v.id: v.volunteer_number
+    known = {
+        v.id: v
         for v in (
             await session.exec(
                 select(KnownVolunteer).where(
@@ -246,7 +247,12 @@ async def honour_roll(period_id: str, session: SessionDep) -> list[RollEntry]:
     }
     return [
         RollEntry(
-            volunteer_id=n.volunteer_id, volunteer_number=numbers.get(n.volunteer_id), score=n.score
+            volunteer_id=n.volunteer_id,
+            volunteer_number=known[n.volunteer_id].volunteer_number
+            if n.volunteer_id in known
+            else None,
+            name=known[n.volunteer_id].display_name if n.volunteer_id in known else None,
+            score=n.score,
         )
         for n in roll
     ]
