@@ -30,18 +30,20 @@ async def upsert(
     values: dict[str, Any],
     *,
     key: Sequence[str],
+    update: bool = True,
 ) -> None:
     """Insert a row or update it where `key` matches, in one statement.
 
     Projections apply facts without reading first: one round trip per event instead of
-    a SELECT and an INSERT or UPDATE.
+    a SELECT and an INSERT or UPDATE. With `update=False` an existing row is kept as
+    it is (insert once).
     """
     bind = session.get_bind()
     insert = sqlite_insert if bind.dialect.name == "sqlite" else postgresql_insert
     table = model.__table__  # type: ignore[attr-defined]
     statement = insert(table).values(**values)
     updates = {name: statement.excluded[name] for name in values if name not in key}
-    if not updates:  # the row is all key: inserting it once is the whole effect
+    if not updates or not update:  # the row is all key: inserting it once is the whole effect
         await session.exec(statement.on_conflict_do_nothing(index_elements=list(key)))
         return
     await session.exec(statement.on_conflict_do_update(index_elements=list(key), set_=updates))

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from notifications.api import inbox
 from notifications.handlers import handlers
 from notifications.settings import Settings
 from shared.app import create_service_app
@@ -21,4 +22,6 @@ DEFINITION = ServiceDefinition(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the notifications app; uvicorn calls this as a factory."""
-    return create_service_app(DEFINITION, settings or Settings(), [communities_router()])
+    return create_service_app(
+        DEFINITION, settings or Settings(), [communities_router(), inbox.router]
+    )

@@ -1,7 +1,254 @@
-"""Event handlers of the notifications service: one function per consumed event type."""
+"""Event handlers of the notifications service: which event notifies whom, with which text."""
 
-from shared.events.handlers import HandlerRegistry
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, delete, select
+
+from notifications.inbox import notify
+from notifications.models import Participant, Recipient, TeamMember
+from shared.contracts.activities import (
+    ActivityCancelled,
+    ActivityChanged,
+    ActivityPublished,
+    PairingVisitOverdue,
+    PlaceOffered,
+    Promoted,
+    RequestAssigned,
+    RequestOverdue,
+    ServiceConfirmed,
+    SignedUp,
+    SignUpCancelled,
+)
+from shared.contracts.evaluation import NominationDecided, StarReached, VolunteerNominated
+from shared.contracts.registry import (
+    TeamMemberJoined,
+    TeamMemberLeft,
+    VolunteerErased,
+    VolunteerRegistered,
+)
+from shared.db import upsert
+from shared.events.handlers import EventContext, HandlerRegistry
 from shared.projections.communities import register_community_handlers
 
 handlers = HandlerRegistry()
 register_community_handlers(handlers)
+ADMINS = "community_admin"
+
+
+async def _tell_volunteers(
+    ctx: EventContext,
+    volunteer_ids: list[str],
+    template: str,
+    params: dict[str, Any],
+    *,
+    admins_of: str | None = None,
+) -> None:
+    await notify(
+        ctx.session,
+        ctx.envelope,
+        template,
+        params,
+        volunteers=volunteer_ids,
+        roles=[(admins_of, ADMINS)] if admins_of else [],
+    )
+
+
+# -- what the service needs to know to address people --------------------------------
+
+
+@handlers.on(VolunteerRegistered)
+async def volunteer_registered(ctx: EventContext, event: VolunteerRegistered) -> None:
+    await upsert(
+        ctx.session,
+        Recipient,
+        {
+            "volunteer_id": event.volunteer_id,
+            "account_id": event.account_id,
+            "community_id": event.community_id,
+        },
+        key=["volunteer_id"],
+    )
+    await _tell_volunteers(
+        ctx,
+        [event.volunteer_id],
+        "volunteer_approved",
+        {"volunteer_number": event.volunteer_number},
+    )
+
+
+@handlers.on(VolunteerErased)
+async def volunteer_erased(ctx: EventContext, event: VolunteerErased) -> None:
+    recipient = await ctx.session.get(Recipient, event.volunteer_id)
+    if recipient is not None:
+        recipient.account_id = None
+        ctx.session.add(recipient)
+
+
+@handlers.on(TeamMemberJoined)
+async def team_member_joined(ctx: EventContext, event: TeamMemberJoined) -> None:
+    await upsert(
+        ctx.session,
+        TeamMember,
+        {"team_id": event.team_id, "volunteer_id": event.volunteer_id},
+        key=["team_id", "volunteer_id"],
+    )
+
+
+@handlers.on(TeamMemberLeft)
+async def team_member_left(ctx: EventContext, event: TeamMemberLeft) -> None:
+    await ctx.session.exec(
+        delete(TeamMember).where(
+            col(TeamMember.team_id) == event.team_id,
+            col(TeamMember.volunteer_id) == event.volunteer_id,
+        )
+    )
+
+
+async def _participates(ctx: EventContext, activity_id: str, volunteer_id: str) -> None:
+    await upsert(
+        ctx.session,
+        Participant,
+        {"activity_id": activity_id, "volunteer_id": volunteer_id},
+        key=["activity_id", "volunteer_id"],
+    )
+
+
+@handlers.on(SignedUp)
+async def signed_up(ctx: EventContext, event: SignedUp) -> None:
+    await _participates(ctx, event.activity_id, event.volunteer_id)
+
+
+@handlers.on(Promoted)
+async def promoted(ctx: EventContext, event: Promoted) -> None:
+    await _participates(ctx, event.activity_id, event.volunteer_id)
+
+
+@handlers.on(SignUpCancelled)
+async def sign_up_cancelled(ctx: EventContext, event: SignUpCancelled) -> None:
+    await ctx.session.exec(
+        delete(Participant).where(
+            col(Participant.activity_id) == event.activity_id,
+            col(Participant.volunteer_id) == event.volunteer_id,
+        )
+    )
+
+
+async def _participants(ctx: EventContext, activity_id: str) -> list[str]:
+    rows = await ctx.session.exec(
+        select(Participant.volunteer_id).where(col(Participant.activity_id) == activity_id)
+    )
+    return list(rows.all())
+
+
+# -- the rules -------------------------------------------------------------------------
+
+
+@handlers.on(ActivityPublished)
+async def activity_published(ctx: EventContext, event: ActivityPublished) -> None:
+    params = {
+        "title": event.title,
+        "starts_at": f"{event.starts_at:%Y-%m-%d %H:%M}",
+        "capacity": event.capacity,
+    }
+    if event.scope == "team" and event.team_id:
+        await notify(ctx.session, ctx.envelope, "activity_published", params, teams=[event.team_id])
+        return
+    await notify(
+        ctx.session,
+        ctx.envelope,
+        "activity_published",
+        params,
+        roles=[(event.community_id, "volunteer"), (event.community_id, "team_leader")],
+    )
+
+
+@handlers.on(ActivityChanged)
+async def activity_changed(ctx: EventContext, event: ActivityChanged) -> None:
+    params = {"starts_at": f"{event.starts_at:%Y-%m-%d %H:%M}", "place": event.place}
+    await _tell_volunteers(
+        ctx, await _participants(ctx, event.activity_id), "activity_changed", params
+    )
+
+
+@handlers.on(ActivityCancelled)
+async def activity_cancelled(ctx: EventContext, event: ActivityCancelled) -> None:
+    await _tell_volunteers(
+        ctx,
+        await _participants(ctx, event.activity_id),
+        "activity_cancelled",
+        {"reason": event.reason},
+    )
+
+
+@handlers.on(PlaceOffered)
+async def place_offered(ctx: EventContext, event: PlaceOffered) -> None:
+    await _tell_volunteers(
+        ctx,
+        [event.volunteer_id],
+        "place_offered",
+        {"confirm_by": f"{event.confirm_by:%Y-%m-%d %H:%M}"},
+    )
+
+
+@handlers.on(ServiceConfirmed)
+async def service_confirmed(ctx: EventContext, event: ServiceConfirmed) -> None:
+    await _tell_volunteers(ctx, [event.volunteer_id], "hours_confirmed", {"hours": event.hours})
+
+
+@handlers.on(StarReached)
+async def star_reached(ctx: EventContext, event: StarReached) -> None:
+    await _tell_volunteers(
+        ctx,
+        [event.volunteer_id],
+        "star_reached",
+        {"level": event.level, "total_hours": event.total_hours},
+    )
+
+
+@handlers.on(VolunteerNominated)
+async def volunteer_nominated(ctx: EventContext, event: VolunteerNominated) -> None:
+    await _tell_volunteers(ctx, [event.volunteer_id], "nominated", {})
+
+
+@handlers.on(NominationDecided)
+async def nomination_decided(ctx: EventContext, event: NominationDecided) -> None:
+    if event.approved:
+        await _tell_volunteers(ctx, [event.volunteer_id], "commended", {})
+
+
+@handlers.on(PairingVisitOverdue)
+async def pairing_visit_overdue(ctx: EventContext, event: PairingVisitOverdue) -> None:
+    await _tell_volunteers(
+        ctx,
+        event.volunteer_ids,
+        "visit_overdue",
+        {"due_at": f"{event.due_at:%Y-%m-%d}"},
+        admins_of=event.community_id,
+    )
+
+
+@handlers.on(RequestAssigned)
+async def request_assigned(ctx: EventContext, event: RequestAssigned) -> None:
+    await notify(
+        ctx.session,
+        ctx.envelope,
+        "request_assigned",
+        {"category": event.category},
+        volunteers=[event.volunteer_id] if event.volunteer_id else [],
+        teams=[event.team_id] if event.team_id else [],
+    )
+
+
+@handlers.on(RequestOverdue)
+async def request_overdue(ctx: EventContext, event: RequestOverdue) -> None:
+    await notify(
+        ctx.session,
+        ctx.envelope,
+        "request_overdue",
+        {"category": event.category, "due_at": f"{event.due_at:%Y-%m-%d %H:%M}"},
+        volunteers=[event.volunteer_id] if event.volunteer_id else [],
+        teams=[event.team_id] if event.team_id else [],
+        roles=[(event.community_id, ADMINS)],
+    )

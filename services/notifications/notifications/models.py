@@ -1,10 +1,86 @@
 """Tables of the notifications service (its communities projection lives in shared.projections)."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Index
 from sqlalchemy.orm import registry
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 service_registry = registry()
 
 
 class NotificationsModel(SQLModel, registry=service_registry):
     """Base of the notifications service's own tables."""
+
+
+class Recipient(NotificationsModel, table=True):
+    """A volunteer's account, as the registry announced it: who to notify for a volunteer id."""
+
+    volunteer_id: str = Field(primary_key=True, max_length=26)
+    account_id: str | None = Field(default=None, index=True, max_length=26)
+    community_id: str = Field(index=True, max_length=26)
+
+
+class Participant(NotificationsModel, table=True):
+    """Who holds a place in an activity, to tell them when it changes or is cancelled."""
+
+    activity_id: str = Field(primary_key=True, max_length=26)
+    volunteer_id: str = Field(primary_key=True, max_length=26)
+
+
+class TeamMember(NotificationsModel, table=True):
+    """Team membership, for team activities and requests assigned to a team."""
+
+    __tablename__ = "team_member"
+
+    team_id: str = Field(primary_key=True, max_length=26)
+    volunteer_id: str = Field(primary_key=True, max_length=26)
+
+
+class Preference(NotificationsModel, table=True):
+    """A person's choices: language (zh or en)."""
+
+    account_id: str = Field(primary_key=True, max_length=26)
+    language: str = Field(default="zh", max_length=5)
+
+
+class InboxEntry(NotificationsModel, table=True):
+    """One notification in an inbox.
+
+    Addressed to a volunteer or a team (resolved to accounts when the inbox is read, so
+    an event arriving before the registration or team membership it depends on still
+    reaches the right people), to an account, or to a role in a community (every
+    community admin, every volunteer).
+    `dedupe_key` (event id and addressee) is unique: an event handled twice cannot
+    notify anyone twice.
+    """
+
+    __tablename__ = "inbox_entry"
+    __table_args__ = (
+        Index("ix_inbox_account", "account_id", "created_at"),
+        Index("ix_inbox_role", "community_id", "role", "created_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=26)
+    dedupe_key: str = Field(unique=True, max_length=120)
+    volunteer_id: str | None = Field(default=None, index=True, max_length=26)
+    team_id: str | None = Field(default=None, index=True, max_length=26)
+    account_id: str | None = Field(default=None, max_length=26)
+    community_id: str | None = Field(default=None, max_length=26)
+    role: str | None = Field(default=None, max_length=20)
+    event_id: str = Field(max_length=26)
+    event_type: str = Field(max_length=200)
+    template: str = Field(max_length=60)
+    params: str = Field(default="{}", max_length=2000)  # JSON, rendered per reader language
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class InboxRead(NotificationsModel, table=True):
+    """An account has read an entry (per account, also for role-addressed entries)."""
+
+    __tablename__ = "inbox_read"
+
+    entry_id: str = Field(primary_key=True, max_length=26)
+    account_id: str = Field(primary_key=True, max_length=26)

@@ -1,0 +1,148 @@
+"""The in-app inbox: list, unread count, mark read, language preference."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, func, or_
+from sqlmodel import col, select
+
+from notifications.models import InboxEntry, InboxRead, Preference, Recipient, TeamMember
+from notifications.templates import render
+from shared.auth import CurrentPrincipal, Principal
+from shared.deps import SessionDep
+
+router = APIRouter(tags=["inbox"])
+
+
+class Notification(BaseModel):
+    """One inbox entry, in the reader's language."""
+
+    id: str
+    title: str
+    body: str
+    event_type: str
+    created_at: datetime
+    read: bool
+
+
+class PreferenceUpdate(BaseModel):
+    """Input of `PUT /me/preferences`."""
+
+    language: str = Field(pattern=r"^(zh|en)$")
+
+
+def _addressed_to(principal: Principal) -> Any:
+    my_volunteer = select(Recipient.volunteer_id).where(
+        col(Recipient.account_id) == principal.subject
+    )
+    my_teams = select(TeamMember.team_id).where(col(TeamMember.volunteer_id).in_(my_volunteer))
+    mine = or_(
+        col(InboxEntry.account_id) == principal.subject,
+        col(InboxEntry.volunteer_id).in_(my_volunteer),
+        col(InboxEntry.team_id).in_(my_teams),
+    )
+    if principal.community is None:
+        return mine
+    return or_(
+        mine,
+        and_(
+            col(InboxEntry.community_id) == principal.community,
+            col(InboxEntry.role) == principal.role.value,
+        ),
+    )
+
+
+def _unread(principal: Principal) -> Any:
+    read = select(InboxRead.entry_id).where(col(InboxRead.account_id) == principal.subject)
+    return col(InboxEntry.id).not_in(read)
+
+
+@router.get("/inbox", response_model=list[Notification])
+async def inbox(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    unread_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[Notification]:
+    """The caller's notifications, newest first."""
+    preference = await session.get(Preference, principal.subject)
+    language = preference.language if preference else "zh"
+    query = select(InboxEntry).where(_addressed_to(principal))
+    if unread_only:
+        query = query.where(_unread(principal))
+    entries = (
+        await session.exec(
+            query.order_by(col(InboxEntry.created_at).desc(), col(InboxEntry.id).desc()).limit(
+                limit
+            )
+        )
+    ).all()
+    read = set(
+        (
+            await session.exec(
+                select(InboxRead.entry_id).where(
+                    col(InboxRead.account_id) == principal.subject,
+                    col(InboxRead.entry_id).in_([e.id for e in entries]),
+                )
+            )
+        ).all()
+    )
+    result = []
+    for entry in entries:
+        title, body = render(entry.template, language, orjson.loads(entry.params))
+        result.append(
+            Notification(
+                id=entry.id,
+                title=title,
+                body=body,
+                event_type=entry.event_type,
+                created_at=entry.created_at,
+                read=entry.id in read,
+            )
+        )
+    return result
+
+
+@router.get("/inbox/unread-count")
+async def unread_count(principal: CurrentPrincipal, session: SessionDep) -> dict[str, int]:
+    """How many of the caller's notifications are unread."""
+    count = await session.exec(
+        select(func.count())
+        .select_from(InboxEntry)
+        .where(_addressed_to(principal), _unread(principal))
+    )
+    return {"unread": int(count.one())}
+
+
+@router.post("/inbox/{entry_id}/read", status_code=status.HTTP_204_NO_CONTENT)
+async def mark_read(entry_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+    """Mark one notification read (for the caller only)."""
+    entry = (
+        await session.exec(
+            select(InboxEntry).where(col(InboxEntry.id) == entry_id, _addressed_to(principal))
+        )
+    ).first()
+    if entry is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "notification not found")
+    if await session.get(InboxRead, (entry_id, principal.subject)) is None:
+        session.add(InboxRead(entry_id=entry_id, account_id=principal.subject))
+        await session.commit()
+
+
+@router.put("/me/preferences", response_model=Preference)
+async def set_preferences(
+    body: PreferenceUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> Preference:
+    """Choose the language of notifications."""
+    preference = await session.get(Preference, principal.subject) or Preference(
+        account_id=principal.subject
+    )
+    preference.language = body.language
+    session.add(preference)
+    await session.commit()
+    return preference

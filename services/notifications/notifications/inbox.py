@@ -1,0 +1,59 @@
+"""Putting notifications into inboxes, exactly once per event and addressee."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notifications.models import InboxEntry
+from shared.db import upsert
+from shared.events.envelope import Envelope
+from shared.ids import new_id
+
+
+async def notify(
+    session: AsyncSession,
+    envelope: Envelope,
+    template: str,
+    params: dict[str, Any],
+    *,
+    volunteers: Iterable[str] = (),
+    teams: Iterable[str] = (),
+    roles: Iterable[tuple[str, str]] = (),
+) -> None:
+    """Put one entry per addressee: volunteers, teams, and (community, role) groups."""
+    now = datetime.now(UTC)
+    addressees: list[tuple[str, dict[str, Any]]] = (
+        [(f"v:{volunteer}", {"volunteer_id": volunteer}) for volunteer in sorted(set(volunteers))]
+        + [(f"t:{team}", {"team_id": team}) for team in sorted(set(teams))]
+        + [
+            (f"r:{community}:{role}", {"community_id": community, "role": role})
+            for community, role in sorted(set(roles))
+        ]
+    )
+    for suffix, address in addressees:
+        await upsert(
+            session,
+            InboxEntry,
+            {
+                "id": new_id(),
+                "dedupe_key": f"{envelope.id}:{suffix}",
+                "volunteer_id": None,
+                "team_id": None,
+                "account_id": None,
+                "community_id": None,
+                "role": None,
+                **address,
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "template": template,
+                "params": orjson.dumps(params).decode(),
+                "created_at": now,
+            },
+            key=["dedupe_key"],
+            update=False,
+        )

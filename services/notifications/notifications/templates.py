@@ -1,0 +1,75 @@
+"""Notification texts in Chinese and English, chosen by the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "volunteer_approved": {
+        "zh": ("志愿者注册成功", "您的志愿者注册已通过，编号 {volunteer_number}。"),
+        "en": (
+            "Registration approved",
+            "Your volunteer registration is approved: number {volunteer_number}.",
+        ),
+    },
+    "activity_published": {
+        "zh": ("新活动发布", "{title}：{starts_at} 开始，名额 {capacity} 人。"),
+        "en": ("New activity", "{title}: starts {starts_at}, {capacity} places."),
+    },
+    "activity_changed": {
+        "zh": ("活动变更", "您报名的活动有变更：{starts_at}，地点 {place}。"),
+        "en": (
+            "Activity changed",
+            "An activity you signed up for changed: {starts_at} at {place}.",
+        ),
+    },
+    "activity_cancelled": {
+        "zh": ("活动取消", "您报名的活动已取消：{reason}"),
+        "en": ("Activity cancelled", "An activity you signed up for was cancelled: {reason}"),
+    },
+    "place_offered": {
+        "zh": ("候补转正", "您候补的活动有了名额，请在 {confirm_by} 前确认。"),
+        "en": (
+            "A place for you",
+            "A place freed in an activity you waited for; confirm by {confirm_by}.",
+        ),
+    },
+    "hours_confirmed": {
+        "zh": ("服务时长已确认", "您的 {hours} 小时志愿服务已确认。"),
+        "en": ("Hours confirmed", "{hours} hours of your service were confirmed."),
+    },
+    "star_reached": {
+        "zh": ("星级志愿者", "祝贺！您已累计服务 {total_hours} 小时，达到 {level} 星级。"),
+        "en": (
+            "Star volunteer",
+            "Congratulations: {total_hours} hours of service, level {level} star.",
+        ),
+    },
+    "nominated": {
+        "zh": ("评优推荐", "您已被社区推荐参加本期评比。"),
+        "en": ("Nominated", "Your community nominated you for this period's commendation."),
+    },
+    "commended": {
+        "zh": ("表彰", "祝贺！您获得本期优秀志愿者表彰。"),
+        "en": ("Commended", "Congratulations: you are commended as an outstanding volunteer."),
+    },
+    "visit_overdue": {
+        "zh": ("结对走访逾期", "结对帮扶的走访已逾期（应于 {due_at} 前）。"),
+        "en": ("Visit overdue", "A pairing visit is overdue (due {due_at})."),
+    },
+    "request_assigned": {
+        "zh": ("居民诉求", "有一条{category}诉求分派给您。"),
+        "en": ("Resident request", "A {category} request was assigned to you."),
+    },
+    "request_overdue": {
+        "zh": ("诉求逾期", "一条{category}诉求已超过响应时限（{due_at}）。"),
+        "en": ("Request overdue", "A {category} request missed its response time ({due_at})."),
+    },
+}
+
+
+def render(template: str, language: str, params: dict[str, Any]) -> tuple[str, str]:
+    """The title and body of a template in `language` (Chinese when unknown)."""
+    texts = TEMPLATES[template]
+    title, body = texts.get(language, texts["zh"])
+    return title, body.format(**params)

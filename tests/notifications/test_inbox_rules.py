@@ -1,0 +1,231 @@
+"""Which event notifies whom: each rule reaches the right inboxes and nobody else's."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from notifications.app import create_app
+from notifications.settings import Settings
+from shared.auth import Role, TokenIssuer, generate_keypair
+from shared.contracts.activities import (
+    ActivityCancelled,
+    ActivityPublished,
+    PairingVisitOverdue,
+    PlaceOffered,
+    RequestAssigned,
+    ServiceConfirmed,
+    SignedUp,
+    SignUpCancelled,
+)
+from shared.contracts.base import EventPayload
+from shared.contracts.evaluation import NominationDecided, StarReached
+from shared.contracts.registry import TeamMemberJoined, VolunteerRegistered
+from shared.events.envelope import Envelope
+
+SOON = datetime(2026, 12, 5, 9, tzinfo=UTC)
+
+
+@dataclass
+class Notifications:
+    client: httpx.AsyncClient
+    issuer: TokenIssuer
+    redis: Redis
+    namespace: str
+
+    def person(
+        self, account: str, role: Role = Role.VOLUNTEER, community: str = "c1"
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issuer.issue_access(account, role, community)}"}
+
+    async def publish(self, *payloads: EventPayload) -> list[Envelope]:
+        envelopes = []
+        for payload in payloads:
+            envelope = Envelope.wrap(payload, subject=None, community="c1")
+            stream = f"{payload.producer()}.events"
+            await self.redis.xadd(self.namespace + stream, envelope.to_fields())  # type: ignore[arg-type]
+            envelopes.append(envelope)
+        return envelopes
+
+    async def settle(self) -> None:
+        for _ in range(400):
+            done = True
+            for stream in ("registry.events", "activities.events", "evaluation.events"):
+                key = self.namespace + stream
+                if not await self.redis.exists(key):
+                    continue
+                groups = {g["name"]: g for g in await self.redis.xinfo_groups(key)}
+                group = groups.get(b"notifications")
+                last = await self.redis.xrevrange(key, count=1)
+                if (
+                    group is None
+                    or group["pending"]
+                    or (last and group["last-delivered-id"] != last[0][0])
+                ):
+                    done = False
+            if done:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("notifications did not catch up")
+
+    async def titles(self, headers: dict[str, str]) -> list[str]:
+        return [n["title"] for n in (await self.client.get("/inbox", headers=headers)).json()]
+
+
+@pytest.fixture
+async def service(
+    tmp_path: Path, redis_url: str, redis: Redis, namespace: str
+) -> AsyncIterator[Notifications]:
+    private_pem, public_pem = generate_keypair()
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
+        redis_url=redis_url,
+        stream_namespace=namespace,
+        consume_block_ms=100,
+        jwt_public_key=public_pem,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://notifications"
+        ) as client:
+            yield Notifications(
+                client,
+                TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
+                redis,
+                namespace,
+            )
+
+
+def registered(volunteer: str, account: str | None) -> VolunteerRegistered:
+    return VolunteerRegistered(
+        volunteer_id=volunteer,
+        volunteer_number=f"N{volunteer}",
+        community_id="c1",
+        service_area_codes=["x"],
+        party_member=False,
+        category="resident",
+        account_id=account,
+        registered_on=date(2026, 1, 1),
+    )
+
+
+async def test_each_rule_reaches_the_right_people_and_nobody_else(service: Notifications) -> None:
+    await service.publish(
+        registered("v1", "acct-1"), registered("v2", "acct-2"), registered("v3", None)
+    )
+    await service.publish(TeamMemberJoined(team_id="t1", community_id="c1", volunteer_id="v2"))
+    await service.publish(
+        SignedUp(activity_id="act", community_id="c1", volunteer_id="v1"),
+        SignedUp(activity_id="act", community_id="c1", volunteer_id="v2"),
+        SignUpCancelled(
+            activity_id="act", community_id="c1", volunteer_id="v2", reason="cancelled"
+        ),
+        ActivityCancelled(activity_id="act", community_id="c1", reason="暴雨"),
+        PlaceOffered(activity_id="other", community_id="c1", volunteer_id="v2", confirm_by=SOON),
+        ServiceConfirmed(
+            record_id="r",
+            volunteer_id="v1",
+            community_id="c1",
+            started_at=SOON,
+            hours=2.5,
+            confirmed_by="x",
+        ),
+        RequestAssigned(request_id="q", community_id="c1", category="housekeeping", team_id="t1"),
+        PairingVisitOverdue(pairing_id="p", community_id="c1", volunteer_ids=["v1"], due_at=SOON),
+    )
+    await service.publish(
+        StarReached(
+            volunteer_id="v2", community_id="c1", level=1, threshold_hours=100, total_hours=101.0
+        ),
+        NominationDecided(
+            nomination_id="n",
+            period_id="p",
+            community_id="c1",
+            volunteer_id="v1",
+            approved=True,
+            reason="好",
+        ),
+        NominationDecided(
+            nomination_id="n2",
+            period_id="p",
+            community_id="c1",
+            volunteer_id="v2",
+            approved=False,
+            reason="否",
+        ),
+    )
+    await service.settle()
+
+    one = await service.titles(service.person("acct-1"))
+    two = await service.titles(service.person("acct-2"))
+    admin = await service.titles(service.person("admin-1", Role.COMMUNITY_ADMIN))
+    other_admin = await service.titles(
+        service.person("admin-9", Role.COMMUNITY_ADMIN, community="c2")
+    )
+    assert sorted(one) == sorted(
+        ["志愿者注册成功", "活动取消", "服务时长已确认", "结对走访逾期", "表彰"]
+    )
+    assert sorted(two) == sorted(["志愿者注册成功", "候补转正", "居民诉求", "星级志愿者"])
+    assert admin == ["结对走访逾期"]
+    assert other_admin == []
+    body = (await service.client.get("/inbox", headers=service.person("acct-1"))).json()
+    assert any(n["body"] == "您的 2.5 小时志愿服务已确认。" for n in body)
+
+
+async def test_community_wide_announcements_reach_the_role_and_are_read_per_person(
+    service: Notifications,
+) -> None:
+    await service.publish(
+        ActivityPublished(
+            activity_id="a1",
+            community_id="c1",
+            title="治安巡逻",
+            kind="patrol",
+            service_area_code="community_work",
+            scope="community",
+            starts_at=SOON,
+            ends_at=SOON,
+            capacity=10,
+        )
+    )
+    await service.settle()
+    alice, bob = service.person("alice"), service.person("bob")
+    assert (await service.client.get("/inbox/unread-count", headers=alice)).json() == {"unread": 1}
+    [entry] = (await service.client.get("/inbox", headers=alice)).json()
+    assert entry["body"] == "治安巡逻：2026-12-05 09:00 开始，名额 10 人。"
+    assert (
+        await service.client.post(f"/inbox/{entry['id']}/read", headers=alice)
+    ).status_code == 204
+    assert (await service.client.get("/inbox/unread-count", headers=alice)).json() == {"unread": 0}
+    assert (await service.client.get("/inbox/unread-count", headers=bob)).json() == {"unread": 1}
+    resident = service.person("carol", Role.RESIDENT)
+    assert (await service.client.get("/inbox", headers=resident)).json() == []
+    assert (
+        await service.client.post(f"/inbox/{entry['id']}/read", headers=resident)
+    ).status_code == 404
+
+
+async def test_a_duplicate_event_notifies_nobody_twice_and_language_follows_preference(
+    service: Notifications,
+) -> None:
+    [registration] = await service.publish(registered("v1", "acct-1"))
+    await service.redis.xadd(service.namespace + "registry.events", registration.to_fields())  # type: ignore[arg-type]
+    await service.settle()
+    person = service.person("acct-1")
+    assert await service.titles(person) == ["志愿者注册成功"]
+    await service.client.put("/me/preferences", json={"language": "en"}, headers=person)
+    [entry] = (await service.client.get("/inbox", headers=person)).json()
+    assert entry["title"] == "Registration approved"
+    assert entry["body"] == "Your volunteer registration is approved: number Nv1."
+    assert (
+        await service.client.put("/me/preferences", json={"language": "fr"}, headers=person)
+    ).status_code == 422
