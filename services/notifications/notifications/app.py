@@ -2,26 +2,61 @@
 
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
+from sqlmodel import col, select
 
+from notifications import webhooks
 from notifications.api import inbox
+from notifications.api import webhooks as webhook_routes
 from notifications.handlers import handlers
+from notifications.models import WebhookSubscription
 from notifications.settings import Settings
 from shared.app import create_service_app
 from shared.projections.communities import communities_router
-from shared.runtime import ServiceDefinition
+from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
 
-DEFINITION = ServiceDefinition(
-    name="notifications",
-    title="Linli notifications",
-    description="Inbox, announcements, e-mail and SMS, reminders, and webhooks for integrations.",
-    migrations_dir=Path(__file__).parent / "migrations",
-    handlers=handlers,
-)
+
+def _definition(settings: Settings) -> ServiceDefinition:
+    client = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+
+    async def deliver(runtime: ServiceRuntime) -> None:
+        async with runtime.db.session() as session:
+            catching_up = (
+                await session.exec(
+                    select(WebhookSubscription.id).where(
+                        col(WebhookSubscription.catch_up_from).is_not(None)
+                    )
+                )
+            ).all()
+        keys = [settings.stream_key(stream) for stream in handlers.streams]
+        for subscription_id in catching_up:
+            await webhooks.catch_up(runtime.db, runtime.redis, subscription_id, keys)
+        while await webhooks.dispatch(
+            runtime.db,
+            client,
+            max_attempts=settings.webhook_max_attempts,
+            failures_to_disable=settings.webhook_failures_to_disable,
+            backoff_base_seconds=settings.webhook_backoff_base_seconds,
+        ):
+            pass
+
+    return ServiceDefinition(
+        name="notifications",
+        title="Linli notifications",
+        description="Inbox, announcements, e-mail and SMS, reminders, and webhooks for integrations.",
+        migrations_dir=Path(__file__).parent / "migrations",
+        handlers=handlers,
+        periodic=[PeriodicTask("webhooks", settings.webhook_interval_seconds, deliver)],
+    )
+
+
+DEFINITION = _definition(Settings())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the notifications app; uvicorn calls this as a factory."""
+    settings = settings or Settings()
     return create_service_app(
-        DEFINITION, settings or Settings(), [communities_router(), inbox.router]
+        _definition(settings), settings, [communities_router(), inbox.router, webhook_routes.router]
     )

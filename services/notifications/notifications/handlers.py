@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import col, delete, select
 
+from notifications import webhooks
 from notifications.inbox import notify
 from notifications.models import Participant, Recipient, TeamMember
 from shared.contracts.activities import (
@@ -47,7 +48,8 @@ async def _tell_volunteers(
 ) -> None:
     await notify(
         ctx.session,
-        ctx.envelope,
+        ctx.envelope.id,
+        ctx.envelope.type,
         template,
         params,
         volunteers=volunteer_ids,
@@ -153,11 +155,19 @@ async def activity_published(ctx: EventContext, event: ActivityPublished) -> Non
         "capacity": event.capacity,
     }
     if event.scope == "team" and event.team_id:
-        await notify(ctx.session, ctx.envelope, "activity_published", params, teams=[event.team_id])
+        await notify(
+            ctx.session,
+            ctx.envelope.id,
+            ctx.envelope.type,
+            "activity_published",
+            params,
+            teams=[event.team_id],
+        )
         return
     await notify(
         ctx.session,
-        ctx.envelope,
+        ctx.envelope.id,
+        ctx.envelope.type,
         "activity_published",
         params,
         roles=[(event.community_id, "volunteer"), (event.community_id, "team_leader")],
@@ -233,7 +243,8 @@ async def pairing_visit_overdue(ctx: EventContext, event: PairingVisitOverdue) -
 async def request_assigned(ctx: EventContext, event: RequestAssigned) -> None:
     await notify(
         ctx.session,
-        ctx.envelope,
+        ctx.envelope.id,
+        ctx.envelope.type,
         "request_assigned",
         {"category": event.category},
         volunteers=[event.volunteer_id] if event.volunteer_id else [],
@@ -245,10 +256,17 @@ async def request_assigned(ctx: EventContext, event: RequestAssigned) -> None:
 async def request_overdue(ctx: EventContext, event: RequestOverdue) -> None:
     await notify(
         ctx.session,
-        ctx.envelope,
+        ctx.envelope.id,
+        ctx.envelope.type,
         "request_overdue",
         {"category": event.category, "due_at": f"{event.due_at:%Y-%m-%d %H:%M}"},
         volunteers=[event.volunteer_id] if event.volunteer_id else [],
         teams=[event.team_id] if event.team_id else [],
         roles=[(event.community_id, ADMINS)],
     )
+
+
+@handlers.on_every
+async def to_webhooks(ctx: EventContext, _payload: object) -> None:
+    # Every event, whatever its type, goes to the subscriptions that want it.
+    await webhooks.enqueue(ctx.session, ctx.envelope)

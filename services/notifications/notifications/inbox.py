@@ -11,24 +11,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notifications.models import InboxEntry
 from shared.db import upsert
-from shared.events.envelope import Envelope
 from shared.ids import new_id
 
 
 async def notify(
     session: AsyncSession,
-    envelope: Envelope,
+    event_id: str,
+    event_type: str,
     template: str,
     params: dict[str, Any],
     *,
+    accounts: Iterable[str] = (),
     volunteers: Iterable[str] = (),
     teams: Iterable[str] = (),
     roles: Iterable[tuple[str, str]] = (),
 ) -> None:
-    """Put one entry per addressee: volunteers, teams, and (community, role) groups."""
+    """Put one entry per addressee: accounts, volunteers, teams, (community, role) groups."""
     now = datetime.now(UTC)
     addressees: list[tuple[str, dict[str, Any]]] = (
-        [(f"v:{volunteer}", {"volunteer_id": volunteer}) for volunteer in sorted(set(volunteers))]
+        [(f"a:{account}", {"account_id": account}) for account in sorted(set(accounts))]
+        + [(f"v:{volunteer}", {"volunteer_id": volunteer}) for volunteer in sorted(set(volunteers))]
         + [(f"t:{team}", {"team_id": team}) for team in sorted(set(teams))]
         + [
             (f"r:{community}:{role}", {"community_id": community, "role": role})
@@ -41,15 +43,15 @@ async def notify(
             InboxEntry,
             {
                 "id": new_id(),
-                "dedupe_key": f"{envelope.id}:{suffix}",
+                "dedupe_key": f"{event_id}:{suffix}",
                 "volunteer_id": None,
                 "team_id": None,
                 "account_id": None,
                 "community_id": None,
                 "role": None,
                 **address,
-                "event_id": envelope.id,
-                "event_type": envelope.type,
+                "event_id": event_id,
+                "event_type": event_type,
                 "template": template,
                 "params": orjson.dumps(params).decode(),
                 "created_at": now,

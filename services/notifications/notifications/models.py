@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -70,7 +70,7 @@ class InboxEntry(NotificationsModel, table=True):
     account_id: str | None = Field(default=None, max_length=26)
     community_id: str | None = Field(default=None, max_length=26)
     role: str | None = Field(default=None, max_length=20)
-    event_id: str = Field(max_length=26)
+    event_id: str = Field(max_length=80)  # an event id, or a marker for a service's own notice
     event_type: str = Field(max_length=200)
     template: str = Field(max_length=60)
     params: str = Field(default="{}", max_length=2000)  # JSON, rendered per reader language
@@ -84,3 +84,48 @@ class InboxRead(NotificationsModel, table=True):
 
     entry_id: str = Field(primary_key=True, max_length=26)
     account_id: str = Field(primary_key=True, max_length=26)
+
+
+class WebhookSubscription(NotificationsModel, table=True):
+    """An integration's subscription: which events, of which community, go to which URL."""
+
+    __tablename__ = "webhook_subscription"
+
+    id: str = Field(primary_key=True, max_length=26)
+    owner_account_id: str = Field(max_length=26)
+    community_id: str | None = Field(default=None, index=True, max_length=26)  # None: district
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=100)
+    event_types: str = Field(default="*", max_length=4000)  # comma-separated, or *
+    active: bool = Field(default=True, index=True)
+    consecutive_failures: int = 0
+    disabled_reason: str | None = Field(default=None, max_length=500)
+    catch_up_from: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class WebhookDelivery(NotificationsModel, table=True):
+    """One event for one subscription: delivered once accepted, retried with back-off till then."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=26)
+    subscription_id: str = Field(foreign_key="webhook_subscription.id", index=True, max_length=26)
+    event_id: str = Field(max_length=26)
+    event_type: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the CloudEvents envelope, JSON
+    status: str = Field(max_length=12)  # pending, delivered, dead
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -8,3 +8,9 @@ class Settings(ServiceSettings):
 
     service_name: str = "notifications"
     port: int = 8004
+
+    webhook_interval_seconds: float = 1.0
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 12
+    webhook_failures_to_disable: int = 20
+    webhook_backoff_base_seconds: float = 1.0

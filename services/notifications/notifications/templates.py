@@ -61,6 +61,13 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("居民诉求", "有一条{category}诉求分派给您。"),
         "en": ("Resident request", "A {category} request was assigned to you."),
     },
+    "webhook_disabled": {
+        "zh": ("Webhook 已停用", "推送地址 {url} 连续失败，已停用：{reason}"),
+        "en": (
+            "Webhook disabled",
+            "Deliveries to {url} kept failing, so it was disabled: {reason}",
+        ),
+    },
     "request_overdue": {
         "zh": ("诉求逾期", "一条{category}诉求已超过响应时限（{due_at}）。"),
         "en": ("Request overdue", "A {category} request missed its response time ({due_at})."),

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.contracts.base import EventPayload
+from shared.contracts.base import EVENT_TYPES, EventPayload
 from shared.events.envelope import Envelope
 from shared.events.outbox import add_event
 
@@ -36,6 +36,18 @@ class HandlerRegistry:
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
         self._payloads: dict[str, type[EventPayload]] = {}
+        self._every: list[Handler] = []
+        self._composed: dict[str, Handler] = {}
+
+    def on_every(self, function: Handler) -> Handler:
+        """Register `function` for every known event type, after any type's own handler.
+
+        For consumers of everything (webhooks for integrations): the service then reads
+        every producing service's stream.
+        """
+        self._every.append(function)
+        self._composed.clear()
+        return function
 
     def on(
         self, payload_class: type[P]
@@ -50,20 +62,35 @@ class HandlerRegistry:
                 raise ValueError(f"{event_type} already has a handler")
             self._handlers[event_type] = function
             self._payloads[event_type] = payload_class
+            self._composed.clear()
             return function
 
         return register
 
     def handler_for(self, event_type: str) -> Handler | None:
         """The handler of an event type, or None when this service ignores it."""
-        return self._handlers.get(event_type)
+        own = self._handlers.get(event_type)
+        if not self._every or event_type not in EVENT_TYPES:
+            return own
+        if event_type not in self._composed:
+            handlers = ([own] if own else []) + self._every
+
+            async def all_of(ctx: EventContext, payload: Any) -> None:
+                for handler in handlers:
+                    await handler(ctx, payload)
+
+            self._composed[event_type] = all_of
+        return self._composed[event_type]
 
     @property
     def event_types(self) -> list[str]:
         """Every handled event type."""
-        return sorted(self._handlers)
+        return sorted(set(self._handlers) | (set(EVENT_TYPES) if self._every else set()))
 
     @property
     def streams(self) -> list[str]:
         """The logical streams that carry the handled types, e.g. `registry.events`."""
-        return sorted({f"{cls.producer()}.events" for cls in self._payloads.values()})
+        payloads = list(self._payloads.values()) + (
+            list(EVENT_TYPES.values()) if self._every else []
+        )
+        return sorted({f"{cls.producer()}.events" for cls in payloads})

@@ -1,0 +1,179 @@
+"""Routes for webhook subscriptions, their delivery log and manual redelivery."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field, HttpUrl
+from sqlmodel import col, select
+
+from notifications.models import WebhookDelivery, WebhookSubscription
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.contracts.base import EVENT_TYPES
+from shared.deps import SessionDep
+from shared.ids import new_id
+
+router = APIRouter(tags=["webhooks"])
+
+
+class SubscriptionCreate(BaseModel):
+    """Input of `POST /webhooks`."""
+
+    url: HttpUrl
+    event_types: list[str] = Field(default_factory=lambda: ["*"], max_length=200)
+    community_id: str | None = Field(
+        default=None, description="only this community's events; district admins may omit it"
+    )
+    catch_up_from: datetime | None = Field(
+        default=None, description="also deliver events published since then"
+    )
+
+
+class SubscriptionPublic(BaseModel):
+    """A subscription as its owner sees it (the secret only once, at creation)."""
+
+    id: str
+    url: str
+    event_types: list[str]
+    community_id: str | None
+    active: bool
+    consecutive_failures: int
+    disabled_reason: str | None
+    secret: str | None = None
+
+
+class DeliveryPublic(BaseModel):
+    """One line of the delivery log."""
+
+    id: str
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+
+
+def _public(subscription: WebhookSubscription, *, with_secret: bool = False) -> SubscriptionPublic:
+    return SubscriptionPublic(
+        id=subscription.id,
+        url=subscription.url,
+        event_types=subscription.event_types.split(","),
+        community_id=subscription.community_id,
+        active=subscription.active,
+        consecutive_failures=subscription.consecutive_failures,
+        disabled_reason=subscription.disabled_reason,
+        secret=subscription.secret if with_secret else None,
+    )
+
+
+async def _owned(
+    session: SessionDep, principal: Principal, subscription_id: str
+) -> WebhookSubscription:
+    subscription = await session.get(WebhookSubscription, subscription_id)
+    if subscription is None or (
+        subscription.owner_account_id != principal.subject
+        and principal.role is not Role.DISTRICT_ADMIN
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "subscription not found")
+    return subscription
+
+
+@router.post("/webhooks", response_model=SubscriptionPublic, status_code=status.HTTP_201_CREATED)
+async def subscribe(
+    body: SubscriptionCreate, principal: CurrentPrincipal, session: SessionDep
+) -> SubscriptionPublic:
+    """Subscribe a URL to events: the district admin for any community, a community admin for its own."""
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not subscribe webhooks"
+        )
+    community = body.community_id if principal.is_district_wide else principal.community
+    if not principal.is_district_wide and body.community_id not in (None, principal.community):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    unknown = [t for t in body.event_types if t != "*" and t not in EVENT_TYPES]
+    if unknown:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown event types: {', '.join(unknown)}"
+        )
+    subscription = WebhookSubscription(
+        id=new_id(),
+        owner_account_id=principal.subject,
+        community_id=community,
+        url=str(body.url),
+        secret=secrets.token_urlsafe(32),
+        event_types=",".join(body.event_types),
+        catch_up_from=body.catch_up_from,
+        created_at=datetime.now(UTC),
+    )
+    session.add(subscription)
+    await session.commit()
+    return _public(subscription, with_secret=True)
+
+
+@router.get("/webhooks", response_model=list[SubscriptionPublic])
+async def subscriptions(
+    principal: CurrentPrincipal, session: SessionDep
+) -> list[SubscriptionPublic]:
+    """The caller's subscriptions."""
+    rows = await session.exec(
+        select(WebhookSubscription).where(
+            col(WebhookSubscription.owner_account_id) == principal.subject
+        )
+    )
+    return [_public(s) for s in rows.all()]
+
+
+@router.get("/webhooks/{subscription_id}/deliveries", response_model=list[DeliveryPublic])
+async def deliveries(
+    subscription_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[WebhookDelivery]:
+    """The subscription's delivery log, newest first."""
+    await _owned(session, principal, subscription_id)
+    rows = await session.exec(
+        select(WebhookDelivery)
+        .where(col(WebhookDelivery.subscription_id) == subscription_id)
+        .order_by(col(WebhookDelivery.created_at).desc())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+@router.post(
+    "/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver", response_model=DeliveryPublic
+)
+async def redeliver(
+    subscription_id: str, delivery_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> WebhookDelivery:
+    """Send a delivery again (after fixing the receiver); it keeps its event id."""
+    await _owned(session, principal, subscription_id)
+    delivery = await session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id != subscription_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "delivery not found")
+    delivery.status = "pending"
+    delivery.next_attempt_at = datetime.now(UTC)
+    session.add(delivery)
+    await session.commit()
+    return delivery
+
+
+@router.post("/webhooks/{subscription_id}/enable", response_model=SubscriptionPublic)
+async def enable(
+    subscription_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> SubscriptionPublic:
+    """Turn a disabled subscription back on (its failure count starts again)."""
+    subscription = await _owned(session, principal, subscription_id)
+    subscription.active = True
+    subscription.consecutive_failures = 0
+    subscription.disabled_reason = None
+    session.add(subscription)
+    await session.commit()
+    return _public(subscription)
