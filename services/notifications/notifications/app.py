@@ -6,7 +6,8 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import col, select
 
-from notifications import webhooks
+from notifications import announcements, webhooks
+from notifications.api import announcements as announcement_routes
 from notifications.api import inbox
 from notifications.api import webhooks as webhook_routes
 from notifications.handlers import handlers
@@ -41,13 +42,22 @@ def _definition(settings: Settings) -> ServiceDefinition:
         ):
             pass
 
+    async def publish_announcements(runtime: ServiceRuntime) -> None:
+        async with runtime.db.session() as session:
+            await announcements.publish_due(session)
+
     return ServiceDefinition(
         name="notifications",
         title="Linli notifications",
         description="Inbox, announcements, e-mail and SMS, reminders, and webhooks for integrations.",
         migrations_dir=Path(__file__).parent / "migrations",
         handlers=handlers,
-        periodic=[PeriodicTask("webhooks", settings.webhook_interval_seconds, deliver)],
+        periodic=[
+            PeriodicTask("webhooks", settings.webhook_interval_seconds, deliver),
+            PeriodicTask(
+                "announcements", settings.announcement_interval_seconds, publish_announcements
+            ),
+        ],
     )
 
 
@@ -58,5 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the notifications app; uvicorn calls this as a factory."""
     settings = settings or Settings()
     return create_service_app(
-        _definition(settings), settings, [communities_router(), inbox.router, webhook_routes.router]
+        _definition(settings),
+        settings,
+        [communities_router(), inbox.router, webhook_routes.router, announcement_routes.router],
     )

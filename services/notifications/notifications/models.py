@@ -129,3 +129,19 @@ class WebhookDelivery(NotificationsModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Announcement(NotificationsModel, table=True):
+    """An announcement to the district, a community or a team, now or at a set time."""
+
+    id: str = Field(primary_key=True, max_length=26)
+    author_account_id: str = Field(max_length=26)
+    audience: str = Field(max_length=10)  # district, community, team
+    community_id: str | None = Field(default=None, max_length=26)
+    team_id: str | None = Field(default=None, max_length=26)
+    title: str = Field(max_length=100)
+    body: str = Field(max_length=4000)
+    publish_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    published: bool = Field(default=False, index=True)

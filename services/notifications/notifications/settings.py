@@ -9,6 +9,7 @@ class Settings(ServiceSettings):
     service_name: str = "notifications"
     port: int = 8004
 
+    announcement_interval_seconds: float = 5.0
     webhook_interval_seconds: float = 1.0
     webhook_timeout_seconds: float = 5.0
     webhook_max_attempts: int = 12

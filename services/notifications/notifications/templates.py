@@ -61,6 +61,10 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("居民诉求", "有一条{category}诉求分派给您。"),
         "en": ("Resident request", "A {category} request was assigned to you."),
     },
+    "announcement": {
+        "zh": ("{title}", "{body}"),
+        "en": ("{title}", "{body}"),
+    },
     "webhook_disabled": {
         "zh": ("Webhook 已停用", "推送地址 {url} 连续失败，已停用：{reason}"),
         "en": (
@@ -79,4 +83,4 @@ def render(template: str, language: str, params: dict[str, Any]) -> tuple[str, s
     """The title and body of a template in `language` (Chinese when unknown)."""
     texts = TEMPLATES[template]
     title, body = texts.get(language, texts["zh"])
-    return title, body.format(**params)
+    return title.format(**params), body.format(**params)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 22:29:57.656920
+Create Date: 2026-11-28 22:31:19.974812
 """
 from collections.abc import Sequence
 
@@ -54,6 +54,22 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('announcement',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('author_account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('audience', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=True),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+    sa.Column('publish_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('announcement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_announcement_publish_at'), ['publish_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_announcement_published'), ['published'], unique=False)
+
     op.create_table('inbox_entry',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -176,6 +192,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_inbox_account')
 
     op.drop_table('inbox_entry')
+    with op.batch_alter_table('announcement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_announcement_published'))
+        batch_op.drop_index(batch_op.f('ix_announcement_publish_at'))
+
+    op.drop_table('announcement')
     op.drop_table('known_community')
     op.drop_table('event_relay_lease')
     with op.batch_alter_table('event_outbox', schema=None) as batch_op:

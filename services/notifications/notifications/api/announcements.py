@@ -1,0 +1,69 @@
+"""Route for announcements."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field
+
+from notifications.announcements import publish_due
+from notifications.models import Announcement
+from shared.auth import CurrentPrincipal, Role
+from shared.deps import SessionDep
+from shared.ids import new_id
+
+router = APIRouter(tags=["announcements"])
+
+
+class AnnouncementCreate(BaseModel):
+    """Input of `POST /announcements`."""
+
+    audience: Literal["district", "community", "team"]
+    community_id: str | None = None
+    team_id: str | None = None
+    title: str = Field(min_length=1, max_length=100)
+    body: str = Field(min_length=1, max_length=4000)
+    publish_at: datetime | None = Field(default=None, description="now when omitted")
+
+
+@router.post("/announcements", response_model=Announcement, status_code=status.HTTP_201_CREATED)
+async def announce(
+    body: AnnouncementCreate, principal: CurrentPrincipal, session: SessionDep
+) -> Announcement:
+    """Announce to the district (district admin), a community or a team (its admin)."""
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not announce")
+    if body.audience == "district" and not principal.is_district_wide:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "only the district admin announces to the whole district"
+        )
+    community = body.community_id if principal.is_district_wide else principal.community
+    if body.audience != "district" and community is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "name the community")
+    if not principal.is_district_wide and body.community_id not in (None, principal.community):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    if body.audience == "team" and body.team_id is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "name the team")
+    publish_at = body.publish_at or datetime.now(UTC)
+    if publish_at.tzinfo is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "give publish_at with its offset"
+        )
+    announcement = Announcement(
+        id=new_id(),
+        author_account_id=principal.subject,
+        audience=body.audience,
+        community_id=None if body.audience == "district" else community,
+        team_id=body.team_id,
+        title=body.title,
+        body=body.body,
+        publish_at=publish_at,
+    )
+    session.add(announcement)
+    await session.commit()
+    if publish_at <= datetime.now(UTC):
+        await publish_due(session)
+        await session.refresh(announcement)
+    return announcement

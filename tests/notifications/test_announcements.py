@@ -1,0 +1,131 @@
+"""Announcements to the district, a community or a team, now or at a set time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from notifications.app import create_app
+from notifications.settings import Settings
+from shared.auth import Role, TokenIssuer, generate_keypair
+from shared.contracts.registry import CommunityCreated, TeamMemberJoined, VolunteerRegistered
+from tests.notifications.test_inbox_rules import Notifications
+
+
+@pytest.fixture
+async def service(
+    tmp_path: Path, redis_url: str, redis: Redis, namespace: str
+) -> AsyncIterator[Notifications]:
+    private_pem, public_pem = generate_keypair()
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
+        redis_url=redis_url,
+        stream_namespace=namespace,
+        consume_block_ms=100,
+        jwt_public_key=public_pem,
+        announcement_interval_seconds=0.1,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://notifications"
+        ) as client:
+            yield Notifications(
+                client,
+                TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
+                redis,
+                namespace,
+            )
+
+
+async def test_announcements_reach_their_audience_now_or_later(service: Notifications) -> None:
+    await service.publish(
+        CommunityCreated(community_id="c1", name="兴华"),
+        CommunityCreated(community_id="c2", name="东风"),
+    )
+    await service.publish(
+        VolunteerRegistered(
+            volunteer_id="v1",
+            volunteer_number="n1",
+            community_id="c1",
+            service_area_codes=[],
+            party_member=False,
+            category="resident",
+            account_id="acct-1",
+            registered_on=date(2026, 1, 1),
+        ),
+        TeamMemberJoined(team_id="t1", community_id="c1", volunteer_id="v1"),
+    )
+    await service.settle()
+    district = service.person("district", Role.DISTRICT_ADMIN, None)
+    c1_admin = service.person("admin-1", Role.COMMUNITY_ADMIN, "c1")
+    member = service.person("acct-1", Role.VOLUNTEER, "c1")
+    c1_resident = service.person("res-1", Role.RESIDENT, "c1")
+    c2_volunteer = service.person("acct-9", Role.VOLUNTEER, "c2")
+
+    made = await service.client.post(
+        "/announcements",
+        json={"audience": "district", "title": "全区通知", "body": "本周六开展文明创建活动"},
+        headers=district,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["published"] is True
+    await service.client.post(
+        "/announcements",
+        json={"audience": "community", "title": "社区通知", "body": "周三下午健康义诊"},
+        headers=c1_admin,
+    )
+    await service.client.post(
+        "/announcements",
+        json={"audience": "team", "team_id": "t1", "title": "队内通知", "body": "巡逻改到东门"},
+        headers=c1_admin,
+    )
+    later = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    scheduled = await service.client.post(
+        "/announcements",
+        json={
+            "audience": "community",
+            "title": "定时通知",
+            "body": "明早集合",
+            "publish_at": later,
+        },
+        headers=c1_admin,
+    )
+    assert scheduled.json()["published"] is False
+
+    assert sorted(await service.titles(member)) == sorted(
+        ["志愿者注册成功", "全区通知", "社区通知", "队内通知"]
+    )
+    assert sorted(await service.titles(c1_resident)) == sorted(["全区通知", "社区通知"])
+    assert await service.titles(c2_volunteer) == ["全区通知"]
+    for _ in range(60):
+        if "定时通知" in await service.titles(c1_resident):
+            break
+        await asyncio.sleep(0.1)
+    assert "定时通知" in await service.titles(c1_resident)
+    assert "定时通知" not in await service.titles(c2_volunteer)
+
+    refused = await service.client.post(
+        "/announcements", json={"audience": "district", "title": "x", "body": "y"}, headers=c1_admin
+    )
+    assert refused.status_code == 403
+    other = await service.client.post(
+        "/announcements",
+        json={"audience": "community", "community_id": "c2", "title": "x", "body": "y"},
+        headers=c1_admin,
+    )
+    assert other.status_code == 404
+    assert (
+        await service.client.post(
+            "/announcements",
+            json={"audience": "community", "title": "x", "body": "y"},
+            headers=member,
+        )
+    ).status_code == 403
