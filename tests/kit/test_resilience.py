@@ -101,6 +101,28 @@ def _start_redis(port: int, directory: Path) -> None:
     )
 
 
+def _answers(port: int) -> bool:
+    result = subprocess.run(
+        ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() == "PONG"
+
+
+async def _restart_redis(port: int, directory: Path) -> None:
+    """Start the server again once the old one has let go of the port, and wait for it."""
+    for _ in range(100):
+        if not _answers(port):
+            break
+        await asyncio.sleep(0.1)
+    for _ in range(50):
+        _start_redis(port, directory)  # a daemonized start that could not bind just exits
+        for _ in range(20):
+            if _answers(port):
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError("the test's redis-server did not come back")
+
+
 async def _ready(client: httpx.AsyncClient) -> int:
     return (await client.get("/health/ready")).status_code
 
@@ -134,8 +156,8 @@ async def test_a_service_without_redis_is_live_not_ready_and_recovers(
             assert not_ready.json()["checks"]["redis"].startswith("unreachable")
             assert not_ready.json()["checks"]["database"] == "ok"
 
-            _start_redis(port, directory)
-            for _ in range(100):
+            await _restart_redis(port, directory)
+            for _ in range(300):
                 if await _ready(client) == 200:
                     break
                 await asyncio.sleep(0.1)

@@ -1,12 +1,13 @@
 """The notifications service: its one wiring point."""
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
 from sqlmodel import col, select
 
-from notifications import announcements, webhooks
+from notifications import announcements, channels, webhooks
 from notifications.api import announcements as announcement_routes
 from notifications.api import inbox
 from notifications.api import webhooks as webhook_routes
@@ -42,6 +43,15 @@ def _definition(settings: Settings) -> ServiceDefinition:
         ):
             pass
 
+    mailer = channels.SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+    sms = channels.FileSmsProvider(settings.sms_outbox_file)
+    zone = ZoneInfo(settings.time_zone)
+
+    async def send_channels(runtime: ServiceRuntime) -> None:
+        async with runtime.db.session() as session:
+            await channels.fan_out(session)
+        await channels.send_due(runtime.db, mailer, sms, zone)
+
     async def publish_announcements(runtime: ServiceRuntime) -> None:
         async with runtime.db.session() as session:
             await announcements.publish_due(session)
@@ -57,6 +67,7 @@ def _definition(settings: Settings) -> ServiceDefinition:
             PeriodicTask(
                 "announcements", settings.announcement_interval_seconds, publish_announcements
             ),
+            PeriodicTask("channels", settings.channel_interval_seconds, send_channels),
         ],
     )
 

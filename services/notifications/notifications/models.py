@@ -40,10 +40,19 @@ class TeamMember(NotificationsModel, table=True):
 
 
 class Preference(NotificationsModel, table=True):
-    """A person's choices: language (zh or en)."""
+    """A person's choices: language, channels beside the inbox, and quiet hours.
+
+    Contact addresses are given here by the person themself: registry events carry no
+    contact data.
+    """
 
     account_id: str = Field(primary_key=True, max_length=26)
     language: str = Field(default="zh", max_length=5)
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=20)
+    channels: str = Field(default="", max_length=40)  # comma-separated: email, sms
+    quiet_from_hour: int | None = None  # local hours; e.g. 22 to 7
+    quiet_to_hour: int | None = None
 
 
 class InboxEntry(NotificationsModel, table=True):
@@ -74,6 +83,7 @@ class InboxEntry(NotificationsModel, table=True):
     event_type: str = Field(max_length=200)
     template: str = Field(max_length=60)
     params: str = Field(default="{}", max_length=2000)  # JSON, rendered per reader language
+    channels_done: bool = Field(default=False, index=True)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
@@ -145,3 +155,25 @@ class Announcement(NotificationsModel, table=True):
         sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
     published: bool = Field(default=False, index=True)
+
+
+class ChannelDelivery(NotificationsModel, table=True):
+    """One notification sent to one person over e-mail or SMS; each channel on its own."""
+
+    __tablename__ = "channel_delivery"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "account_id", "channel"),
+        Index("ix_channel_delivery_due", "status", "next_attempt_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=26)
+    entry_id: str = Field(max_length=26)
+    account_id: str = Field(max_length=26)
+    channel: str = Field(max_length=10)
+    address: str = Field(max_length=200)
+    subject: str = Field(max_length=200)
+    text: str = Field(max_length=4000)
+    status: str = Field(max_length=12)  # pending, sent, dead
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_error: str | None = Field(default=None, max_length=500)

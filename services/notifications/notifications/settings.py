@@ -1,5 +1,7 @@
 """Settings of the notifications service, read from the environment."""
 
+from pathlib import Path
+
 from shared.settings import ServiceSettings
 
 
@@ -10,6 +12,12 @@ class Settings(ServiceSettings):
     port: int = 8004
 
     announcement_interval_seconds: float = 5.0
+    channel_interval_seconds: float = 2.0
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "linli@localhost"
+    sms_outbox_file: Path = Path("data/sms-outbox.jsonl")
+    time_zone: str = "Asia/Shanghai"
     webhook_interval_seconds: float = 1.0
     webhook_timeout_seconds: float = 5.0
     webhook_max_attempts: int = 12

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, EmailStr, Field, model_validator
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 
@@ -31,9 +31,24 @@ class Notification(BaseModel):
 
 
 class PreferenceUpdate(BaseModel):
-    """Input of `PUT /me/preferences`."""
+    """Input of `PUT /me/preferences`: the whole set of choices."""
 
-    language: str = Field(pattern=r"^(zh|en)$")
+    language: str = Field(default="zh", pattern=r"^(zh|en)$")
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
+    channels: list[Literal["email", "sms"]] = Field(default_factory=list)
+    quiet_from_hour: int | None = Field(default=None, ge=0, le=23)
+    quiet_to_hour: int | None = Field(default=None, ge=0, le=23)
+
+    @model_validator(mode="after")
+    def _addresses(self) -> PreferenceUpdate:
+        if "email" in self.channels and not self.email:
+            raise ValueError("choosing e-mail needs an e-mail address")
+        if "sms" in self.channels and not self.phone:
+            raise ValueError("choosing SMS needs a mobile number")
+        if (self.quiet_from_hour is None) != (self.quiet_to_hour is None):
+            raise ValueError("quiet hours need both a start and an end")
+        return self
 
 
 def _addressed_to(principal: Principal) -> Any:
@@ -143,6 +158,11 @@ async def set_preferences(
         account_id=principal.subject
     )
     preference.language = body.language
+    preference.email = str(body.email) if body.email else None
+    preference.phone = body.phone
+    preference.channels = ",".join(dict.fromkeys(body.channels))
+    preference.quiet_from_hour = body.quiet_from_hour
+    preference.quiet_to_hour = body.quiet_to_hour
     session.add(preference)
     await session.commit()
     return preference

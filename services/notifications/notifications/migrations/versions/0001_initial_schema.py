@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 22:31:19.974812
+Create Date: 2026-11-28 22:35:58.680373
 """
 from collections.abc import Sequence
 
@@ -70,6 +70,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_announcement_publish_at'), ['publish_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_announcement_published'), ['published'], unique=False)
 
+    op.create_table('channel_delivery',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('entry_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('entry_id', 'account_id', 'channel')
+    )
+    with op.batch_alter_table('channel_delivery', schema=None) as batch_op:
+        batch_op.create_index('ix_channel_delivery_due', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('inbox_entry',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -82,12 +100,14 @@ def upgrade() -> None:
     sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('template', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('params', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('channels_done', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('dedupe_key')
     )
     with op.batch_alter_table('inbox_entry', schema=None) as batch_op:
         batch_op.create_index('ix_inbox_account', ['account_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbox_entry_channels_done'), ['channels_done'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_entry_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_entry_volunteer_id'), ['volunteer_id'], unique=False)
         batch_op.create_index('ix_inbox_role', ['community_id', 'role', 'created_at'], unique=False)
@@ -105,6 +125,11 @@ def upgrade() -> None:
     op.create_table('preference',
     sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('channels', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('quiet_from_hour', sa.Integer(), nullable=True),
+    sa.Column('quiet_to_hour', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('account_id')
     )
     op.create_table('recipient',
@@ -189,9 +214,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_inbox_role')
         batch_op.drop_index(batch_op.f('ix_inbox_entry_volunteer_id'))
         batch_op.drop_index(batch_op.f('ix_inbox_entry_team_id'))
+        batch_op.drop_index(batch_op.f('ix_inbox_entry_channels_done'))
         batch_op.drop_index('ix_inbox_account')
 
     op.drop_table('inbox_entry')
+    with op.batch_alter_table('channel_delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_channel_delivery_due')
+
+    op.drop_table('channel_delivery')
     with op.batch_alter_table('announcement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_announcement_published'))
         batch_op.drop_index(batch_op.f('ix_announcement_publish_at'))
