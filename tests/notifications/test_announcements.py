@@ -15,7 +15,7 @@ from notifications.app import create_app
 from notifications.settings import Settings
 from shared.auth import Role, TokenIssuer, generate_keypair
 from shared.contracts.registry import CommunityCreated, TeamMemberJoined, VolunteerRegistered
-from tests.notifications.test_inbox_rules import Notifications
+from tests.notifications.conftest import Notifications
 
 
 @pytest.fixture
@@ -38,6 +38,7 @@ async def service(
             transport=transport, base_url="http://notifications"
         ) as client:
             yield Notifications(
+                app,
                 client,
                 TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
                 redis,

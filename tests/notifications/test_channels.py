@@ -26,7 +26,7 @@ from notifications.settings import Settings
 from shared.auth import TokenIssuer, generate_keypair
 from shared.contracts.activities import ServiceConfirmed
 from shared.contracts.registry import VolunteerRegistered
-from tests.notifications.test_inbox_rules import Notifications
+from tests.notifications.conftest import Notifications
 
 
 class Inbox:
@@ -78,6 +78,7 @@ async def service(
             transport=transport, base_url="http://notifications"
         ) as client:
             yield Notifications(
+                app,
                 client,
                 TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
                 redis,

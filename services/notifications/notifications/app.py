@@ -1,5 +1,6 @@
 """The notifications service: its one wiring point."""
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -7,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import col, select
 
-from notifications import announcements, channels, webhooks
+from notifications import announcements, channels, reminders, webhooks
 from notifications.api import announcements as announcement_routes
 from notifications.api import inbox
 from notifications.api import webhooks as webhook_routes
@@ -52,6 +53,10 @@ def _definition(settings: Settings) -> ServiceDefinition:
             await channels.fan_out(session)
         await channels.send_due(runtime.db, mailer, sms, zone)
 
+    async def remind(runtime: ServiceRuntime) -> None:
+        async with runtime.db.session() as session:
+            await reminders.remind(session, timedelta(hours=settings.reminder_hours_ahead), zone)
+
     async def publish_announcements(runtime: ServiceRuntime) -> None:
         async with runtime.db.session() as session:
             await announcements.publish_due(session)
@@ -68,6 +73,7 @@ def _definition(settings: Settings) -> ServiceDefinition:
                 "announcements", settings.announcement_interval_seconds, publish_announcements
             ),
             PeriodicTask("channels", settings.channel_interval_seconds, send_channels),
+            PeriodicTask("reminders", settings.reminder_interval_seconds, remind),
         ],
     )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlmodel import col, delete, select
 
 from notifications import webhooks
 from notifications.inbox import notify
-from notifications.models import Participant, Recipient, TeamMember
+from notifications.models import Participant, Recipient, TeamMember, UpcomingActivity
 from shared.contracts.activities import (
     ActivityCancelled,
     ActivityChanged,
@@ -28,6 +29,7 @@ from shared.contracts.registry import (
     TeamMemberLeft,
     VolunteerErased,
     VolunteerRegistered,
+    VolunteerRejected,
 )
 from shared.db import upsert
 from shared.events.handlers import EventContext, HandlerRegistry
@@ -78,6 +80,19 @@ async def volunteer_registered(ctx: EventContext, event: VolunteerRegistered) ->
         "volunteer_approved",
         {"volunteer_number": event.volunteer_number},
     )
+
+
+@handlers.on(VolunteerRejected)
+async def volunteer_rejected(ctx: EventContext, event: VolunteerRejected) -> None:
+    if event.account_id:
+        await notify(
+            ctx.session,
+            ctx.envelope.id,
+            ctx.envelope.type,
+            "volunteer_rejected",
+            {"reason": event.reason},
+            accounts=[event.account_id],
+        )
 
 
 @handlers.on(VolunteerErased)
@@ -149,6 +164,12 @@ async def _participants(ctx: EventContext, activity_id: str) -> list[str]:
 
 @handlers.on(ActivityPublished)
 async def activity_published(ctx: EventContext, event: ActivityPublished) -> None:
+    await upsert(
+        ctx.session,
+        UpcomingActivity,
+        {"activity_id": event.activity_id, "title": event.title, "starts_at": event.starts_at},
+        key=["activity_id"],
+    )
     params = {
         "title": event.title,
         "starts_at": f"{event.starts_at:%Y-%m-%d %H:%M}",
@@ -176,6 +197,12 @@ async def activity_published(ctx: EventContext, event: ActivityPublished) -> Non
 
 @handlers.on(ActivityChanged)
 async def activity_changed(ctx: EventContext, event: ActivityChanged) -> None:
+    upcoming = await ctx.session.get(UpcomingActivity, event.activity_id)
+    known = upcoming.starts_at if upcoming is None or upcoming.starts_at.tzinfo else upcoming.starts_at.replace(tzinfo=UTC)
+    if upcoming is not None and known != event.starts_at:
+        upcoming.starts_at = event.starts_at
+        upcoming.reminded = False  # a new time deserves a new reminder
+        ctx.session.add(upcoming)
     params = {"starts_at": f"{event.starts_at:%Y-%m-%d %H:%M}", "place": event.place}
     await _tell_volunteers(
         ctx, await _participants(ctx, event.activity_id), "activity_changed", params
@@ -184,6 +211,10 @@ async def activity_changed(ctx: EventContext, event: ActivityChanged) -> None:
 
 @handlers.on(ActivityCancelled)
 async def activity_cancelled(ctx: EventContext, event: ActivityCancelled) -> None:
+    upcoming = await ctx.session.get(UpcomingActivity, event.activity_id)
+    if upcoming is not None:
+        upcoming.cancelled = True
+        ctx.session.add(upcoming)
     await _tell_volunteers(
         ctx,
         await _participants(ctx, event.activity_id),

@@ -177,3 +177,17 @@ class ChannelDelivery(NotificationsModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class UpcomingActivity(NotificationsModel, table=True):
+    """An activity's start, to remind those signed up once before it."""
+
+    __tablename__ = "upcoming_activity"
+
+    activity_id: str = Field(primary_key=True, max_length=26)
+    title: str = Field(max_length=100)
+    starts_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    cancelled: bool = False
+    reminded: bool = Field(default=False, index=True)

@@ -13,6 +13,8 @@ class Settings(ServiceSettings):
 
     announcement_interval_seconds: float = 5.0
     channel_interval_seconds: float = 2.0
+    reminder_hours_ahead: float = 24.0
+    reminder_interval_seconds: float = 60.0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "linli@localhost"

@@ -12,6 +12,14 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Your volunteer registration is approved: number {volunteer_number}.",
         ),
     },
+    "volunteer_rejected": {
+        "zh": ("志愿者申请未通过", "您的志愿者申请未通过：{reason}"),
+        "en": ("Application not approved", "Your volunteer application was not approved: {reason}"),
+    },
+    "activity_reminder": {
+        "zh": ("活动提醒", "{title} 将于 {starts_at} 开始。"),
+        "en": ("Activity reminder", "{title} starts at {starts_at}."),
+    },
     "activity_published": {
         "zh": ("新活动发布", "{title}：{starts_at} 开始，名额 {capacity} 人。"),
         "en": ("New activity", "{title}: starts {starts_at}, {capacity} places."),

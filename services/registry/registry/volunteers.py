@@ -275,7 +275,7 @@ async def reject(session: AsyncSession, volunteer: Volunteer, reason: str) -> Vo
         volunteer,
         VolunteerStatus.REJECTED,
         reason,
-        VolunteerRejected(**ids, reason=reason),
+        VolunteerRejected(**ids, reason=reason, account_id=volunteer.account_id),
     )
 
 

@@ -125,6 +125,7 @@ class VolunteerRejected(EventPayload):
     volunteer_id: str
     community_id: str
     reason: str
+    account_id: str | None = None  # the applicant's own account, to tell them
 
 
 class VolunteerRegistered(EventPayload):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 22:35:58.680373
+Create Date: 2026-11-28 22:41:04.741960
 """
 from collections.abc import Sequence
 
@@ -147,6 +147,18 @@ def upgrade() -> None:
     sa.Column('volunteer_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.PrimaryKeyConstraint('team_id', 'volunteer_id')
     )
+    op.create_table('upcoming_activity',
+    sa.Column('activity_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('reminded', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('activity_id')
+    )
+    with op.batch_alter_table('upcoming_activity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_upcoming_activity_reminded'), ['reminded'], unique=False)
+        batch_op.create_index(batch_op.f('ix_upcoming_activity_starts_at'), ['starts_at'], unique=False)
+
     op.create_table('webhook_subscription',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('owner_account_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
@@ -201,6 +213,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_webhook_subscription_active'))
 
     op.drop_table('webhook_subscription')
+    with op.batch_alter_table('upcoming_activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_upcoming_activity_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_upcoming_activity_reminded'))
+
+    op.drop_table('upcoming_activity')
     op.drop_table('team_member')
     with op.batch_alter_table('recipient', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recipient_community_id'))
