@@ -198,11 +198,14 @@ async def activity_published(ctx: EventContext, event: ActivityPublished) -> Non
 @handlers.on(ActivityChanged)
 async def activity_changed(ctx: EventContext, event: ActivityChanged) -> None:
     upcoming = await ctx.session.get(UpcomingActivity, event.activity_id)
-    known = upcoming.starts_at if upcoming is None or upcoming.starts_at.tzinfo else upcoming.starts_at.replace(tzinfo=UTC)
-    if upcoming is not None and known != event.starts_at:
-        upcoming.starts_at = event.starts_at
-        upcoming.reminded = False  # a new time deserves a new reminder
-        ctx.session.add(upcoming)
+    if upcoming is not None:
+        known = upcoming.starts_at
+        if known.tzinfo is None:  # SQLite gives naive UTC back
+            known = known.replace(tzinfo=UTC)
+        if known != event.starts_at:
+            upcoming.starts_at = event.starts_at
+            upcoming.reminded = False  # a new time deserves a new reminder
+            ctx.session.add(upcoming)
     params = {"starts_at": f"{event.starts_at:%Y-%m-%d %H:%M}", "place": event.place}
     await _tell_volunteers(
         ctx, await _participants(ctx, event.activity_id), "activity_changed", params
