@@ -129,3 +129,30 @@ def test_every_service_serves_health_metrics_and_event_docs(
             descriptions = " ".join(c.get("description", "") for c in document["channels"].values())
             assert "org.linli.registry.community_created.v1" in descriptions
         assert http.get(f"{base}/openapi.json").status_code == 200
+
+
+def test_an_open_page_gets_new_notifications_live(
+    system: RunningSystem, http: httpx.Client
+) -> None:
+    admin = system.headers(Role.COMMUNITY_ADMIN, "live-community")
+    url = f"{system.urls['notifications']}/inbox/stream"
+    with (
+        httpx.Client(timeout=httpx.Timeout(10.0, read=15.0)) as listener,
+        listener.stream("GET", url, headers=admin) as stream,
+    ):
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        announced = http.post(
+            f"{system.urls['notifications']}/announcements",
+            json={"audience": "community", "title": "停水通知", "body": "明日上午停水"},
+            headers=admin,
+        )
+        assert announced.status_code == 201, announced.text
+        event, data = "", ""
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:") and event == "notification":
+                data = line.removeprefix("data:").strip()
+                break
+    assert json.loads(data)["title"] == "停水通知"

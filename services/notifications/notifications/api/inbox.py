@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, EmailStr, Field, model_validator
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
+from sse_starlette import EventSourceResponse
 
 from notifications.models import InboxEntry, InboxRead, Preference, Recipient, TeamMember
 from notifications.templates import render
@@ -166,3 +169,43 @@ async def set_preferences(
     session.add(preference)
     await session.commit()
     return preference
+
+
+POLL_SECONDS = 0.5
+
+
+@router.get("/inbox/stream", response_class=EventSourceResponse)
+async def live(request: Request, principal: CurrentPrincipal) -> EventSourceResponse:
+    """New notifications as server-sent events, for an open page (resumes from Last-Event-ID)."""
+    db = request.app.state.runtime.db
+    async with db.session() as session:
+        newest = (
+            await session.exec(select(func.max(InboxEntry.id)).where(_addressed_to(principal)))
+        ).one()
+    cursor: str = request.headers.get("last-event-id") or newest or ""
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        nonlocal cursor
+        while not await request.is_disconnected():
+            async with db.session() as session:
+                preference = await session.get(Preference, principal.subject)
+                language = preference.language if preference else "zh"
+                fresh = (
+                    await session.exec(
+                        select(InboxEntry)
+                        .where(_addressed_to(principal), col(InboxEntry.id) > cursor)
+                        .order_by(col(InboxEntry.id))
+                        .limit(100)
+                    )
+                ).all()
+            for entry in fresh:
+                title, body = render(entry.template, language, orjson.loads(entry.params))
+                cursor = entry.id
+                yield {
+                    "id": entry.id,
+                    "event": "notification",
+                    "data": orjson.dumps({"id": entry.id, "title": title, "body": body}).decode(),
+                }
+            await asyncio.sleep(POLL_SECONDS)
+
+    return EventSourceResponse(events(), ping=15)
