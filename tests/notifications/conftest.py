@@ -67,8 +67,14 @@ class Notifications:
 
 
 @pytest.fixture
+def overrides() -> dict[str, Any]:
+    """Settings a test module changes (intervals, ports); override this fixture."""
+    return {}
+
+
+@pytest.fixture
 async def service(
-    tmp_path: Path, redis_url: str, redis: Redis, namespace: str
+    tmp_path: Path, redis_url: str, redis: Redis, namespace: str, overrides: dict[str, Any]
 ) -> AsyncIterator[Notifications]:
     private_pem, public_pem = generate_keypair()
     settings = Settings(
@@ -77,6 +83,7 @@ async def service(
         stream_namespace=namespace,
         consume_block_ms=100,
         jwt_public_key=public_pem,
+        **overrides,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

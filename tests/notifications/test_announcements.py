@@ -3,47 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
-from redis.asyncio import Redis
 
-from notifications.app import create_app
-from notifications.settings import Settings
-from shared.auth import Role, TokenIssuer, generate_keypair
+from shared.auth import Role
 from shared.contracts.registry import CommunityCreated, TeamMemberJoined, VolunteerRegistered
 from tests.notifications.conftest import Notifications
 
 
 @pytest.fixture
-async def service(
-    tmp_path: Path, redis_url: str, redis: Redis, namespace: str
-) -> AsyncIterator[Notifications]:
-    private_pem, public_pem = generate_keypair()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
-        redis_url=redis_url,
-        stream_namespace=namespace,
-        consume_block_ms=100,
-        jwt_public_key=public_pem,
-        announcement_interval_seconds=0.1,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://notifications"
-        ) as client:
-            yield Notifications(
-                app,
-                client,
-                TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
-                redis,
-                namespace,
-            )
+def overrides() -> dict[str, Any]:
+    return {"announcement_interval_seconds": 0.1}
 
 
 async def test_announcements_reach_their_audience_now_or_later(service: Notifications) -> None:

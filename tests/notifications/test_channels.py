@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -14,16 +14,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from redis.asyncio import Redis
 
-from notifications.app import create_app
 from notifications.channels import quiet_until
 from notifications.models import Preference
-from notifications.settings import Settings
-from shared.auth import TokenIssuer, generate_keypair
 from shared.contracts.activities import ServiceConfirmed
 from shared.contracts.registry import VolunteerRegistered
 from tests.notifications.conftest import Notifications
@@ -57,33 +52,12 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-async def service(
-    tmp_path: Path, redis_url: str, redis: Redis, namespace: str, smtp: tuple[Inbox, int]
-) -> AsyncIterator[Notifications]:
-    private_pem, public_pem = generate_keypair()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
-        redis_url=redis_url,
-        stream_namespace=namespace,
-        consume_block_ms=100,
-        jwt_public_key=public_pem,
-        channel_interval_seconds=0.1,
-        smtp_port=smtp[1],
-        sms_outbox_file=tmp_path / "sms.jsonl",
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://notifications"
-        ) as client:
-            yield Notifications(
-                app,
-                client,
-                TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
-                redis,
-                namespace,
-            )
+def overrides(tmp_path: Path, smtp: tuple[Inbox, int]) -> dict[str, Any]:
+    return {
+        "channel_interval_seconds": 0.1,
+        "smtp_port": smtp[1],
+        "sms_outbox_file": tmp_path / "sms.jsonl",
+    }
 
 
 def registered(volunteer: str, account: str) -> VolunteerRegistered:

@@ -7,53 +7,26 @@ import hashlib
 import hmac
 import json
 import socket
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from pytest_httpserver import HTTPServer
-from redis.asyncio import Redis
 from werkzeug import Request, Response
 
-from notifications.app import create_app
-from notifications.settings import Settings
-from shared.auth import Role, TokenIssuer, generate_keypair
+from shared.auth import Role
 from shared.contracts.registry import CommunityCreated, VolunteerRegistered
 from tests.notifications.conftest import Notifications
 
 
 @pytest.fixture
-async def service(
-    tmp_path: Path, redis_url: str, redis: Redis, namespace: str
-) -> AsyncIterator[Notifications]:
-    private_pem, public_pem = generate_keypair()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
-        redis_url=redis_url,
-        stream_namespace=namespace,
-        consume_block_ms=100,
-        jwt_public_key=public_pem,
-        webhook_interval_seconds=0.1,
-        webhook_backoff_base_seconds=0.05,
-        webhook_failures_to_disable=3,
-        webhook_timeout_seconds=2,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://notifications"
-        ) as client:
-            yield Notifications(
-                app,
-                client,
-                TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
-                redis,
-                namespace,
-            )
+def overrides() -> dict[str, Any]:
+    return {
+        "webhook_interval_seconds": 0.1,
+        "webhook_backoff_base_seconds": 0.05,
+        "webhook_failures_to_disable": 4,
+        "webhook_timeout_seconds": 5,
+    }
 
 
 def community_event(n: int) -> CommunityCreated:
@@ -166,7 +139,7 @@ async def test_a_dead_receiver_ends_disabled_and_its_owner_is_told(service: Noti
 
     await eventually(disabled)
     [current] = (await service.client.get("/webhooks", headers=owner)).json()
-    assert "disabled after 3 failures in a row" in current["disabled_reason"]
+    assert "disabled after 4 failures in a row" in current["disabled_reason"]
     titles = [n["title"] for n in (await service.client.get("/inbox", headers=owner)).json()]
     assert titles == ["Webhook 已停用"]
 
