@@ -1,4 +1,5 @@
--- One database per service: no service reads another's data.
+-- One database per service, so no service reads another's tables: they share data only
+-- through events. The postgres image runs this once, when its data volume is empty.
 CREATE DATABASE registry;
 CREATE DATABASE activities;
 CREATE DATABASE evaluation;
