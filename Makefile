@@ -24,7 +24,7 @@ test: install ## run every test (uses REDIS_URL / DATABASE_URL, else local serve
 lint: install ## ruff and mypy
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
-	$(UV) run --locked mypy shared/shared $(foreach s,$(SERVICES),services/$(s)/$(s))
+	$(UV) run --locked mypy shared/shared $(foreach s,$(SERVICES),services/$(s)/$(s)) tools/simulator/simulator
 
 format: install ## format and fix what ruff can
 	$(UV) run --locked ruff format .

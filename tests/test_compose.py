@@ -12,6 +12,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -136,8 +137,11 @@ def test_each_image_copies_every_workspace_manifest(name: str) -> None:
         if keyword == "COPY"
         for source in arguments.split()[:-1]  # the last one is the destination
     }
-    members = {"pyproject.toml", "uv.lock", "shared/pyproject.toml"} | {
-        str(path.relative_to(ROOT)) for path in ROOT.glob("services/*/pyproject.toml")
+    workspace = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
+    members = {"pyproject.toml", "uv.lock"} | {
+        str(path.relative_to(ROOT))
+        for pattern in workspace["members"]
+        for path in ROOT.glob(f"{pattern}/pyproject.toml")
     }
     assert members <= copied
 
@@ -146,7 +150,7 @@ def test_the_four_dockerfiles_differ_only_in_name_and_port() -> None:
     def normalised(name: str, port: int) -> str:
         text = (ROOT / f"services/{name}/Dockerfile").read_text()
         # The workspace manifest lines name every service; the test above checks them.
-        text = re.sub(r"(?m)^COPY services/\w+/pyproject\.toml .*\n", "", text)
+        text = re.sub(r"(?m)^COPY (services|tools)/\w+/pyproject\.toml .*\n", "", text)
         return text.replace(name, "<name>").replace(str(port), "<port>")
 
     versions = {name: normalised(name, port) for name, port in SERVICES.items()}
