@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import DateTime, Dialect, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +20,29 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 # service's Alembic chain can include them beside its own tables, and so the services'
 # tables never mix even when all four are imported into one test process.
 kit_registry = registry()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and read back timezone-aware, on SQLite as on PostgreSQL.
+
+    SQLite keeps no offset: a datetime given as 09:00+08:00 would be stored as 09:00
+    with the offset dropped and read back as 09:00 UTC, eight hours late. Converting to
+    UTC on the way in (naive values are taken as UTC) and marking UTC on the way out
+    makes both databases agree, in columns and in comparisons against them.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class KitModel(SQLModel, registry=kit_registry):

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from shared.db import UtcDateTime
 
 service_registry = registry()
 
 
 def _timestamp(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
-    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+    return Column(UtcDateTime(), nullable=nullable, index=index)
 
 
 class ActivitiesModel(SQLModel, registry=service_registry):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from shared.db import UtcDateTime
 
 service_registry = registry()
 
@@ -33,9 +35,7 @@ class CountedRecord(EvaluationModel, table=True):
     team_id: str | None = Field(default=None, index=True, max_length=26)
     service_area_code: str | None = Field(default=None, max_length=40)
     activity_id: str | None = Field(default=None, max_length=26)
-    started_at: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
-    )
+    started_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
     hours: float
     counts: bool = True
     tags: str = Field(default="", max_length=200)
@@ -99,7 +99,7 @@ class Period(EvaluationModel, table=True):
     quota: int
     phase: Phase
     published_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
 
 
@@ -116,7 +116,7 @@ class Review(EvaluationModel, table=True):
     reviewed_volunteer_id: str = Field(index=True, max_length=26)
     rating: int
     comment: str = Field(default="", max_length=500)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class NominationStatus(StrEnum):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from shared.db import UtcDateTime
 
 service_registry = registry()
 
@@ -84,7 +86,7 @@ class InboxEntry(NotificationsModel, table=True):
     template: str = Field(max_length=60)
     params: str = Field(default="{}", max_length=2000)  # JSON, rendered per reader language
     channels_done: bool = Field(default=False, index=True)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class InboxRead(NotificationsModel, table=True):
@@ -111,9 +113,9 @@ class WebhookSubscription(NotificationsModel, table=True):
     consecutive_failures: int = 0
     disabled_reason: str | None = Field(default=None, max_length=500)
     catch_up_from: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class WebhookDelivery(NotificationsModel, table=True):
@@ -132,13 +134,13 @@ class WebhookDelivery(NotificationsModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))  # the CloudEvents envelope, JSON
     status: str = Field(max_length=12)  # pending, delivered, dead
     attempts: int = 0
-    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     last_status_code: int | None = None
     last_error: str | None = Field(default=None, max_length=500)
     delivered_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class Announcement(NotificationsModel, table=True):
@@ -151,9 +153,7 @@ class Announcement(NotificationsModel, table=True):
     team_id: str | None = Field(default=None, max_length=26)
     title: str = Field(max_length=100)
     body: str = Field(max_length=4000)
-    publish_at: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
-    )
+    publish_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
     published: bool = Field(default=False, index=True)
 
 
@@ -175,7 +175,7 @@ class ChannelDelivery(NotificationsModel, table=True):
     text: str = Field(max_length=4000)
     status: str = Field(max_length=12)  # pending, sent, dead
     attempts: int = 0
-    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     last_error: str | None = Field(default=None, max_length=500)
 
 
@@ -186,8 +186,6 @@ class UpcomingActivity(NotificationsModel, table=True):
 
     activity_id: str = Field(primary_key=True, max_length=26)
     title: str = Field(max_length=100)
-    starts_at: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
-    )
+    starts_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
     cancelled: bool = False
     reminded: bool = Field(default=False, index=True)

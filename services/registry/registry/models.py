@@ -7,11 +7,12 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import StringConstraints, field_validator
-from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy import Column, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.auth import Role
+from shared.db import UtcDateTime
 
 service_registry = registry()
 
@@ -20,7 +21,7 @@ MobilePhone = Annotated[str, StringConstraints(pattern=r"^1\d{10}$")]
 
 
 def _timestamp(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
-    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+    return Column(UtcDateTime(), nullable=nullable, index=index)
 
 
 class RegistryModel(SQLModel, registry=service_registry):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, Text
 from sqlmodel import Field
 
-from shared.db import KitModel
+from shared.db import KitModel, UtcDateTime
 
 
 class OutboxMessage(KitModel, table=True):
@@ -28,8 +28,8 @@ class OutboxMessage(KitModel, table=True):
     event_type: str = Field(max_length=200)
     stream: str = Field(max_length=200)
     fields: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class InboxEntry(KitModel, table=True):
@@ -40,7 +40,7 @@ class InboxEntry(KitModel, table=True):
     source: str = Field(max_length=200, primary_key=True)
     event_id: str = Field(max_length=64, primary_key=True)
     event_type: str = Field(max_length=200)
-    handled_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    handled_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class RelayLease(KitModel, table=True):

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, col, select
 
 from shared.auth import CurrentPrincipal, ensure_community_access
 from shared.contracts.registry import CommunityCreated, CommunityUpdated
-from shared.db import upsert
+from shared.db import UtcDateTime, upsert
 from shared.deps import SessionDep
 from shared.events.handlers import EventContext, HandlerRegistry
 
@@ -45,7 +45,7 @@ class KnownCommunity(ProjectionModel, table=True):
     name: str = Field(max_length=200)
     street_id: str | None = Field(default=None, max_length=64)
     street_name: str | None = Field(default=None, max_length=200)
-    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 def register_community_handlers(handlers: HandlerRegistry) -> None:
