@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlmodel import col, update
 
-from activities.models import Activity
+from activities.models import Activity, KnownTeam
 from shared.auth import Role
 from tests.activities.conftest import Activities
 
@@ -202,3 +202,43 @@ async def test_attendance_becomes_a_record_and_completion_marks_no_shows(
         e for e in await service.events("checked_out") if '"closed_automatically":true' in e["data"]
     ]
     assert forgetful.id in auto["data"]
+
+
+async def test_a_backfill_keeps_its_instant_and_counts_for_the_activitys_team(
+    service: Activities,
+) -> None:
+    [volunteer] = await service.volunteers("c1", 1)
+    async with service.app.state.runtime.db.session() as session:
+        session.add(KnownTeam(id="t1", community_id="c1", service_area_code="elderly_care"))
+        await session.commit()
+    beijing = timezone(timedelta(hours=8))
+    starts = datetime(2026, 11, 2, 9, 0, tzinfo=beijing)  # 01:00 UTC
+    activity = await service.activity(
+        "c1",
+        scope="team",
+        team_id="t1",
+        starts_in=starts - datetime.now(UTC),
+        hours=3,
+    )
+    backfill = await service.client.post(
+        "/communities/c1/records",
+        json={
+            "volunteer_id": volunteer.id,
+            "kind": "activity",
+            "activity_id": activity["id"],
+            "started_at": starts.isoformat(),
+            "ended_at": (starts + timedelta(hours=2)).isoformat(),
+        },
+        headers=service.headers(Role.COMMUNITY_ADMIN, "c1"),
+    )
+    assert backfill.status_code == 201, backfill.text
+    record = backfill.json()
+    assert record["team_id"] == "t1"
+    assert datetime.fromisoformat(record["started_at"]) == starts
+    # The same instant read back later, on SQLite too (which keeps no offset).
+    listed = await service.client.get(
+        "/communities/c1/records", headers=service.headers(Role.COMMUNITY_ADMIN, "c1")
+    )
+    [stored] = listed.json()["items"]
+    assert datetime.fromisoformat(stored["started_at"]) == starts
+    assert stored["team_id"] == "t1"

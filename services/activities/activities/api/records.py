@@ -139,7 +139,7 @@ async def post_record(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "the volunteer is not one of this community's"
         )
-    span = None
+    span, team = None, None
     area = data.service_area_code
     if data.activity_id is not None:
         activity = await session.get(Activity, data.activity_id)
@@ -148,6 +148,7 @@ async def post_record(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "the activity is not one of this community's"
             )
         span, area = activity_span(activity), area or activity.service_area_code
+        team = activity.team_id  # a team's activity counts for the team, as at check-out
     record = await ledger.record_service(
         session,
         rules_of(settings),
@@ -160,6 +161,7 @@ async def post_record(
             ended_at=data.ended_at,
             recorded_by=principal.subject,
             activity_id=data.activity_id,
+            team_id=team,
             service_area_code=area,
             place=data.place,
             tags=tuple(tag.value for tag in data.tags),
