@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from evaluation.domain.stars import THRESHOLDS
-from evaluation.models import CountedRecord, VolunteerLedger
+from evaluation.models import CountedRecord, KnownVolunteer, VolunteerLedger
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
 
@@ -92,13 +92,20 @@ class StarCount(BaseModel):
 async def star_distribution(
     community_id: str, principal: CurrentPrincipal, session: SessionDep
 ) -> list[StarCount]:
-    """The community's star distribution, for a chart."""
+    """The community's star distribution, for a chart: every registered volunteer,
+    those without a confirmed hour yet among the ones with no star."""
     if not principal.can_access_community(community_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    level = func.coalesce(VolunteerLedger.star_level, 0)
     rows = await session.exec(
-        select(VolunteerLedger.star_level, func.count())
-        .where(col(VolunteerLedger.community_id) == community_id)
-        .group_by(col(VolunteerLedger.star_level))
+        select(level, func.count())
+        .select_from(KnownVolunteer)
+        .outerjoin(VolunteerLedger, col(VolunteerLedger.volunteer_id) == KnownVolunteer.id)
+        .where(
+            col(KnownVolunteer.community_id) == community_id,
+            col(KnownVolunteer.status) != "erased",
+        )
+        .group_by(level)
     )
     counts = dict(rows.all())
     return [
