@@ -189,3 +189,45 @@ async def test_redelivery_and_catch_up_from_the_past(
         "/webhooks", json={"url": "http://x/", "event_types": ["nope"]}, headers=owner
     )
     assert unknown.status_code == 422
+
+
+async def test_a_disabled_subscription_keeps_its_backlog_and_sends_it_at_once_when_enabled(
+    service: Notifications, httpserver: HTTPServer
+) -> None:
+    accepting = False
+    received: list[str] = []
+
+    def handler(request: Request) -> Response:
+        if not accepting:
+            return Response("down for maintenance", status=503)
+        received.append(request.headers["Linli-Event-Id"])
+        return Response("ok")
+
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
+    owner = service.person("integrator", Role.DISTRICT_ADMIN, None)
+    subscription = await subscribe(service, httpserver.url_for("/hook"))
+    events = await service.publish(community_event(1), community_event(2))
+
+    async def failed_once() -> bool:
+        log = await service.client.get(f"/webhooks/{subscription['id']}/deliveries", headers=owner)
+        return len(log.json()) == 2 and all(d["attempts"] >= 1 for d in log.json())
+
+    await eventually(failed_once)
+    paused = await service.client.post(f"/webhooks/{subscription['id']}/disable", headers=owner)
+    assert paused.status_code == 200
+    assert (paused.json()["active"], paused.json()["disabled_reason"]) == (
+        False,
+        "disabled by integrator",
+    )
+    await service.publish(community_event(3))  # not queued: the integration is away
+    await asyncio.sleep(1.0)  # many dispatcher rounds while disabled
+    accepting = True
+    assert received == []
+    enabled = await service.client.post(f"/webhooks/{subscription['id']}/enable", headers=owner)
+    assert enabled.json()["active"] is True
+
+    async def backlog_sent() -> bool:
+        return sorted(received) == sorted(e.id for e in events)
+
+    # Due again at once, not after the dispatcher's claim period (60 s) while disabled.
+    await eventually(backlog_sent, timeout=10)

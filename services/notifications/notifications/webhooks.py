@@ -103,8 +103,11 @@ def backoff(attempts: int, base_seconds: float = 1.0) -> timedelta:
 
 
 async def _claim(db: Database, limit: int) -> list[WebhookDelivery]:
-    """Take due deliveries, pushing their next attempt out so other replicas skip them."""
+    """Take due deliveries of active subscriptions, pushing their next attempt out so
+    other replicas skip them. A disabled subscription's deliveries wait, unclaimed, until
+    it is enabled again, and never take the places of an active one's."""
     now = datetime.now(UTC)
+    active = select(WebhookSubscription.id).where(col(WebhookSubscription.active))
     async with db.session() as session:
         due = (
             await session.exec(
@@ -112,6 +115,7 @@ async def _claim(db: Database, limit: int) -> list[WebhookDelivery]:
                 .where(
                     col(WebhookDelivery.status) == "pending",
                     col(WebhookDelivery.next_attempt_at) <= now,
+                    col(WebhookDelivery.subscription_id).in_(active),
                 )
                 .order_by(col(WebhookDelivery.next_attempt_at))
                 .limit(limit)

@@ -165,6 +165,20 @@ async def redeliver(
     return delivery
 
 
+@router.post("/webhooks/{subscription_id}/disable", response_model=SubscriptionPublic)
+async def disable(
+    subscription_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> SubscriptionPublic:
+    """Stop deliveries (an integration going away, or paused); events matching it are no
+    longer queued, and what was queued waits until it is enabled again."""
+    subscription = await _owned(session, principal, subscription_id)
+    subscription.active = False
+    subscription.disabled_reason = f"disabled by {principal.subject}"
+    session.add(subscription)
+    await session.commit()
+    return _public(subscription)
+
+
 @router.post("/webhooks/{subscription_id}/enable", response_model=SubscriptionPublic)
 async def enable(
     subscription_id: str, principal: CurrentPrincipal, session: SessionDep
