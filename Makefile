@@ -2,6 +2,9 @@
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 SERVICES := registry activities evaluation notifications
+SEED ?= 1
+SCALE ?= small
+DEMO_PASSWORD ?= demo-password-linli
 
 .DEFAULT_GOAL := help
 
@@ -17,6 +20,12 @@ install: $(UV) ## create .venv and install every package from the lock file
 
 run: install ## run Redis and the four services on SQLite (Ctrl-C stops)
 	$(UV) run --locked python scripts/run.py
+
+demo: install ## play a district's half-year against the running system (`make run`) and report
+	@$(UV) run --locked python -m registry.cli bootstrap-admin --username demo-admin \
+		--password "$(DEMO_PASSWORD)" >/dev/null 2>&1 || true
+	$(UV) run --locked linli-simulate --username demo-admin --password "$(DEMO_PASSWORD)" \
+		--seed $(SEED) --scale $(SCALE)
 
 test: install ## run every test (uses REDIS_URL / DATABASE_URL, else local servers, else containers)
 	$(UV) run --locked bash scripts/test.sh

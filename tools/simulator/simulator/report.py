@@ -1,0 +1,166 @@
+"""What a district office wants to see after the half-year, read from the public APIs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from rich.console import Console
+from rich.table import Table
+
+from simulator.client import Caller, NotYet, Platform, eventually
+from simulator.scenario import Outcome
+from simulator.webhooks import Receiver
+
+
+@dataclass
+class DistrictReport:
+    """The figures, gathered once, printable as tables."""
+
+    stars: dict[str, dict[int, int]] = field(default_factory=dict)  # community -> level -> n
+    team_months: dict[tuple[str, str], float] = field(default_factory=dict)  # (team, month)
+    months: list[str] = field(default_factory=list)
+    four_ones: dict[str, tuple[int, int]] = field(default_factory=dict)  # community -> (done, of)
+    four_ones_month: str = ""
+    honour_roll: list[tuple[str, str, str, float]] = field(default_factory=list)
+    notifications: int = 0
+    webhook_deliveries: dict[str, int] = field(default_factory=dict)
+    webhook_events: dict[str, int] = field(default_factory=dict)
+
+
+def gather(
+    platform: Platform, admin: Caller, outcome: Outcome, receiver: Receiver | None
+) -> DistrictReport:
+    """Ask the services for the district office's figures about the run's communities."""
+    report = DistrictReport()
+    today = outcome.today
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    report.four_ones_month = last_month
+    months: set[str] = set()
+    for community in outcome.communities:
+        stars = platform.get("evaluation", f"/communities/{community.id}/stars", admin)
+        report.stars[community.name] = {s["level"]: s["volunteers"] for s in stars}
+        names = {
+            t["id"]: t["name"]
+            for t in platform.get("registry", f"/communities/{community.id}/teams", admin)
+        }
+        for row in platform.get(
+            "evaluation", f"/communities/{community.id}/hours-by-team-month", admin
+        ):
+            team = f"{community.name} {names.get(row['team_id'], '(no team)')}"
+            report.team_months[(team, row["month"])] = row["hours"]
+            months.add(row["month"])
+        four = platform.get(
+            "evaluation",
+            f"/communities/{community.id}/four-ones",
+            admin,
+            params={"month": last_month},
+        )
+        report.four_ones[community.name] = (four["complete"], four["members"])
+        for entry in platform.get("evaluation", f"/periods/{community.period_id}/honour-roll"):
+            report.honour_roll.append(
+                (
+                    community.name,
+                    entry["volunteer_number"] or "",
+                    entry["name"] or "",
+                    entry["score"],
+                )
+            )
+        people = [community.admin, community.leader, community.resident] + [
+            v.account for v in community.members if v.account is not None
+        ]
+        for caller in people:
+            report.notifications += platform.get("notifications", "/inbox/unread-count", caller)[
+                "unread"
+            ]
+    report.notifications += platform.get("notifications", "/inbox/unread-count", admin)["unread"]
+    report.months = sorted(months)[-6:]
+    if outcome.webhook_id:
+        report.webhook_deliveries = webhook_log(platform, admin, outcome.webhook_id)
+    if receiver is not None:
+        report.webhook_events = dict(receiver.accepted)
+    return report
+
+
+def delivery_statuses(platform: Platform, admin: Caller, subscription: str) -> dict[str, int]:
+    """The latest 200 deliveries of a subscription, counted by status."""
+    log = platform.get(
+        "notifications", f"/webhooks/{subscription}/deliveries", admin, params={"limit": 200}
+    )
+    statuses: dict[str, int] = defaultdict(int)
+    for delivery in log:
+        statuses[delivery["status"]] += 1
+    return dict(statuses)
+
+
+def webhook_log(
+    platform: Platform, admin: Caller, subscription: str, settle_seconds: float = 60.0
+) -> dict[str, int]:
+    """Deliveries by status once none is pending, or as they stand when time is up:
+    deliveries trail the events by the notifier's batches and back-off."""
+
+    def settled() -> dict[str, int]:
+        statuses = delivery_statuses(platform, admin, subscription)
+        if statuses.get("pending"):
+            raise NotYet(f"{statuses['pending']} deliveries pending")
+        return statuses
+
+    try:
+        return eventually(settled, "webhook deliveries", timeout=settle_seconds)
+    except NotYet:
+        return delivery_statuses(platform, admin, subscription)
+
+
+def render(report: DistrictReport, outcome: Outcome, console: Console) -> None:
+    """Print the tables."""
+    console.rule("[bold]邻里 · district report")
+    console.print(
+        f"seed {outcome.seed}: {len(outcome.communities)} communities, "
+        f"{sum(len(c.volunteers) for c in outcome.communities)} volunteers, "
+        f"{outcome.records} service records ({outcome.corrected} corrected, {outcome.voided} voided), "
+        f"{outcome.sign_ups} sign-ups ({outcome.waitlisted} waitlisted), {outcome.check_ins} check-ins, "
+        f"{outcome.visits} pairing visits, {outcome.requests} requests solved, "
+        f"{outcome.reviews} peer reviews, {outcome.nominations} nominations; "
+        f"{outcome.requests_sent} HTTP requests in {outcome.seconds:.0f} s"
+    )
+
+    stars = Table(title="Volunteers by star level (星级)")
+    stars.add_column("community")
+    levels = sorted({level for counts in report.stars.values() for level in counts} | {0})
+    for level in levels:
+        stars.add_column("no star" if level == 0 else "★" * level, justify="right")
+    for community, counts in report.stars.items():
+        stars.add_row(community, *(str(counts.get(level, 0)) for level in levels))
+    console.print(stars)
+
+    hours = Table(title="Confirmed hours by team and month")
+    hours.add_column("team")
+    for month in report.months:
+        hours.add_column(month, justify="right")
+    for team in sorted({team for team, _ in report.team_months}):
+        hours.add_row(team, *(f"{report.team_months.get((team, m), 0):g}" for m in report.months))
+    console.print(hours)
+
+    four = Table(title=f"Four ones (四个一) completed by party members, {report.four_ones_month}")
+    for column in ("community", "complete", "members", "rate"):
+        four.add_column(column, justify="right" if column != "community" else "left")
+    for community, (done, members) in report.four_ones.items():
+        rate = f"{done / members:.0%}" if members else "-"
+        four.add_row(community, str(done), str(members), rate)
+    console.print(four)
+
+    roll = Table(title="Honour roll (表彰名单), published")
+    for column in ("community", "volunteer number", "name", "score"):
+        roll.add_column(column)
+    for community, number, name, score in report.honour_roll:
+        roll.add_row(community, number, name, f"{score:g}")
+    console.print(roll)
+
+    console.print(f"In-app notifications sent to the run's people: {report.notifications}")
+    delivered = ", ".join(f"{n} {s}" for s, n in sorted(report.webhook_deliveries.items()))
+    console.print(f"Webhook deliveries (the log's latest 200): {delivered or 'none'}")
+    received = ", ".join(
+        f"{n} {t.rsplit('.', 2)[-2]}" for t, n in sorted(report.webhook_events.items())
+    )
+    console.print(f"Webhook events received, signature checked, once each: {received or 'none'}")
