@@ -10,7 +10,7 @@ import httpx
 import redis
 
 from shared.auth import Role
-from tests.e2e.conftest import RunningSystem
+from tests.e2e.system import System
 
 CONSUMERS = ("activities", "evaluation", "notifications")
 
@@ -24,7 +24,7 @@ def wait_for(check: object, timeout: float = 20.0) -> None:
 
 
 def test_a_community_created_in_the_registry_reaches_every_consuming_service(
-    system: RunningSystem, http: httpx.Client
+    system: System, http: httpx.Client
 ) -> None:
     admin = system.headers(Role.DISTRICT_ADMIN)
     street = http.post(
@@ -58,7 +58,7 @@ def test_a_community_created_in_the_registry_reaches_every_consuming_service(
     assert fields["correlationid"] == "e2e-community-1"
     assert fields["type"] == "org.linli.registry.community_created.v1"
     for service in CONSUMERS:
-        lines = (system.logs / f"{service}.log").read_text().splitlines()
+        lines = system.replicas[service][0].log.read_text().splitlines()
         records = [json.loads(line) for line in lines if line.startswith("{")]
         assert any(
             r.get("correlation_id") == "e2e-community-1" and fields["id"] in r["message"]
@@ -85,7 +85,7 @@ def test_a_community_created_in_the_registry_reaches_every_consuming_service(
         assert http.get(url).status_code == 401
 
 
-def redis_entries(system: RunningSystem, stream: str) -> list[dict[str, str]]:
+def redis_entries(system: System, stream: str) -> list[dict[str, str]]:
     client = redis.Redis.from_url(system.redis_url, decode_responses=True)
     try:
         return [fields for _, fields in client.xrange(system.namespace + stream)]
@@ -94,7 +94,7 @@ def redis_entries(system: RunningSystem, stream: str) -> list[dict[str, str]]:
 
 
 def test_creating_a_community_needs_a_district_admin_and_a_unique_name(
-    system: RunningSystem, http: httpx.Client
+    system: System, http: httpx.Client
 ) -> None:
     url = f"{system.urls['registry']}/communities"
     body = {"name": "东风社区"}
@@ -111,7 +111,7 @@ def test_creating_a_community_needs_a_district_admin_and_a_unique_name(
 
 
 def test_every_service_serves_health_metrics_and_event_docs(
-    system: RunningSystem, http: httpx.Client
+    system: System, http: httpx.Client
 ) -> None:
     for service, base in system.urls.items():
         assert http.get(f"{base}/health/live").json() == {"status": "live"}
@@ -131,9 +131,7 @@ def test_every_service_serves_health_metrics_and_event_docs(
         assert http.get(f"{base}/openapi.json").status_code == 200
 
 
-def test_an_open_page_gets_new_notifications_live(
-    system: RunningSystem, http: httpx.Client
-) -> None:
+def test_an_open_page_gets_new_notifications_live(system: System, http: httpx.Client) -> None:
     admin = system.headers(Role.COMMUNITY_ADMIN, "live-community")
     url = f"{system.urls['notifications']}/inbox/stream"
     with (

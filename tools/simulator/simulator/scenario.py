@@ -148,6 +148,7 @@ class District:
         scale: Scale,
         receiver: Receiver | None = None,
         progress: Progress = _noop,
+        before_step: Callable[[str], None] = lambda _name: None,
     ) -> None:
         self.platform = platform
         self.admin = district_admin
@@ -157,6 +158,9 @@ class District:
         self.census = Census(seed)
         self.receiver = receiver
         self.progress = progress
+        # Called with each step's name before it runs, and with "" at the end: the
+        # fault tests use it to know what the simulator is doing.
+        self.before_step = before_step
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.today = self.now.astimezone(ZONE).date()
         self.outcome = Outcome(seed=seed, today=self.today)
@@ -186,8 +190,10 @@ class District:
         """Play every step; the outcome says what was done."""
         started = datetime.now(UTC)
         for name, _, action in self.steps():
+            self.before_step(name)
             with self._step(name):
                 action()
+        self.before_step("")
         self.outcome.requests_sent = self.platform.requests
         self.outcome.seconds = (datetime.now(UTC) - started).total_seconds()
         return self.outcome
@@ -393,23 +399,33 @@ class District:
         area = self.random.choice(list(community.teams))
         day = self.today - timedelta(days=days_ago)
         starts = datetime(day.year, day.month, day.day, 9, 0, tzinfo=ZONE)
-        [activity] = self.platform.post(
-            "activities",
-            f"/communities/{community.id}/activities",
-            community.admin,
-            params={"publish": "true"},
-            json={
-                "title": f"{day:%m月%d日}志愿服务",
-                "kind": "community_service",
-                "service_area_code": area,
-                "scope": "team",
-                "team_id": community.teams[area],
-                "place": "社区广场",
-                "starts_at": _iso(starts),
-                "ends_at": _iso(starts + timedelta(hours=3)),
-                "capacity": 200,
-            },
-        )
+        body = {
+            "title": f"{day:%m月%d日}志愿服务",
+            "kind": "community_service",
+            "service_area_code": area,
+            "scope": "team",
+            "team_id": community.teams[area],
+            "place": "社区广场",
+            "starts_at": _iso(starts),
+            "ends_at": _iso(starts + timedelta(hours=3)),
+            "capacity": 200,
+        }
+
+        def create() -> dict[str, Any]:
+            [created] = self.platform.post(
+                "activities",
+                f"/communities/{community.id}/activities",
+                community.admin,
+                params={"publish": "true"},
+                json=body,
+            )
+            return dict(created)
+
+        def team_not_known_yet(error: ApiError) -> bool:
+            return error.status == 422 and "team is not one of" in str(error.detail)
+
+        # Activities learns of the team from the registry's events, a moment later.
+        activity = eventually(create, "a team's activity", retry_if=team_not_known_yet)
         community.activities.append(activity["id"])
         # Members (with accounts) come often, so each has colleagues to review later.
         attendees = community.members + self.random.sample(

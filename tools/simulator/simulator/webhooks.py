@@ -31,6 +31,13 @@ def verify(secret: str, header: str, body: bytes, now: float | None = None) -> b
     return hmac.compare_digest(expected.hexdigest(), parts.get("v1", ""))
 
 
+class _Server(ThreadingHTTPServer):
+    # The notifier sends a batch of deliveries at once; the default backlog of 5
+    # connections would refuse most of them.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class Receiver:
     """Listens on a loopback port until closed; counts what it accepted."""
 
@@ -41,7 +48,7 @@ class Receiver:
         self.refused = 0
         self.event_ids: set[str] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server = _Server((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
