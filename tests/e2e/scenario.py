@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import httpx
+
 from shared.auth import Role
 from simulator.client import Caller, Platform
 from simulator.scenario import WEBHOOK_TYPES, District, Outcome, Scale
@@ -71,6 +73,11 @@ def check_everything(
     }
     invariants.assert_dead_letters_are_exactly(system, poison)
     checked["webhook events"] = eventually_delivered(system, played)
+    # The receiver goes away with the run, as an integration would unsubscribe.
+    httpx.post(
+        f"{system.urls['notifications']}/webhooks/{played.outcome.webhook_id}/disable",
+        headers={"Authorization": f"Bearer {district_admin(system).token}"},
+    ).raise_for_status()
     return checked
 
 
@@ -82,7 +89,10 @@ def eventually_delivered(system: System, played: Played, timeout: float = 60.0) 
     while True:
         try:
             return invariants.assert_webhook_got_each_event_once(
-                system, played.receiver.event_ids, WEBHOOK_TYPES
+                system,
+                played.receiver.event_ids,
+                WEBHOOK_TYPES,
+                [c.id for c in played.outcome.communities],
             )
         except AssertionError as exc:
             if time.monotonic() > deadline:
@@ -92,8 +102,6 @@ def eventually_delivered(system: System, played: Played, timeout: float = 60.0) 
 
 def webhook_state(system: System, played: Played) -> str:
     """The subscription and its delivery log, for a failure message."""
-    import httpx
-
     admin = system.headers(Role.DISTRICT_ADMIN)
     base = system.urls["notifications"]
     subscriptions = httpx.get(f"{base}/webhooks", headers=admin).json()
