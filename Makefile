@@ -30,6 +30,9 @@ demo: install ## play a district's half-year against the running system (`make r
 test: install ## run every test (uses REDIS_URL / DATABASE_URL, else local servers, else containers)
 	$(UV) run --locked bash scripts/test.sh
 
+soak: install ## the system under FAULTS (default 50) random faults, invariants after each scenario
+	$(UV) run --locked bash -c 'source scripts/services.sh && python -m tests.e2e.soak --faults $(or $(FAULTS),50)'
+
 lint: install ## ruff and mypy
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
