@@ -12,7 +12,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from shared.asyncapi import asyncapi_document, asyncapi_html, declare_publications
 from shared.auth import TokenVerifier, install_auth
-from shared.errors import install_error_handlers
+from shared.errors import ERROR_RESPONSES, install_error_handlers
 from shared.health import router as health_router
 from shared.http import CorrelationIdMiddleware
 from shared.logging import configure_logging
@@ -40,7 +40,12 @@ def create_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=definition.title, description=definition.description, lifespan=lifespan)
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
     app.state.runtime = runtime
     app.state.settings = settings
     public_key = settings.public_key_pem()
