@@ -14,7 +14,7 @@ from shared.asyncapi import asyncapi_document, asyncapi_html, declare_publicatio
 from shared.auth import TokenVerifier, install_auth
 from shared.errors import ERROR_RESPONSES, install_error_handlers
 from shared.health import router as health_router
-from shared.http import CorrelationIdMiddleware
+from shared.http import CorrelationIdMiddleware, TextWithoutNulMiddleware
 from shared.logging import configure_logging
 from shared.runtime import ServiceDefinition, ServiceRuntime
 from shared.settings import ServiceSettings
@@ -45,6 +45,8 @@ def create_service_app(
         description=definition.description,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        # Enforced on the bytes received, so a chunked body without Content-Length too.
+        max_body_size=settings.max_request_body_bytes,
     )
     app.state.runtime = runtime
     app.state.settings = settings
@@ -56,6 +58,7 @@ def create_service_app(
         else None,
     )
     install_error_handlers(app)
+    app.add_middleware(TextWithoutNulMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     Instrumentator(excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
     app.include_router(health_router)

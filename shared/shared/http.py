@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context
@@ -36,3 +41,68 @@ class CorrelationIdMiddleware:
             await self.app(scope, receive, send_with_header)
         finally:
             context.correlation_id.reset(token)
+
+
+class TextWithoutNulMiddleware:
+    """Answer 422 when the path, the query or a JSON body carries a NUL character.
+
+    PostgreSQL text cannot hold U+0000: such input used to travel to the database and
+    fail there as a 500 (SQLite stored it). JSON bodies are read whole to look for a
+    `\\u0000` escape, which the body size limit keeps bounded.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").lower()
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+            await _refuse_nul(scope, receive, send)
+            return
+        content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
+        if b"json" not in content_type:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        try:
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    break
+        except HTTPException as exc:  # the body size limit
+            response = JSONResponse({"detail": body_limit_detail(scope)}, exc.status_code)
+            await response(scope, receive, send)
+            return
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        if _JSON_NUL.search(body):
+            await _refuse_nul(scope, receive, send)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+# `\u0000` as a JSON escape, not an escaped backslash followed by "u0000".
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse(
+        {"detail": "text may not contain NUL (U+0000) characters"},
+        status_code=422,
+    )
+    await response(scope, receive, send)
+
+
+def body_limit_detail(scope: Scope) -> str:
+    """The message of a 413: how large a body the endpoint accepts."""
+    limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+    if isinstance(limit, int):
+        return f"the request body is larger than the {limit} bytes this endpoint accepts"
+    return "the request body is too large"
