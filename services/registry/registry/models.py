@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints, field_validator
+from pydantic import StringConstraints, field_validator, model_validator
 from sqlalchemy import Column, DateTime, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -365,6 +365,14 @@ class VolunteerProfileUpdate(SQLModel):
     skills: str | None = Field(default=None, max_length=500)
     availability: str | None = Field(default=None, max_length=200)
     service_area_codes: list[str] | None = Field(default=None, min_length=1, max_length=12)
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> VolunteerProfileUpdate:
+        # Omitting a field leaves it; only the member unit and the phone can be cleared.
+        for name in self.model_fields_set - {"member_unit_id", "phone"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        return self
 
 
 class Decision(SQLModel):
