@@ -30,6 +30,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
+from shared.types import Timestamp
 
 
 class PairingCreate(BaseModel):
@@ -55,8 +56,8 @@ class VisitCreate(BaseModel):
     """Input of `POST /pairings/{id}/visits`."""
 
     volunteer_id: str
-    started_at: datetime
-    ended_at: datetime
+    started_at: Timestamp
+    ended_at: Timestamp
     conversation: bool = Field(default=True, description="counts as a conversation with residents")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.auth import Role
+from shared.types import Day
 
 service_registry = registry()
 
@@ -322,7 +323,7 @@ class VolunteerFields(SQLModel):
 
     name: str = Field(min_length=1, max_length=50)
     gender: Gender
-    birth_date: date | None = None
+    birth_date: Day | None = None
     phone: MobilePhone
     national_id: str = Field(description="18 characters; stored encrypted, shown masked")
     party_member: bool = False

@@ -27,6 +27,7 @@ from activities.models import (
 from activities.signups import now
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.types import Timestamp
 
 router = APIRouter(tags=["records"])
 ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
@@ -37,8 +38,8 @@ class RecordCreate(BaseModel):
 
     volunteer_id: str
     kind: ServiceKind
-    started_at: datetime
-    ended_at: datetime
+    started_at: Timestamp
+    ended_at: Timestamp
     activity_id: str | None = Field(default=None, description="for a backfill of an activity")
     service_area_code: str | None = None
     place: str = Field(default="", max_length=200)
@@ -54,8 +55,8 @@ class RecordCreate(BaseModel):
 class Correction(BaseModel):
     """Input of `POST /records/{id}/correct`."""
 
-    started_at: datetime
-    ended_at: datetime
+    started_at: Timestamp
+    ended_at: Timestamp
     reason: str = Field(min_length=2, max_length=500)
     tags: list[FourOnes] | None = None
 
@@ -217,8 +218,8 @@ async def community_records(
     team_id: str | None = None,
     service_area: str | None = None,
     status_: Annotated[RecordStatus | None, Query(alias="status")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RecordPage:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
@@ -12,6 +10,7 @@ from evaluation import periods
 from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.types import Day
 
 router = APIRouter(tags=["periods"])
 
@@ -20,8 +19,8 @@ class PeriodCreate(BaseModel):
     """Input of `POST /communities/{id}/periods`."""
 
     label: str = Field(min_length=2, max_length=20, description="e.g. 2026H1")
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     quota: int = Field(ge=1, le=100, description="how many the community may nominate")
 
 

@@ -13,6 +13,7 @@ from notifications.models import Announcement
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
 from shared.ids import new_id
+from shared.types import Timestamp
 
 router = APIRouter(tags=["announcements"])
 
@@ -25,7 +26,7 @@ class AnnouncementCreate(BaseModel):
     team_id: str | None = None
     title: str = Field(min_length=1, max_length=100)
     body: str = Field(min_length=1, max_length=4000)
-    publish_at: datetime | None = Field(default=None, description="now when omitted")
+    publish_at: Timestamp | None = Field(default=None, description="now when omitted")
 
 
 @router.post("/announcements", response_model=Announcement, status_code=status.HTTP_201_CREATED)

@@ -15,6 +15,7 @@ from shared.auth import CurrentPrincipal, Principal, Role
 from shared.contracts.base import EVENT_TYPES
 from shared.deps import SessionDep
 from shared.ids import new_id
+from shared.types import Timestamp
 
 router = APIRouter(tags=["webhooks"])
 
@@ -27,7 +28,7 @@ class SubscriptionCreate(BaseModel):
     community_id: str | None = Field(
         default=None, description="only this community's events; district admins may omit it"
     )
-    catch_up_from: datetime | None = Field(
+    catch_up_from: Timestamp | None = Field(
         default=None, description="also deliver events published since then"
     )
 

@@ -1,0 +1,28 @@
+"""Field types of request models and query parameters shared by the services."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _text_not_number(value: Any) -> Any:
+    # Pydantic's lax mode reads a number (or numeric text) as a Unix timestamp; the
+    # OpenAPI schema promises ISO 8601 text, so a number is refused, not guessed at.
+    if isinstance(value, int | float):  # bool is an int too
+        raise ValueError("give ISO 8601 text, not a number")
+    if isinstance(value, str) and _NUMBER.match(value):
+        raise ValueError("give ISO 8601 text, not a number")
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_text_not_number)]
+"""A date and time given as ISO 8601 text, e.g. 2026-03-10T09:00:00+08:00."""
+
+Day = Annotated[date, BeforeValidator(_text_not_number)]
+"""A calendar day given as ISO 8601 text, e.g. 2026-03-10."""
