@@ -17,7 +17,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +41,9 @@ class System:
     apps: dict[str, FastAPI]
     clients: dict[str, ASGIClient]
     issuer: TokenIssuer
+    private_pem: str
     public_pem: str
     namespace: str
-    notes: dict[str, Any] = field(default_factory=dict)
 
     def token(self, role: Role, community: str | None = None, subject: str | None = None) -> str:
         # Real subjects are account ids (26 characters), and services store them.
@@ -140,6 +140,7 @@ def system(
                 apps=apps,
                 clients=clients,
                 issuer=TokenIssuer(private_pem, issuer="linli-registry", audience="linli"),
+                private_pem=private_pem,
                 public_pem=public_pem,
                 namespace=namespace,
             )
