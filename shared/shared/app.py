@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Response
@@ -14,7 +14,7 @@ from shared.asyncapi import asyncapi_document, asyncapi_html, declare_publicatio
 from shared.auth import TokenVerifier, install_auth
 from shared.errors import ERROR_RESPONSES, install_error_handlers
 from shared.health import router as health_router
-from shared.http import CorrelationIdMiddleware, TextWithoutNulMiddleware
+from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware, TextWithoutNulMiddleware
 from shared.logging import configure_logging
 from shared.runtime import ServiceDefinition, ServiceRuntime
 from shared.settings import ServiceSettings
@@ -24,8 +24,13 @@ def create_service_app(
     definition: ServiceDefinition,
     settings: ServiceSettings,
     routers: Sequence[APIRouter] = (),
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """Build a service's app: routes, health, metrics, AsyncAPI docs and the event runtime."""
+    """Build a service's app: routes, health, metrics, AsyncAPI docs and the event runtime.
+
+    Request bodies are limited to `settings.max_request_body_bytes`; `body_limits`
+    maps path patterns (regular expressions) to larger limits, for uploads.
+    """
     configure_logging(definition.name, level=settings.log_level, json=settings.log_json)
     runtime = ServiceRuntime(definition, settings)
     declare_publications(
@@ -45,8 +50,6 @@ def create_service_app(
         description=definition.description,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
-        # Enforced on the bytes received, so a chunked body without Content-Length too.
-        max_body_size=settings.max_request_body_bytes,
     )
     app.state.runtime = runtime
     app.state.settings = settings
@@ -59,6 +62,9 @@ def create_service_app(
     )
     install_error_handlers(app)
     app.add_middleware(TextWithoutNulMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, limit=settings.max_request_body_bytes, overrides=body_limits or {}
+    )
     app.add_middleware(CorrelationIdMiddleware)
     Instrumentator(excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
     app.include_router(health_router)

@@ -11,13 +11,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from shared.http import body_limit_detail
 
 
 class DomainError(Exception):
@@ -106,13 +102,6 @@ def install_error_handlers(app: FastAPI) -> None:
             {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         )
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == status.HTTP_413_CONTENT_TOO_LARGE:
-            # Starlette's body limit says only "Content Too Large"; say what is accepted.
-            return JSONResponse({"detail": body_limit_detail(request.scope)}, exc.status_code)
-        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

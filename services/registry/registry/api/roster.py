@@ -17,6 +17,7 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # The whole multipart body: the file and its part headers. Every other endpoint keeps
 # the service's limit (MAX_REQUEST_BODY_BYTES, 1 MiB by default).
 MAX_ROSTER_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
+BODY_LIMITS = {r"/communities/[^/]+/roster": MAX_ROSTER_BODY_BYTES}
 
 
 class ImportReportPublic(BaseModel):
@@ -28,11 +29,7 @@ class ImportReportPublic(BaseModel):
     invalid: list[dict[str, Any]]
 
 
-@router.post(
-    "/communities/{community_id}/roster",
-    response_model=ImportReportPublic,
-    max_body_size=MAX_ROSTER_BODY_BYTES,
-)
+@router.post("/communities/{community_id}/roster", response_model=ImportReportPublic)
 async def import_roster(
     community_id: str,
     file: Annotated[UploadFile, File(description="a .csv or .xlsx roster with a header row")],
