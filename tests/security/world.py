@@ -198,5 +198,6 @@ def build_community(system: System, name: str) -> dict[str, Any]:
         "webhook": webhook,
         "inbox": inbox[0]["id"],
         "as_volunteer": as_volunteer,
+        "as_admin": admin,
         "account": login.get("account_id"),
     }
