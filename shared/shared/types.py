@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StringConstraints
 
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
@@ -26,3 +26,6 @@ Timestamp = Annotated[datetime, BeforeValidator(_text_not_number)]
 
 Day = Annotated[date, BeforeValidator(_text_not_number)]
 """A calendar day given as ISO 8601 text, e.g. 2026-03-10."""
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=26)]
+"""The id of a record (a ULID: 26 characters), as a request names it."""

@@ -65,3 +65,42 @@ def test_a_rule_s_422_matches_the_documented_error_body(
     body = documented["422"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     detail = schema["components"]["schemas"][body]["properties"]["detail"]
     assert {"type": "string"} in detail["anyOf"]
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "body"),
+    [
+        (
+            "activities",
+            "/communities/{community}/pairings",
+            {
+                "kind": "one_helps_one",
+                "beneficiary_label": "王奶奶",
+                "beneficiary_category": "empty_nest_elder",
+                "beneficiary_account_id": "{long}",
+                "volunteer_ids": ["{volunteer}"],
+                "cadence_days": 7,
+            },
+        ),
+        (
+            "notifications",
+            "/announcements",
+            {"audience": "team", "team_id": "{long}", "title": "队内通知", "body": "巡逻改到东门"},
+        ),
+        ("notifications", "/webhooks", {"url": "http://127.0.0.1:9/", "community_id": "{long}"}),
+    ],
+)
+def test_an_id_longer_than_any_id_is_refused_not_stored(
+    system: System, world: dict[str, Any], service: str, path: str, body: dict[str, Any]
+) -> None:
+    # Ids taken as given were stored into 26-character columns: PostgreSQL refused the
+    # value and the request failed with a 500 (SQLite stored it).
+    ids = {**world, "long": "x" * 27}
+    filled = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
+    filled = {
+        k: [item.format(**ids) for item in v] if isinstance(v, list) else v
+        for k, v in filled.items()
+    }
+    headers = system.district if service == "notifications" else world["as_admin"]
+    response = system.clients[service].post(path.format(**ids), json=filled, headers=headers)
+    assert response.status_code == 422, response.text[:300]

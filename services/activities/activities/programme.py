@@ -24,7 +24,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
-from shared.types import Timestamp
+from shared.types import Id, Timestamp
 
 
 class ActivityCreate(BaseModel):
@@ -36,7 +36,7 @@ class ActivityCreate(BaseModel):
     )
     service_area_code: str = Field(min_length=1, max_length=40)
     scope: Scope = Scope.COMMUNITY
-    team_id: str | None = None
+    team_id: Id | None = None
     place: str = Field(min_length=1, max_length=200)
     starts_at: Timestamp
     ends_at: Timestamp

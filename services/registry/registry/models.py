@@ -12,7 +12,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.auth import Role
-from shared.types import Day
+from shared.types import Day, Id
 
 service_registry = registry()
 
@@ -243,14 +243,14 @@ class CommunityCreate(SQLModel):
     """Input of `POST /communities`."""
 
     name: str = Field(min_length=1, max_length=100, description="e.g. 兴华社区")
-    street_id: str | None = Field(default=None, description="the street (街道) it belongs to")
+    street_id: Id | None = Field(default=None, description="the street (街道) it belongs to")
 
 
 class CommunityUpdate(SQLModel):
     """Input of `PATCH /communities/{id}`."""
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    street_id: str | None = None
+    street_id: Id | None = None
 
 
 class CommunityPublic(SQLModel):
@@ -304,7 +304,7 @@ class TeamCreate(SQLModel):
 
     name: str = Field(min_length=1, max_length=100)
     service_area_code: str = Field(min_length=1, max_length=40)
-    leader_volunteer_id: str | None = None
+    leader_volunteer_id: Id | None = None
 
 
 class TeamPublic(SQLModel):
@@ -328,7 +328,7 @@ class VolunteerFields(SQLModel):
     national_id: str = Field(description="18 characters; stored encrypted, shown masked")
     party_member: bool = False
     category: Category
-    member_unit_id: str | None = None
+    member_unit_id: Id | None = None
     skills: str = Field(default="", max_length=500)
     availability: str = Field(default="", max_length=200)
     service_area_codes: list[str] = Field(min_length=1, max_length=12)
@@ -349,7 +349,7 @@ class VolunteerApplication(VolunteerFields):
 class SelfApplication(VolunteerFields):
     """Input of `POST /applications`: a person applies for themself."""
 
-    community_id: str
+    community_id: Id
     username: Annotated[
         str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     ]
@@ -362,7 +362,7 @@ class VolunteerProfileUpdate(SQLModel):
     phone: MobilePhone | None = None
     party_member: bool | None = None
     category: Category | None = None
-    member_unit_id: str | None = None
+    member_unit_id: Id | None = None
     skills: str | None = Field(default=None, max_length=500)
     availability: str | None = Field(default=None, max_length=200)
     service_area_codes: list[str] | None = Field(default=None, min_length=1, max_length=12)

@@ -27,7 +27,7 @@ from activities.models import (
 from activities.signups import now
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import Timestamp
+from shared.types import Id, Timestamp
 
 router = APIRouter(tags=["records"])
 ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
@@ -36,11 +36,11 @@ ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
 class RecordCreate(BaseModel):
     """Input of `POST /communities/{id}/records`: a service done outside attendance."""
 
-    volunteer_id: str
+    volunteer_id: Id
     kind: ServiceKind
     started_at: Timestamp
     ended_at: Timestamp
-    activity_id: str | None = Field(default=None, description="for a backfill of an activity")
+    activity_id: Id | None = Field(default=None, description="for a backfill of an activity")
     service_area_code: str | None = None
     place: str = Field(default="", max_length=200)
     tags: list[FourOnes] = Field(default_factory=list)

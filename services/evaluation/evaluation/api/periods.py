@@ -10,7 +10,7 @@ from evaluation import periods
 from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import Day
+from shared.types import Day, Id
 
 router = APIRouter(tags=["periods"])
 
@@ -27,7 +27,7 @@ class PeriodCreate(BaseModel):
 class ReviewCreate(BaseModel):
     """Input of `POST /periods/{id}/reviews`."""
 
-    reviewed_volunteer_id: str
+    reviewed_volunteer_id: Id
     rating: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=500)
 
@@ -35,7 +35,7 @@ class ReviewCreate(BaseModel):
 class Nominate(BaseModel):
     """Input of `POST /periods/{id}/nominations`."""
 
-    volunteer_id: str
+    volunteer_id: Id
     reason: str = Field(min_length=2, max_length=500)
 
 
