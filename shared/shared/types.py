@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BeforeValidator, StringConstraints
 
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
@@ -29,3 +30,13 @@ Day = Annotated[date, BeforeValidator(_text_not_number)]
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=26)]
 """The id of a record (a ULID: 26 characters), as a request names it."""
+
+MAX_LIST_LIMIT = 500
+
+ListLimit = Annotated[
+    int,
+    Query(
+        ge=1, le=MAX_LIST_LIMIT, description=f"at most this many items ({MAX_LIST_LIMIT} at most)"
+    ),
+]
+"""The `limit` query parameter of a list endpoint: bounded, so no answer is unbounded."""

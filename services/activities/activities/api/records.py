@@ -27,7 +27,7 @@ from activities.models import (
 from activities.signups import now
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import Id, Timestamp
+from shared.types import Id, ListLimit, Timestamp
 
 router = APIRouter(tags=["records"])
 ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
@@ -253,14 +253,16 @@ async def community_records(
 
 
 @router.get("/me/records", response_model=list[RecordPublic])
-async def my_records(principal: CurrentPrincipal, session: SessionDep) -> list[RecordPublic]:
+async def my_records(
+    principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
+) -> list[RecordPublic]:
     """The caller's own service records, newest first."""
     volunteer = await own_volunteer(session, principal)
     rows = await session.exec(
         select(ServiceRecord)
         .where(col(ServiceRecord.volunteer_id) == volunteer.id)
         .order_by(col(ServiceRecord.started_at).desc())
-        .limit(500)
+        .limit(limit)
     )
     return [public_record(r) for r in rows.all()]
 

@@ -10,7 +10,7 @@ from evaluation import periods
 from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import Day, Id
+from shared.types import Day, Id, ListLimit
 
 router = APIRouter(tags=["periods"])
 
@@ -157,19 +157,23 @@ async def my_reviews(
 
 @router.get("/periods/{period_id}/reviews", response_model=list[Review])
 async def all_reviews(
-    period_id: str, principal: CurrentPrincipal, session: SessionDep
+    period_id: str, principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
 ) -> list[Review]:
     """Every review of the period (admins)."""
     period = await periods.get_period(session, principal, period_id)
     _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
-    return list(
-        (await session.exec(select(Review).where(col(Review.period_id) == period.id))).all()
+    rows = await session.exec(
+        select(Review)
+        .where(col(Review.period_id) == period.id)
+        .order_by(col(Review.id))
+        .limit(limit)
     )
+    return list(rows.all())
 
 
 @router.get("/periods/{period_id}/ranking", response_model=list[RankingEntry])
 async def ranking(
-    period_id: str, principal: CurrentPrincipal, session: SessionDep
+    period_id: str, principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
 ) -> list[RankingEntry]:
     """The community's ranking for the period, each score with its parts (admins)."""
     period = await periods.get_period(session, principal, period_id)
@@ -197,7 +201,7 @@ async def ranking(
         )
         for volunteer, p in parts.items()
     ]
-    return sorted(entries, key=lambda e: (-e.score, e.volunteer_id))
+    return sorted(entries, key=lambda e: (-e.score, e.volunteer_id))[:limit]
 
 
 @router.post(
