@@ -41,7 +41,7 @@ POSITIVE_CHECKS = [
 ]
 NEGATIVE_CHECKS = [not_a_server_error, negative_data_rejection]
 # Examples per operation: (district admin positive, negative; community admin positive).
-EXAMPLES = {"district": (12, 8), "community": (6, 0)}
+EXAMPLES = {"district": (8, 6), "community": (4, 0)}
 # A live event stream never ends; it has its own tests.
 SKIPPED = {"GET /inbox/stream"}
 # Path parameter names and the world's ids that fill them.
