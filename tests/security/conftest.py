@@ -26,6 +26,7 @@ from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from redis import Redis
 from schemathesis.python.asgi import ASGIClient, _get_portal
+from starlette.types import Receive, Scope, Send
 
 from shared.auth import Role, TokenIssuer, generate_keypair
 from shared.ids import new_id
@@ -152,6 +153,31 @@ def system(
         if keys:
             cleanup.delete(*keys)
         cleanup.close()
+
+
+class WithoutLifespan:
+    """A running app's HTTP side only, for schemathesis to call.
+
+    Some checks (ignored_auth) send their probes through a client of schemathesis's
+    own, which starts the app's lifespan, and its pytest plugin ends it after the
+    test: that would start a running service's runtime a second time, then stop it.
+    This wrapper answers the lifespan itself and passes requests on.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 def eventually(check: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
