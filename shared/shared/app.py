@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Response
@@ -12,9 +12,9 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from shared.asyncapi import asyncapi_document, asyncapi_html, declare_publications
 from shared.auth import TokenVerifier, install_auth
-from shared.errors import install_error_handlers
+from shared.errors import ERROR_RESPONSES, install_error_handlers
 from shared.health import router as health_router
-from shared.http import CorrelationIdMiddleware
+from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware, TextWithoutNulMiddleware
 from shared.logging import configure_logging
 from shared.runtime import ServiceDefinition, ServiceRuntime
 from shared.settings import ServiceSettings
@@ -24,8 +24,13 @@ def create_service_app(
     definition: ServiceDefinition,
     settings: ServiceSettings,
     routers: Sequence[APIRouter] = (),
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """Build a service's app: routes, health, metrics, AsyncAPI docs and the event runtime."""
+    """Build a service's app: routes, health, metrics, AsyncAPI docs and the event runtime.
+
+    Request bodies are limited to `settings.max_request_body_bytes`; `body_limits`
+    maps path patterns (regular expressions) to larger limits, for uploads.
+    """
     configure_logging(definition.name, level=settings.log_level, json=settings.log_json)
     runtime = ServiceRuntime(definition, settings)
     declare_publications(
@@ -40,7 +45,12 @@ def create_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=definition.title, description=definition.description, lifespan=lifespan)
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
     app.state.runtime = runtime
     app.state.settings = settings
     public_key = settings.public_key_pem()
@@ -51,6 +61,10 @@ def create_service_app(
         else None,
     )
     install_error_handlers(app)
+    app.add_middleware(TextWithoutNulMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, limit=settings.max_request_body_bytes, overrides=body_limits or {}
+    )
     app.add_middleware(CorrelationIdMiddleware)
     Instrumentator(excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
     app.include_router(health_router)

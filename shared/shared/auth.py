@@ -16,7 +16,8 @@ import jwt
 import typer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, Security, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
 from shared.ids import new_id
@@ -190,7 +191,18 @@ def install_auth(app: FastAPI, verifier: TokenVerifier | None) -> None:
     app.state.token_verifier = verifier
 
 
-def get_principal(request: Request) -> Principal:
+# Declares the bearer token in the OpenAPI documents (and the docs' Authorize button);
+# the header itself is read below, so a missing or malformed one gets our 401.
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="an access token from the registry's POST /auth/login",
+)
+
+
+def get_principal(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> Principal:
     """The caller of this request, from its bearer token; 401 when there is none valid."""
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
     if verifier is None:

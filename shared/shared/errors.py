@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 
 class DomainError(Exception):
@@ -51,6 +52,45 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ErrorBody(BaseModel):
+    """How every refusal is answered: a message a person can act on."""
+
+    detail: str
+
+
+class InvalidField(BaseModel):
+    """One field a request got wrong (the input itself is never echoed)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class UnprocessableBody(BaseModel):
+    """A 422: the fields that failed validation, or a rule's message."""
+
+    detail: str | list[InvalidField] = Field(
+        description="the invalid fields, or a message when a rule refuses the content"
+    )
+
+
+def _error(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+# Documented on every operation, so that clients (and schemathesis) know every answer
+# a request may get: the auth check, the tenant scoping and the rules run everywhere.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_401_UNAUTHORIZED: _error("no valid access token"),
+    status.HTTP_403_FORBIDDEN: _error("the caller's role may not do this"),
+    status.HTTP_404_NOT_FOUND: _error("not found, or in a community the caller may not see"),
+    status.HTTP_409_CONFLICT: _error("clashes with the current state"),
+    status.HTTP_413_CONTENT_TOO_LARGE: _error("the request body is too large"),
+    status.HTTP_422_UNPROCESSABLE_CONTENT: _error("invalid input", UnprocessableBody),
+    status.HTTP_429_TOO_MANY_REQUESTS: _error("too many attempts; see Retry-After"),
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
+from fastapi import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context
@@ -36,3 +41,125 @@ class CorrelationIdMiddleware:
             await self.app(scope, receive, send_with_header)
         finally:
             context.correlation_id.reset(token)
+
+
+class RequestTooLarge(HTTPException):
+    """The body grew past the limit while it was read (FastAPI passes it on as a 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large_detail(limit))
+
+
+def too_large_detail(limit: int) -> str:
+    """The message of a 413: how large a body the endpoint accepts."""
+    return f"the request body is larger than the {limit} bytes this endpoint accepts"
+
+
+class BodyLimitMiddleware:
+    """Answer 413 when a request body is larger than the limit of its path.
+
+    Checked on Content-Length first, then on the bytes as they arrive, so a chunked
+    body (no Content-Length) is stopped too once it passes the limit. `overrides`
+    maps path patterns (regular expressions, matched whole) to larger limits, for
+    uploads.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, overrides: Mapping[str, int] = {}) -> None:
+        self.app = app
+        self.limit = limit
+        self.overrides = [(re.compile(pattern), size) for pattern, size in overrides.items()]
+
+    def _limit_for(self, path: str) -> int:
+        for pattern, size in self.overrides:
+            if pattern.fullmatch(path):
+                return size
+        return self.limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            response = JSONResponse({"detail": too_large_detail(limit)}, status_code=413)
+            await response(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise RequestTooLarge(limit)
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except RequestTooLarge as exc:
+            # Raised outside the app's exception handlers (in a middleware reading ahead).
+            if started:
+                raise
+            response = JSONResponse({"detail": exc.detail}, status_code=413)
+            await response(scope, receive, send)
+
+
+class TextWithoutNulMiddleware:
+    """Answer 422 when the path, the query or a JSON body carries a NUL character.
+
+    PostgreSQL text cannot hold U+0000: such input used to travel to the database and
+    fail there as a 500 (SQLite stored it). JSON bodies are read whole to look for a
+    `\\u0000` escape, which the body size limit keeps bounded.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").lower()
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+            await _refuse_nul(scope, receive, send)
+            return
+        content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
+        if b"json" not in content_type:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        while True:
+            message = await receive()  # BodyLimitMiddleware stops an oversized body
+            messages.append(message)
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        if _JSON_NUL.search(body):
+            await _refuse_nul(scope, receive, send)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+# `\u0000` as a JSON escape, not an escaped backslash followed by "u0000".
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse(
+        {"detail": "text may not contain NUL (U+0000) characters"},
+        status_code=422,
+    )
+    await response(scope, receive, send)

@@ -51,6 +51,9 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "linli-registry"
     jwt_audience: str = "linli"
 
+    # Largest request body accepted (413 beyond); an endpoint may allow more (uploads).
+    max_request_body_bytes: int = 1024 * 1024
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -30,6 +30,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
+from shared.types import Id, Timestamp
 
 
 class PairingCreate(BaseModel):
@@ -38,8 +39,8 @@ class PairingCreate(BaseModel):
     kind: PairingKind
     beneficiary_label: str = Field(min_length=1, max_length=50, description="e.g. 王奶奶")
     beneficiary_category: BeneficiaryCategory
-    beneficiary_account_id: str | None = Field(default=None, description="lets them confirm visits")
-    volunteer_ids: list[str] = Field(min_length=1, max_length=20)
+    beneficiary_account_id: Id | None = Field(default=None, description="lets them confirm visits")
+    volunteer_ids: list[Id] = Field(min_length=1, max_length=20)
     cadence_days: int = Field(ge=1, le=90)
 
     @model_validator(mode="after")
@@ -54,9 +55,9 @@ class PairingCreate(BaseModel):
 class VisitCreate(BaseModel):
     """Input of `POST /pairings/{id}/visits`."""
 
-    volunteer_id: str
-    started_at: datetime
-    ended_at: datetime
+    volunteer_id: Id
+    started_at: Timestamp
+    ended_at: Timestamp
     conversation: bool = Field(default=True, description="counts as a conversation with residents")
 
 

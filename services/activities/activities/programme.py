@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import col, select
@@ -24,6 +24,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
+from shared.types import Id, Timestamp
 
 
 class ActivityCreate(BaseModel):
@@ -35,12 +36,12 @@ class ActivityCreate(BaseModel):
     )
     service_area_code: str = Field(min_length=1, max_length=40)
     scope: Scope = Scope.COMMUNITY
-    team_id: str | None = None
+    team_id: Id | None = None
     place: str = Field(min_length=1, max_length=200)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Timestamp
+    ends_at: Timestamp
     capacity: int = Field(ge=1, le=10_000)
-    signup_deadline: datetime | None = Field(default=None, description="defaults to the start")
+    signup_deadline: Timestamp | None = Field(default=None, description="defaults to the start")
     repeat_weekly: int = Field(default=1, ge=1, le=52, description="how many weekly occurrences")
 
     @model_validator(mode="after")
@@ -60,8 +61,8 @@ class ActivityChange(BaseModel):
     """Input of `PATCH /activities/{id}`."""
 
     place: str | None = Field(default=None, min_length=1, max_length=200)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
     capacity: int | None = Field(default=None, ge=1, le=10_000)
 
 

@@ -27,6 +27,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
+from shared.types import Id
 
 # Which team takes a category by default: the community's team of this service area.
 ROUTING: dict[RequestCategory, str] = {
@@ -67,8 +68,8 @@ class RequestCreate(BaseModel):
 class Assignment(BaseModel):
     """Input of `POST /requests/{id}/assign`: a volunteer or a team."""
 
-    volunteer_id: str | None = None
-    team_id: str | None = None
+    volunteer_id: Id | None = None
+    team_id: Id | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Assignment:
@@ -81,7 +82,7 @@ class Resolution(BaseModel):
     """Input of `POST /requests/{id}/resolve`."""
 
     resolution: str = Field(min_length=2, max_length=2000)
-    volunteer_id: str | None = Field(default=None, description="who solved it, when a team had it")
+    volunteer_id: Id | None = Field(default=None, description="who solved it, when a team had it")
 
 
 def _assigned_event(request: ResidentRequest, *, automatically: bool) -> RequestAssigned:

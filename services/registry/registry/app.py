@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         DEFINITION,
         settings,
         [auth.router, organisation.router, teams.router, volunteers.router, roster.router],
+        body_limits=roster.BODY_LIMITS,
     )
     keys, hash_key = settings.encryption_keys(), settings.hash_key()
     app.state.registrar = (

@@ -6,13 +6,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints, field_validator
+from pydantic import StringConstraints, field_validator, model_validator
 from sqlalchemy import Column, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.auth import Role
 from shared.db import UtcDateTime
+from shared.types import Day, Id
 
 service_registry = registry()
 
@@ -243,14 +244,14 @@ class CommunityCreate(SQLModel):
     """Input of `POST /communities`."""
 
     name: str = Field(min_length=1, max_length=100, description="e.g. 兴华社区")
-    street_id: str | None = Field(default=None, description="the street (街道) it belongs to")
+    street_id: Id | None = Field(default=None, description="the street (街道) it belongs to")
 
 
 class CommunityUpdate(SQLModel):
     """Input of `PATCH /communities/{id}`."""
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    street_id: str | None = None
+    street_id: Id | None = None
 
 
 class CommunityPublic(SQLModel):
@@ -304,7 +305,7 @@ class TeamCreate(SQLModel):
 
     name: str = Field(min_length=1, max_length=100)
     service_area_code: str = Field(min_length=1, max_length=40)
-    leader_volunteer_id: str | None = None
+    leader_volunteer_id: Id | None = None
 
 
 class TeamPublic(SQLModel):
@@ -323,12 +324,12 @@ class VolunteerFields(SQLModel):
 
     name: str = Field(min_length=1, max_length=50)
     gender: Gender
-    birth_date: date | None = None
+    birth_date: Day | None = None
     phone: MobilePhone
     national_id: str = Field(description="18 characters; stored encrypted, shown masked")
     party_member: bool = False
     category: Category
-    member_unit_id: str | None = None
+    member_unit_id: Id | None = None
     skills: str = Field(default="", max_length=500)
     availability: str = Field(default="", max_length=200)
     service_area_codes: list[str] = Field(min_length=1, max_length=12)
@@ -349,7 +350,7 @@ class VolunteerApplication(VolunteerFields):
 class SelfApplication(VolunteerFields):
     """Input of `POST /applications`: a person applies for themself."""
 
-    community_id: str
+    community_id: Id
     username: Annotated[
         str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     ]
@@ -362,10 +363,18 @@ class VolunteerProfileUpdate(SQLModel):
     phone: MobilePhone | None = None
     party_member: bool | None = None
     category: Category | None = None
-    member_unit_id: str | None = None
+    member_unit_id: Id | None = None
     skills: str | None = Field(default=None, max_length=500)
     availability: str | None = Field(default=None, max_length=200)
     service_area_codes: list[str] | None = Field(default=None, min_length=1, max_length=12)
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> VolunteerProfileUpdate:
+        # Omitting a field leaves it; only the member unit and the phone can be cleared.
+        for name in self.model_fields_set - {"member_unit_id", "phone"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        return self
 
 
 class Decision(SQLModel):

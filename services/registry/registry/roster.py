@@ -89,7 +89,10 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, st
                 text = content.decode("gb18030")
             except UnicodeDecodeError as exc:
                 raise Unprocessable("the CSV file is neither UTF-8 nor GB18030 text") from exc
-        table: list[list[str]] = list(csv.reader(io.StringIO(text)))
+        try:
+            table: list[list[str]] = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+            raise Unprocessable(f"the file is not a readable CSV table: {exc}") from exc
     elif lowered.endswith(".xlsx"):
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active

@@ -14,6 +14,7 @@ from registry.domain.volunteer_number import format_number
 from registry.identity import NationalIdVault
 from registry.models import (
     Account,
+    Category,
     Counter,
     MemberUnit,
     ServiceArea,
@@ -483,7 +484,7 @@ class VolunteerFilter:
     service_area_code: str | None = None
     status: VolunteerStatus | None = None
     party_member: bool | None = None
-    category: str | None = None
+    category: Category | None = None
 
 
 async def search(

@@ -20,6 +20,7 @@ from activities.api.deps import (
 from activities.models import Activity, ActivityStatus, KnownVolunteer, Scope, SignUp, SignUpStatus
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.types import Timestamp
 
 router = APIRouter(tags=["activities"])
 
@@ -111,7 +112,7 @@ async def list_activities(
     community_id: str,
     principal: CurrentPrincipal,
     session: SessionDep,
-    starting_after: datetime | None = None,
+    starting_after: Timestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[ActivityPublic]:
     """The community's activities by start time (drafts only for organisers)."""

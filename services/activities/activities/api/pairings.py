@@ -14,6 +14,7 @@ from activities.api.records import Reason, RecordPublic, organiser_of, public_re
 from activities.models import BeneficiaryCategory, Pairing, PairingKind, ServiceRecord
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.types import ListLimit
 
 router = APIRouter(tags=["pairings"])
 
@@ -68,7 +69,7 @@ async def post_pairing(
 
 @router.get("/communities/{community_id}/pairings", response_model=list[PairingPublic])
 async def list_pairings(
-    community_id: str, principal: CurrentPrincipal, session: SessionDep
+    community_id: str, principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
 ) -> list[PairingPublic]:
     """The community's active pairings."""
     organiser_of(principal, community_id)
@@ -76,6 +77,7 @@ async def list_pairings(
         select(Pairing)
         .where(col(Pairing.community_id) == community_id, col(Pairing.active))
         .order_by(col(Pairing.created_at))
+        .limit(limit)
     )
     return [await _public(session, p) for p in rows.all()]
 

@@ -27,6 +27,7 @@ from activities.models import (
 from activities.signups import now
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.types import Id, ListLimit, Timestamp
 
 router = APIRouter(tags=["records"])
 ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
@@ -35,11 +36,11 @@ ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
 class RecordCreate(BaseModel):
     """Input of `POST /communities/{id}/records`: a service done outside attendance."""
 
-    volunteer_id: str
+    volunteer_id: Id
     kind: ServiceKind
-    started_at: datetime
-    ended_at: datetime
-    activity_id: str | None = Field(default=None, description="for a backfill of an activity")
+    started_at: Timestamp
+    ended_at: Timestamp
+    activity_id: Id | None = Field(default=None, description="for a backfill of an activity")
     service_area_code: str | None = None
     place: str = Field(default="", max_length=200)
     tags: list[FourOnes] = Field(default_factory=list)
@@ -54,8 +55,8 @@ class RecordCreate(BaseModel):
 class Correction(BaseModel):
     """Input of `POST /records/{id}/correct`."""
 
-    started_at: datetime
-    ended_at: datetime
+    started_at: Timestamp
+    ended_at: Timestamp
     reason: str = Field(min_length=2, max_length=500)
     tags: list[FourOnes] | None = None
 
@@ -219,8 +220,8 @@ async def community_records(
     team_id: str | None = None,
     service_area: str | None = None,
     status_: Annotated[RecordStatus | None, Query(alias="status")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RecordPage:
@@ -254,14 +255,16 @@ async def community_records(
 
 
 @router.get("/me/records", response_model=list[RecordPublic])
-async def my_records(principal: CurrentPrincipal, session: SessionDep) -> list[RecordPublic]:
+async def my_records(
+    principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
+) -> list[RecordPublic]:
     """The caller's own service records, newest first."""
     volunteer = await own_volunteer(session, principal)
     rows = await session.exec(
         select(ServiceRecord)
         .where(col(ServiceRecord.volunteer_id) == volunteer.id)
         .order_by(col(ServiceRecord.started_at).desc())
-        .limit(500)
+        .limit(limit)
     )
     return [public_record(r) for r in rows.all()]
 

@@ -19,6 +19,7 @@ from activities.models import (
 )
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.types import ListLimit
 
 router = APIRouter(tags=["requests"])
 ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
@@ -90,12 +91,15 @@ async def post_request(
 
 
 @router.get("/me/requests", response_model=list[RequestPublic])
-async def my_requests(principal: CurrentPrincipal, session: SessionDep) -> list[RequestPublic]:
+async def my_requests(
+    principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
+) -> list[RequestPublic]:
     """The caller's own requests."""
     rows = await session.exec(
         select(ResidentRequest)
         .where(col(ResidentRequest.resident_account_id) == principal.subject)
         .order_by(col(ResidentRequest.opened_at).desc())
+        .limit(limit)
     )
     return [_public(r) for r in rows.all()]
 
@@ -106,13 +110,14 @@ async def community_requests(
     principal: CurrentPrincipal,
     session: SessionDep,
     status_filter: RequestStatus | None = None,
+    limit: ListLimit = 500,
 ) -> list[RequestPublic]:
     """The community's requests (organisers)."""
     organiser_of(principal, community_id)
     query = select(ResidentRequest).where(col(ResidentRequest.community_id) == community_id)
     if status_filter is not None:
         query = query.where(col(ResidentRequest.status) == status_filter)
-    rows = await session.exec(query.order_by(col(ResidentRequest.due_at)).limit(500))
+    rows = await session.exec(query.order_by(col(ResidentRequest.due_at)).limit(limit))
     return [_public(r) for r in rows.all()]
 
 

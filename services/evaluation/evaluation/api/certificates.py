@@ -12,6 +12,7 @@ from evaluation import certificates
 from evaluation.models import Certificate, KnownVolunteer
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.types import Day
 
 router = APIRouter(tags=["certificates"])
 ADMINS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN)
@@ -20,8 +21,8 @@ ADMINS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN)
 class CertificateRequest(BaseModel):
     """Input of `POST /volunteers/{id}/certificates`."""
 
-    date_from: date
-    date_to: date
+    date_from: Day
+    date_to: Day
 
 
 class Verification(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -14,6 +14,7 @@ from evaluation import four_ones
 from evaluation.models import CountedRecord
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.types import Timestamp
 
 router = APIRouter(tags=["dashboards"])
 Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
@@ -87,8 +88,8 @@ async def hours_by_team_month(
     community_id: str,
     principal: CurrentPrincipal,
     session: SessionDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
 ) -> list[TeamMonthHours]:
     """Confirmed hours per team per month (district calendar), for a chart."""
     _community_reader(principal, community_id)
@@ -126,8 +127,8 @@ class CommunityHours(BaseModel):
 async def hours_by_community(
     principal: CurrentPrincipal,
     session: SessionDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
 ) -> list[CommunityHours]:
     """Confirmed hours per community in a period (the district; a community sees its own)."""
     if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 from sqlalchemy import func
@@ -13,6 +11,7 @@ from evaluation.domain.stars import THRESHOLDS
 from evaluation.models import CountedRecord, KnownVolunteer, VolunteerLedger
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.types import Timestamp
 
 router = APIRouter(tags=["hours"])
 READERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
@@ -37,8 +36,8 @@ async def volunteer_hours(
     volunteer_id: str,
     principal: CurrentPrincipal,
     session: SessionDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
 ) -> Hours:
     """Confirmed hours of a volunteer (admins and team leaders of their community)."""
     ledger = await session.get(VolunteerLedger, volunteer_id)

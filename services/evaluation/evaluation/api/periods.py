@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
@@ -12,6 +10,7 @@ from evaluation import periods
 from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.types import Day, Id, ListLimit
 
 router = APIRouter(tags=["periods"])
 
@@ -20,15 +19,15 @@ class PeriodCreate(BaseModel):
     """Input of `POST /communities/{id}/periods`."""
 
     label: str = Field(min_length=2, max_length=20, description="e.g. 2026H1")
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     quota: int = Field(ge=1, le=100, description="how many the community may nominate")
 
 
 class ReviewCreate(BaseModel):
     """Input of `POST /periods/{id}/reviews`."""
 
-    reviewed_volunteer_id: str
+    reviewed_volunteer_id: Id
     rating: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=500)
 
@@ -36,7 +35,7 @@ class ReviewCreate(BaseModel):
 class Nominate(BaseModel):
     """Input of `POST /periods/{id}/nominations`."""
 
-    volunteer_id: str
+    volunteer_id: Id
     reason: str = Field(min_length=2, max_length=500)
 
 
@@ -158,19 +157,23 @@ async def my_reviews(
 
 @router.get("/periods/{period_id}/reviews", response_model=list[Review])
 async def all_reviews(
-    period_id: str, principal: CurrentPrincipal, session: SessionDep
+    period_id: str, principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
 ) -> list[Review]:
     """Every review of the period (admins)."""
     period = await periods.get_period(session, principal, period_id)
     _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
-    return list(
-        (await session.exec(select(Review).where(col(Review.period_id) == period.id))).all()
+    rows = await session.exec(
+        select(Review)
+        .where(col(Review.period_id) == period.id)
+        .order_by(col(Review.id))
+        .limit(limit)
     )
+    return list(rows.all())
 
 
 @router.get("/periods/{period_id}/ranking", response_model=list[RankingEntry])
 async def ranking(
-    period_id: str, principal: CurrentPrincipal, session: SessionDep
+    period_id: str, principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
 ) -> list[RankingEntry]:
     """The community's ranking for the period, each score with its parts (admins)."""
     period = await periods.get_period(session, principal, period_id)
@@ -198,7 +201,7 @@ async def ranking(
         )
         for volunteer, p in parts.items()
     ]
-    return sorted(entries, key=lambda e: (-e.score, e.volunteer_id))
+    return sorted(entries, key=lambda e: (-e.score, e.volunteer_id))[:limit]
 
 
 @router.post(

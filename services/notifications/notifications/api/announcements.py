@@ -13,6 +13,7 @@ from notifications.models import Announcement
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
 from shared.ids import new_id
+from shared.types import Id, Timestamp
 
 router = APIRouter(tags=["announcements"])
 
@@ -21,11 +22,11 @@ class AnnouncementCreate(BaseModel):
     """Input of `POST /announcements`."""
 
     audience: Literal["district", "community", "team"]
-    community_id: str | None = None
-    team_id: str | None = None
+    community_id: Id | None = None
+    team_id: Id | None = None
     title: str = Field(min_length=1, max_length=100)
     body: str = Field(min_length=1, max_length=4000)
-    publish_at: datetime | None = Field(default=None, description="now when omitted")
+    publish_at: Timestamp | None = Field(default=None, description="now when omitted")
 
 
 @router.post("/announcements", response_model=Announcement, status_code=status.HTTP_201_CREATED)

@@ -15,6 +15,7 @@ from shared.auth import CurrentPrincipal, Principal, Role
 from shared.contracts.base import EVENT_TYPES
 from shared.deps import SessionDep
 from shared.ids import new_id
+from shared.types import Id, Timestamp
 
 router = APIRouter(tags=["webhooks"])
 
@@ -24,10 +25,10 @@ class SubscriptionCreate(BaseModel):
 
     url: HttpUrl
     event_types: list[str] = Field(default_factory=lambda: ["*"], max_length=200)
-    community_id: str | None = Field(
+    community_id: Id | None = Field(
         default=None, description="only this community's events; district admins may omit it"
     )
-    catch_up_from: datetime | None = Field(
+    catch_up_from: Timestamp | None = Field(
         default=None, description="also deliver events published since then"
     )
 

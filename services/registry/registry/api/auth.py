@@ -13,6 +13,7 @@ from registry import accounts
 from registry.api.deps import IssuerDep, SettingsDep, ThrottleDep, VerifierDep, authorize
 from shared.auth import CurrentPrincipal, Role, require_roles
 from shared.deps import SessionDep
+from shared.types import Id
 
 router = APIRouter(tags=["auth"])
 
@@ -45,7 +46,7 @@ class AccountCreate(BaseModel):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=10, max_length=200)
     role: Role
-    community_id: str | None = None
+    community_id: Id | None = None
 
 
 class AccountPublic(BaseModel):

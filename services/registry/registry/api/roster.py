@@ -14,6 +14,10 @@ from shared.deps import SessionDep
 
 router = APIRouter(tags=["roster"])
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# The whole multipart body: the file and its part headers. Every other endpoint keeps
+# the service's limit (MAX_REQUEST_BODY_BYTES, 1 MiB by default).
+MAX_ROSTER_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
+BODY_LIMITS = {r"/communities/[^/]+/roster": MAX_ROSTER_BODY_BYTES}
 
 
 class ImportReportPublic(BaseModel):

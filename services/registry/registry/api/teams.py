@@ -10,6 +10,7 @@ from registry.api.deps import authorize
 from registry.models import Team, TeamCreate, TeamPublic, Volunteer
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.types import Id
 
 router = APIRouter(tags=["teams"])
 
@@ -17,7 +18,7 @@ router = APIRouter(tags=["teams"])
 class MemberRef(BaseModel):
     """Which volunteer."""
 
-    volunteer_id: str
+    volunteer_id: Id
 
 
 @router.post(

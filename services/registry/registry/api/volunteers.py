@@ -12,6 +12,7 @@ from registry.api.deps import RegistrarDep, SettingsDep, authorize
 from registry.card import card_pdf, verification_url
 from registry.models import (
     CardVerification,
+    Category,
     Community,
     Decision,
     SelfApplication,
@@ -107,7 +108,7 @@ async def get_volunteers(
     service_area: str | None = None,
     status_: Annotated[VolunteerStatus | None, Query(alias="status")] = None,
     party_member: bool | None = None,
-    category: str | None = None,
+    category: Category | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> VolunteerPage:

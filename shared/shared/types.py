@@ -1,0 +1,42 @@
+"""Field types of request models and query parameters shared by the services."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import BeforeValidator, StringConstraints
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _text_not_number(value: Any) -> Any:
+    # Pydantic's lax mode reads a number (or numeric text) as a Unix timestamp; the
+    # OpenAPI schema promises ISO 8601 text, so a number is refused, not guessed at.
+    if isinstance(value, int | float):  # bool is an int too
+        raise ValueError("give ISO 8601 text, not a number")
+    if isinstance(value, str) and _NUMBER.match(value):
+        raise ValueError("give ISO 8601 text, not a number")
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_text_not_number)]
+"""A date and time given as ISO 8601 text, e.g. 2026-03-10T09:00:00+08:00."""
+
+Day = Annotated[date, BeforeValidator(_text_not_number)]
+"""A calendar day given as ISO 8601 text, e.g. 2026-03-10."""
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=26)]
+"""The id of a record (a ULID: 26 characters), as a request names it."""
+
+MAX_LIST_LIMIT = 500
+
+ListLimit = Annotated[
+    int,
+    Query(
+        ge=1, le=MAX_LIST_LIMIT, description=f"at most this many items ({MAX_LIST_LIMIT} at most)"
+    ),
+]
+"""The `limit` query parameter of a list endpoint: bounded, so no answer is unbounded."""
