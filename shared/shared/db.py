@@ -49,6 +49,31 @@ async def upsert(
     await session.exec(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
 
 
+async def upsert_many(
+    session: AsyncSession,
+    model: type[SQLModel],
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+) -> None:
+    """`upsert` for many rows in one executemany: one compiled statement, one call.
+
+    Rows are applied in order, so where two rows share a key the later one wins, as if
+    each had been upserted alone. Every row must carry the same columns.
+    """
+    if not rows:
+        return
+    bind = session.get_bind()
+    insert = sqlite_insert if bind.dialect.name == "sqlite" else postgresql_insert
+    statement = insert(model.__table__)  # type: ignore[attr-defined]
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in key}
+    if updates:
+        upserting = statement.on_conflict_do_update(index_elements=list(key), set_=updates)
+    else:
+        upserting = statement.on_conflict_do_nothing(index_elements=list(key))
+    await session.exec(upserting, params=list(rows))
+
+
 def is_sqlite(url: str) -> bool:
     """Whether a SQLAlchemy URL names a SQLite database."""
     return url.startswith("sqlite")
