@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import insert, tuple_
+from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -348,16 +348,19 @@ class EventConsumer:
 
     async def _not_yet_handled(self, session: AsyncSession, work: list[_Work]) -> list[_Work]:
         """The items whose event is neither in the inbox nor earlier in `work`."""
-        keys = [item.envelope.key for item in work]
-        seen = set(
-            (
-                await session.exec(
-                    select(InboxEntry.source, InboxEntry.event_id).where(
-                        tuple_(col(InboxEntry.source), col(InboxEntry.event_id)).in_(keys)
-                    )
+        ids_by_source: dict[str, list[str]] = defaultdict(list)
+        for item in work:
+            ids_by_source[item.envelope.source].append(item.envelope.id)
+        # `source = ? AND event_id IN (...)` per source (a stream has one), rather than a
+        # row-value IN: SQLite answers the latter by scanning the whole inbox.
+        seen: set[tuple[str, str]] = set()
+        for source, ids in ids_by_source.items():
+            found = await session.exec(
+                select(InboxEntry.event_id).where(
+                    col(InboxEntry.source) == source, col(InboxEntry.event_id).in_(ids)
                 )
-            ).all()
-        )
+            )
+            seen.update((source, event_id) for event_id in found.all())
         fresh: list[_Work] = []
         for item in work:
             if item.envelope.key not in seen:
