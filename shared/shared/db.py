@@ -74,6 +74,32 @@ async def upsert_many(
     await session.exec(upserting, params=list(rows))
 
 
+async def insert_new(
+    session: AsyncSession,
+    model: type[SQLModel],
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+) -> set[tuple[Any, ...]]:
+    """Insert the rows whose `key` is not taken yet; returns the keys it inserted.
+
+    One statement with ON CONFLICT DO NOTHING: the unique index decides, so a row that
+    another transaction is inserting makes this one wait for it and then skip.
+    """
+    if not rows:
+        return set()
+    bind = session.get_bind()
+    insert = sqlite_insert if bind.dialect.name == "sqlite" else postgresql_insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(*(table.c[name] for name in key))
+    )
+    result = await session.exec(statement, params=list(rows))
+    return {tuple(row) for row in result.all()}
+
+
 def is_sqlite(url: str) -> bool:
     """Whether a SQLAlchemy URL names a SQLite database."""
     return url.startswith("sqlite")

@@ -25,14 +25,12 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from shared.contracts.base import EventPayload, payload_class
-from shared.db import Database
+from shared.db import Database, insert_new
 from shared.events.deadletters import dead_letter_fields, dead_letter_stream
 from shared.events.envelope import Envelope, MalformedEvent
 from shared.events.handlers import (
@@ -322,51 +320,42 @@ class EventConsumer:
     async def _apply(self, work: list[_Work]) -> None:
         """Commit the effects of `work` and their inbox rows in one transaction."""
         async with self.db.session() as session:
-            fresh = await self._not_yet_handled(session, work)
+            fresh = await self._record_in_inbox(session, work)
             for batch_handler, run in _runs(fresh, self.handlers):
                 await self._run_handlers(session, batch_handler, run)
-            if fresh:
-                # One executemany for the whole batch, not an ORM object per event.
-                now = datetime.now(UTC)
-                await session.exec(
-                    insert(InboxEntry.__table__),  # type: ignore[attr-defined]
-                    params=[
-                        {
-                            "source": item.envelope.source,
-                            "event_id": item.envelope.id,
-                            "event_type": item.envelope.type,
-                            "handled_at": now,
-                        }
-                        for item in fresh
-                    ],
-                )
             await session.commit()
         for event_type, count in Counter(item.envelope.type for item in fresh).items():
             EVENTS_HANDLED.labels(self.service, event_type).inc(count)
         if len(fresh) < len(work):
             EVENTS_DUPLICATE.labels(self.service).inc(len(work) - len(fresh))
 
-    async def _not_yet_handled(self, session: AsyncSession, work: list[_Work]) -> list[_Work]:
-        """The items whose event is neither in the inbox nor earlier in `work`."""
-        ids_by_source: dict[str, list[str]] = defaultdict(list)
+    async def _record_in_inbox(self, session: AsyncSession, work: list[_Work]) -> list[_Work]:
+        """Insert the inbox rows of `work`; returns the items whose event is new.
+
+        One statement for the batch, before any effect: an event already in the inbox
+        (or earlier in this batch) is a duplicate and is left out. Inserting first,
+        rather than looking up then inserting, saves a round trip and lets the unique
+        index settle a race with another replica handling a redelivered copy.
+        """
+        unique: dict[tuple[str, str], _Work] = {}
         for item in work:
-            ids_by_source[item.envelope.source].append(item.envelope.id)
-        # `source = ? AND event_id IN (...)` per source (a stream has one), rather than a
-        # row-value IN: SQLite answers the latter by scanning the whole inbox.
-        seen: set[tuple[str, str]] = set()
-        for source, ids in ids_by_source.items():
-            found = await session.exec(
-                select(InboxEntry.event_id).where(
-                    col(InboxEntry.source) == source, col(InboxEntry.event_id).in_(ids)
-                )
-            )
-            seen.update((source, event_id) for event_id in found.all())
-        fresh: list[_Work] = []
-        for item in work:
-            if item.envelope.key not in seen:
-                seen.add(item.envelope.key)
-                fresh.append(item)
-        return fresh
+            unique.setdefault(item.envelope.key, item)
+        now = datetime.now(UTC)
+        inserted = await insert_new(
+            session,
+            InboxEntry,
+            [
+                {
+                    "source": key[0],
+                    "event_id": key[1],
+                    "event_type": item.envelope.type,
+                    "handled_at": now,
+                }
+                for key, item in unique.items()
+            ],
+            key=["source", "event_id"],
+        )
+        return [item for key, item in unique.items() if key in inserted]
 
     async def _run_handlers(
         self, session: AsyncSession, batch_handler: BatchHandler | None, run: list[_Work]
