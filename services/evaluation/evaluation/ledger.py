@@ -101,27 +101,40 @@ async def count_confirmed(batch: BatchContext) -> None:
         ).all()
     }
     counted = {record_id: hours for record_id, (_, hours) in previous.items()}
+    announced = {volunteer: ledger.highest_star_announced for volunteer, ledger in ledgers.items()}
+    communities = {volunteer: ledger.community_id for volunteer, ledger in ledgers.items()}
     for item in batch.items:
         event = item.payload
-        totals[event.volunteer_id] += event.hours - counted.get(event.record_id, 0.0)
+        volunteer = event.volunteer_id
+        totals[volunteer] += event.hours - counted.get(event.record_id, 0.0)
         counted[event.record_id] = event.hours
-        ledger = ledgers.get(event.volunteer_id)
-        if ledger is None:
-            ledger = VolunteerLedger(
-                volunteer_id=event.volunteer_id, community_id=event.community_id
-            )
-            ledgers[event.volunteer_id] = ledger
-        ledger.total_hours = round(totals[event.volunteer_id], 2)
-        ledger.star_level = level_for(ledger.total_hours)
-        for level in newly_reached(ledger.highest_star_announced, ledger.total_hours):
+        community = communities.setdefault(volunteer, event.community_id)
+        total = round(totals[volunteer], 2)
+        for level in newly_reached(announced.get(volunteer, 0), total):
             with event_scope(item.envelope):
                 add_event(
                     session,
-                    _star_reached(ledger, level),
-                    subject=event.volunteer_id,
-                    community=ledger.community_id,
+                    StarReached(
+                        volunteer_id=volunteer,
+                        community_id=community,
+                        level=level,
+                        threshold_hours=THRESHOLDS[level - 1],
+                        total_hours=total,
+                    ),
+                    subject=volunteer,
+                    community=community,
                 )
-            ledger.highest_star_announced = level
+            announced[volunteer] = level
+    # The ledgers are ORM objects (other handlers in this transaction may hold them), but
+    # set once per volunteer: SQLModel's attribute setting costs ~20 us a time.
+    for volunteer, community in communities.items():
+        ledger = ledgers.get(volunteer) or VolunteerLedger(
+            volunteer_id=volunteer, community_id=community
+        )
+        ledger.total_hours = round(totals[volunteer], 2)
+        ledger.star_level = level_for(ledger.total_hours)
+        ledger.highest_star_announced = announced.get(volunteer, 0)
+        ledgers[volunteer] = ledger
     await upsert_many(
         session, CountedRecord, [counted_row(event) for event in events], key=["record_id"]
     )
