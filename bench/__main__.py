@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bench import ceilings, consumer
+from bench import ceilings, consumer, rebuild
 from bench.infra import machine, scratch_database, scratch_namespace
 from bench.report import Figure, table
 
@@ -84,6 +84,74 @@ def consumer_command(
 ) -> None:
     """Figure 1: consumer throughput against the Redis and database ceilings."""
     figures = asyncio.run(consumer_figures(redis, postgres, events, batch, replicas or [1, 2]))
+    typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
+
+
+async def rebuild_figures(
+    redis: str, postgres: str, records: int, volunteers: int, batch: int
+) -> list[Figure]:
+    """Figure 3 on each database, with its ceilings measured just before."""
+    figures = []
+    async with scratch_namespace(redis) as namespace:
+        typer.echo(f"filling the streams: {volunteers:,} volunteers, {records:,} records ...")
+        await rebuild.fill_streams(redis, namespace, records, volunteers)
+        for kind in _kinds(postgres):
+            reading = await rebuild.read_rate(redis, namespace + "activities.events", batch)
+            async with scratch_database(kind, postgres) as url:
+                commits = await ceilings.commit_rate(url, batch, 100)
+            async with scratch_database(kind, postgres) as url:
+                rate = await rebuild.rebuild_rate(url, redis, namespace, batch)
+            ceiling = min(reading, commits * batch)
+            which = "XRANGE read" if reading <= commits * batch else f"{kind} commits x {batch}"
+            typer.echo(
+                f"{kind}: XRANGE {reading:,.0f}/s; {commits:,.0f} commits/s of {batch} rows; "
+                f"rebuild {rate:,.0f} events/s"
+            )
+            figures.append(
+                Figure(
+                    name="3. rebuild evaluation",
+                    setup=f"{kind}, {records + volunteers:,} events, batch {batch}",
+                    value=rate,
+                    unit="events/s",
+                    ceiling=ceiling,
+                    ceiling_name=which,
+                )
+            )
+    return figures
+
+
+@app.command("rebuild")
+def rebuild_command(
+    redis: RedisOption = DEFAULT_REDIS,
+    postgres: PostgresOption = DEFAULT_POSTGRES,
+    records: Annotated[
+        int, typer.Option(help="service_confirmed events (the issue's figure: 1,000,000)")
+    ] = 100_000,
+    volunteers: Annotated[int, typer.Option(help="volunteer_registered events")] = 5_000,
+    batch: Annotated[int, typer.Option(help="entries per transaction")] = 500,
+) -> None:
+    """Figure 3: replay activities events into an empty evaluation database."""
+    figures = asyncio.run(rebuild_figures(redis, postgres, records, volunteers, batch))
+    typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
+
+
+@app.command("all")
+def all_command(
+    redis: RedisOption = DEFAULT_REDIS,
+    postgres: PostgresOption = DEFAULT_POSTGRES,
+    events: Annotated[int, typer.Option(help="figure 1: events drained per run")] = 20_000,
+    batch: Annotated[int, typer.Option(help="figure 1: entries per read and transaction")] = 100,
+    records: Annotated[int, typer.Option(help="figure 3: service_confirmed events")] = 100_000,
+    volunteers: Annotated[int, typer.Option(help="figure 3: volunteer_registered events")] = 5_000,
+    rebuild_batch: Annotated[int, typer.Option(help="figure 3: entries per transaction")] = 500,
+) -> None:
+    """Every measured figure (1 and 3) in one table."""
+
+    async def run() -> list[Figure]:
+        figures = await consumer_figures(redis, postgres, events, batch, [1, 2])
+        return figures + await rebuild_figures(redis, postgres, records, volunteers, rebuild_batch)
+
+    figures = asyncio.run(run())
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
