@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -116,6 +116,14 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+            if make_url(url).drivername.endswith("asyncpg"):
+                # asyncpg prepares every statement. After five runs PostgreSQL may switch
+                # to a generic plan that ignores the values: for `IN (<500 ids>)` on a
+                # table without statistics yet (a rebuild, a new deployment) that is a
+                # sequential scan per batch, seconds each once the table has grown.
+                kwargs["connect_args"] = {
+                    "server_settings": {"plan_cache_mode": "force_custom_plan"}
+                }
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if is_sqlite(url):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
