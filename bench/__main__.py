@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bench import ceilings, consumer, rebuild
+from bench import ceilings, consumer, memory, rebuild
 from bench.infra import machine, scratch_database, scratch_namespace
 from bench.report import Figure, table
 
@@ -135,6 +135,40 @@ def rebuild_command(
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
+async def memory_figures(redis: str, postgres: str, records: int) -> list[Figure]:
+    """Figure 5 in part: each service's RSS at rest and draining events, per database."""
+    figures = []
+    machine_mib = memory.total_mib()
+    for kind in _kinds(postgres):
+        async with scratch_namespace(redis) as namespace:
+            measured = await memory.measure(kind, postgres, redis, namespace, records)
+        for service, (at_rest, peak) in measured.items():
+            typer.echo(f"{kind}, {service}: {at_rest:,.0f} MiB at rest, {peak:,.0f} MiB peak")
+            for state, value in (("at rest", at_rest), (f"draining {records:,} records", peak)):
+                figures.append(
+                    Figure(
+                        name=f"5. memory, {service}",
+                        setup=f"{kind}, {state}",
+                        value=value,
+                        unit="MiB",
+                        ceiling=machine_mib,
+                        ceiling_name="machine memory",
+                    )
+                )
+    return figures
+
+
+@app.command("memory")
+def memory_command(
+    redis: RedisOption = DEFAULT_REDIS,
+    postgres: PostgresOption = DEFAULT_POSTGRES,
+    records: Annotated[int, typer.Option(help="service_confirmed events to drain")] = 20_000,
+) -> None:
+    """Figure 5 in part: resident memory of each service process at rest and draining."""
+    figures = asyncio.run(memory_figures(redis, postgres, records))
+    typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
+
+
 @app.command("all")
 def all_command(
     redis: RedisOption = DEFAULT_REDIS,
@@ -144,12 +178,14 @@ def all_command(
     records: Annotated[int, typer.Option(help="figure 3: service_confirmed events")] = 100_000,
     volunteers: Annotated[int, typer.Option(help="figure 3: volunteer_registered events")] = 5_000,
     rebuild_batch: Annotated[int, typer.Option(help="figure 3: entries per transaction")] = 500,
+    memory_records: Annotated[int, typer.Option(help="figure 5: records drained")] = 20_000,
 ) -> None:
-    """Every measured figure (1 and 3) in one table."""
+    """Every measured figure (1, 3 and 5 in part) in one table."""
 
     async def run() -> list[Figure]:
         figures = await consumer_figures(redis, postgres, events, batch, [1, 2])
-        return figures + await rebuild_figures(redis, postgres, records, volunteers, rebuild_batch)
+        figures += await rebuild_figures(redis, postgres, records, volunteers, rebuild_batch)
+        return figures + await memory_figures(redis, postgres, memory_records)
 
     figures = asyncio.run(run())
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")

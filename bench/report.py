@@ -35,5 +35,7 @@ def table(figures: list[Figure]) -> str:
             f"| {figure.name} | {figure.setup} | {figure.value:,.0f} {figure.unit} "
             f"| {figure.ceiling:,.0f} {figure.unit} ({figure.ceiling_name}) "
             f"| {figure.ratio:.2f} | {goal} |"
+            if figure.ratio >= 0.1
+            else f"| {figure.ratio:.3f} | {goal} |"
         )
     return "\n".join(lines)
