@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
@@ -71,7 +73,50 @@ async def upsert_many(
         upserting = statement.on_conflict_do_update(index_elements=list(key), set_=updates)
     else:
         upserting = statement.on_conflict_do_nothing(index_elements=list(key))
+    if bind.dialect.driver == "asyncpg":
+        sql, converters = _asyncpg_statement(upserting, bind.dialect, tuple(rows[0]))
+        # SQLAlchemy's per-row parameter handling cost ~3x the database's own time for a
+        # batch; asyncpg takes the values as they are, after the types' own conversions.
+        await session.flush()
+        connection = await (await session.connection()).get_raw_connection()
+        try:
+            await connection.driver_connection.executemany(  # type: ignore[union-attr]
+                sql,
+                [
+                    tuple(
+                        row[name] if convert is None else convert(row[name])
+                        for name, convert in converters
+                    )
+                    for row in rows
+                ],
+            )
+        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError) as exc:
+            # As SQLAlchemy would raise it, so callers see an outage as transient.
+            raise OperationalError(sql, None, exc) from exc
+        return
     await session.exec(upserting, params=list(rows))
+
+
+_Converters = tuple[tuple[str, Callable[[Any], Any] | None], ...]
+_asyncpg_statements: dict[tuple[str, ...], tuple[str, _Converters]] = {}
+
+
+def _asyncpg_statement(
+    statement: Any, dialect: Any, columns: tuple[str, ...]
+) -> tuple[str, _Converters]:
+    """The SQL of an INSERT for asyncpg, and each parameter's name and type conversion."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    cache_key = (compiled.string, *columns)
+    if cache_key not in _asyncpg_statements:
+        table = statement.table
+        _asyncpg_statements[cache_key] = (
+            compiled.string,
+            tuple(
+                (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                for name in compiled.positiontup or ()
+            ),
+        )
+    return _asyncpg_statements[cache_key]
 
 
 async def insert_new(
