@@ -375,7 +375,8 @@ class EventConsumer:
         HANDLER_SECONDS.labels(self.service, event_type).observe(time.perf_counter() - started)
         if log.isEnabledFor(logging.DEBUG):
             for item in run:
-                log.debug("handled %s %s", item.envelope.type, item.envelope.id)
+                with event_scope(item.envelope):  # the log line carries its correlation id
+                    log.debug("handled %s %s", item.envelope.type, item.envelope.id)
 
     async def _retrying_transient(self, attempt: Callable[[], Awaitable[T]]) -> T:
         def stop_when_stopping(_state: RetryCallState) -> bool:
