@@ -31,11 +31,11 @@ def table(figures: list[Figure]) -> str:
     ]
     for figure in figures:
         goal = f">= {figure.goal:g}" if figure.goal is not None else ""
+        # Small ratios (memory) need a third decimal to say anything.
+        ratio = f"{figure.ratio:.2f}" if figure.ratio >= 0.1 else f"{figure.ratio:.3f}"
         lines.append(
             f"| {figure.name} | {figure.setup} | {figure.value:,.0f} {figure.unit} "
             f"| {figure.ceiling:,.0f} {figure.unit} ({figure.ceiling_name}) "
-            f"| {figure.ratio:.2f} | {goal} |"
-            if figure.ratio >= 0.1
-            else f"| {figure.ratio:.3f} | {goal} |"
+            f"| {ratio} | {goal} |"
         )
     return "\n".join(lines)
