@@ -42,6 +42,9 @@ format: install ## format and fix what ruff can
 	$(UV) run --locked ruff format .
 	$(UV) run --locked ruff check --fix .
 
+bench: install ## benchmarks against this machine's ceilings (REDIS_URL, DATABASE_URL; see docs/benchmarks.md)
+	$(UV) run --locked python -m bench all
+
 contracts: install ## re-export the JSON Schemas of every event type
 	$(UV) run --locked python -m shared.contracts.schemas
 
@@ -51,4 +54,4 @@ migrate: install ## apply every service's migrations to its database (DATABASE_U
 migration: install ## new migration: make migration SERVICE=activities MESSAGE="add activity"
 	cd services/$(SERVICE) && $(abspath $(UV)) run --locked alembic revision --autogenerate -m "$(MESSAGE)"
 
-.PHONY: help install run test lint format contracts migrate migration
+.PHONY: help install run test lint format bench contracts migrate migration

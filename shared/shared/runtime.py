@@ -52,6 +52,9 @@ class ServiceDefinition:
     migrations_dir: Path
     handlers: HandlerRegistry = field(default_factory=HandlerRegistry)
     periodic: list[PeriodicTask] = field(default_factory=list)
+    #: Called once the service has stopped, to release what the service opened itself
+    #: (an HTTP client's pooled connections, for example).
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 class ServiceRuntime:
@@ -133,6 +136,11 @@ class ServiceRuntime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for release in self.definition.on_stop:
+            try:
+                await release()
+            except Exception as exc:  # one failing release must not keep the rest open
+                log.warning("releasing %s at stop failed: %s", release, exc)
         await self.redis.aclose()
         await self.db.dispose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from sqlmodel import select
+from sqlmodel import col, select
 
 from evaluation.app import DEFINITION, create_app
 from evaluation.models import CountedRecord, FourOnesMark, VolunteerLedger
@@ -20,6 +21,7 @@ from shared.contracts.base import EventPayload
 from shared.db import Database
 from shared.events.envelope import Envelope
 from shared.events.replay import replay
+from shared.events.tables import OutboxMessage
 from shared.migrations import upgrade_to_head
 
 START = datetime(2026, 3, 1, 9, tzinfo=UTC)
@@ -181,14 +183,14 @@ async def test_ledger_and_star_levels_follow_confirmations_corrections_voids_and
     assert await stars_announced(redis, namespace) == [1, 2]
 
 
-def random_script(seed: int, events: int) -> Script:
+def random_script(seed: int, events: int, volunteers: int = 40) -> Script:
     rng = random.Random(seed)
     script = Script()
     live: dict[str, tuple[str, float]] = {}
     serial = 0
     while len(script.envelopes) < events:
         serial += 1
-        volunteer = f"v{rng.randrange(40)}"
+        volunteer = f"v{rng.randrange(volunteers)}"
         roll = rng.random()
         if roll < 0.65 or not live:
             record = f"r{serial}"
@@ -214,7 +216,7 @@ def random_script(seed: int, events: int) -> Script:
 
 
 async def table(
-    url: str, model: type[CountedRecord] | type[VolunteerLedger]
+    url: str, model: type[CountedRecord] | type[VolunteerLedger] | type[FourOnesMark]
 ) -> list[dict[str, object]]:
     db = Database(url)
     async with db.session() as session:
@@ -249,3 +251,53 @@ async def test_a_rebuild_from_the_streams_equals_the_incremental_state(
     assert await table(rebuilt, VolunteerLedger) == live_ledgers
     assert len(live_ledgers) == 40
     assert any(int(str(row["star_level"])) > 0 for row in live_ledgers)
+
+
+async def stars_staged(url: str) -> list[tuple[str, str | None, str]]:
+    """The StarReached events staged in a database's outbox: data, causation, correlation."""
+    db = Database(url)
+    async with db.session() as session:
+        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
+    await db.dispose()
+    staged = [json.loads(row.fields) for row in rows]
+    return [(f["data"], f.get("causationid"), f["correlationid"]) for f in staged]
+
+
+def naive_utc(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Rows with datetimes as naive UTC, to compare SQLite's rows with PostgreSQL's."""
+    return [
+        {
+            k: v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) and v.tzinfo else v
+            for k, v in row.items()
+        }
+        for row in rows
+    ]
+
+
+async def test_confirmations_in_batches_equal_confirmations_one_by_one(
+    redis: Redis, namespace: str, tmp_path: Path, database_url: str
+) -> None:
+    # Few volunteers, so that stars are reached within a short script.
+    script = random_script(seed=11, events=500, volunteers=5)
+    await publish(redis, namespace, script.envelopes)
+    # One event at a time on SQLite is the reference; batches run on both databases.
+    urls = {1: f"sqlite+aiosqlite:///{tmp_path / 'one-by-one.db'}", 500: database_url}
+    for batch, url in urls.items():
+        await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, url)
+        db = Database(url)
+        await replay(
+            service="evaluation",
+            db=db,
+            redis=redis,
+            handlers=DEFINITION.handlers,
+            namespace=namespace,
+            batch=batch,
+        )
+        await db.dispose()
+
+    for model in (CountedRecord, VolunteerLedger, FourOnesMark):
+        assert naive_utc(await table(urls[500], model)) == naive_utc(await table(urls[1], model))
+    # Each star is announced once, caused by the confirmation that reached it.
+    one_by_one = await stars_staged(urls[1])
+    assert one_by_one
+    assert await stars_staged(urls[500]) == one_by_one

@@ -8,12 +8,16 @@ import hmac
 import json
 import socket
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from notifications.app import create_app
+from notifications.settings import Settings
 from shared.auth import Role
 from shared.contracts.registry import CommunityCreated, VolunteerRegistered
 from tests.notifications.conftest import Notifications
@@ -231,3 +235,20 @@ async def test_a_disabled_subscription_keeps_its_backlog_and_sends_it_at_once_wh
 
     # Due again at once, not after the dispatcher's claim period (60 s) while disabled.
     await eventually(backlog_sent, timeout=10)
+
+
+async def test_the_webhook_client_is_closed_when_the_service_stops(
+    tmp_path: Path, redis_url: str, namespace: str
+) -> None:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
+        redis_url=redis_url,
+        stream_namespace=namespace,
+    )
+    app = create_app(settings)
+    [release] = app.state.runtime.definition.on_stop
+    client = release.__self__
+    assert isinstance(client, httpx.AsyncClient)
+    async with app.router.lifespan_context(app):
+        assert not client.is_closed
+    assert client.is_closed

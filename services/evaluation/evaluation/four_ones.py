@@ -9,6 +9,7 @@ each party member's result is announced once.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
@@ -17,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation.models import FourOnesClosedMonth, FourOnesMark, KnownVolunteer
 from shared.contracts.evaluation import FourOnesMonthClosed
-from shared.db import upsert
+from shared.db import upsert, upsert_many
 from shared.events.outbox import add_event
 
 FOUR = ("good_deed", "public_welfare", "conversation", "problem_solved")
@@ -52,6 +53,37 @@ async def mark(
                 },
                 key=["volunteer_id", "month", "tag", "source_id"],
             )
+
+
+class Shown(NamedTuple):
+    """What one source (a record or a request) shows, as `mark` takes it."""
+
+    volunteer_id: str
+    community_id: str
+    month: str
+    tags: list[str]
+    source_id: str
+
+
+async def mark_many(session: AsyncSession, sources: list[Shown]) -> None:
+    """`mark` for many sources in one statement."""
+    await upsert_many(
+        session,
+        FourOnesMark,
+        [
+            {
+                "volunteer_id": source.volunteer_id,
+                "month": source.month,
+                "tag": tag,
+                "source_id": source.source_id,
+                "community_id": source.community_id,
+            }
+            for source in sources
+            for tag in source.tags
+            if tag in FOUR
+        ],
+        key=["volunteer_id", "month", "tag", "source_id"],
+    )
 
 
 async def unmark(session: AsyncSession, source_id: str) -> None:

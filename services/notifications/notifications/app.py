@@ -75,6 +75,7 @@ def _definition(settings: Settings) -> ServiceDefinition:
             PeriodicTask("channels", settings.channel_interval_seconds, send_channels),
             PeriodicTask("reminders", settings.reminder_interval_seconds, remind),
         ],
+        on_stop=[client.aclose],
     )
 
 

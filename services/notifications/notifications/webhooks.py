@@ -64,13 +64,7 @@ async def enqueue(
 ) -> int:
     """Queue the event for every active subscription that wants it; once per subscription."""
     if subscriptions is None:
-        subscriptions = list(
-            (
-                await session.exec(
-                    select(WebhookSubscription).where(col(WebhookSubscription.active))
-                )
-            ).all()
-        )
+        subscriptions = await _active_subscriptions(session)
     queued = 0
     now = datetime.now(UTC)
     for subscription in subscriptions:
@@ -95,6 +89,28 @@ async def enqueue(
         )
         queued += 1
     return queued
+
+
+_SUBSCRIPTIONS_KEY = "linli_webhook_subscriptions"
+
+
+async def _active_subscriptions(session: AsyncSession) -> list[WebhookSubscription]:
+    """The active subscriptions, read once per session rather than once per event.
+
+    The consumer opens one session per batch, so a batch of events costs one query; a
+    subscription created meanwhile is seen from the next batch on.
+    """
+    cached = session.info.get(_SUBSCRIPTIONS_KEY)
+    if cached is None:
+        cached = list(
+            (
+                await session.exec(
+                    select(WebhookSubscription).where(col(WebhookSubscription.active))
+                )
+            ).all()
+        )
+        session.info[_SUBSCRIPTIONS_KEY] = cached
+    return cast("list[WebhookSubscription]", cached)
 
 
 def backoff(attempts: int, base_seconds: float = 1.0) -> timedelta:

@@ -15,8 +15,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -25,17 +25,23 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import tuple_
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
-from shared import context
 from shared.contracts.base import EventPayload, payload_class
-from shared.db import Database
+from shared.db import Database, insert_new
 from shared.events.deadletters import dead_letter_fields, dead_letter_stream
 from shared.events.envelope import Envelope, MalformedEvent
-from shared.events.handlers import EventContext, Handler, HandlerRegistry
+from shared.events.handlers import (
+    BatchContext,
+    BatchHandler,
+    BatchItem,
+    EventContext,
+    Handler,
+    HandlerRegistry,
+    event_scope,
+)
 from shared.events.tables import InboxEntry
 from shared.metrics import (
     EVENTS_DEAD_LETTERED,
@@ -313,58 +319,64 @@ class EventConsumer:
 
     async def _apply(self, work: list[_Work]) -> None:
         """Commit the effects of `work` and their inbox rows in one transaction."""
-        handled: list[str] = []
-        duplicates = 0
-        debug = log.isEnabledFor(logging.DEBUG)
         async with self.db.session() as session:
-            keys = [item.envelope.key for item in work]
-            seen = set(
-                (
-                    await session.exec(
-                        select(InboxEntry.source, InboxEntry.event_id).where(
-                            tuple_(col(InboxEntry.source), col(InboxEntry.event_id)).in_(keys)
-                        )
-                    )
-                ).all()
-            )
-            now = datetime.now(UTC)
-            inbox: list[InboxEntry] = []
-            for item in work:
-                envelope = item.envelope
-                if envelope.key in seen:
-                    duplicates += 1
-                    continue
-                seen.add(envelope.key)
-                inbox.append(
-                    InboxEntry(
-                        source=envelope.source,
-                        event_id=envelope.id,
-                        event_type=envelope.type,
-                        handled_at=now,
-                    )
-                )
-                correlation = context.correlation_id.set(envelope.correlationid)
-                causation = context.causation_id.set(envelope.id)
-                started = time.perf_counter()
-                try:
-                    await item.handler(EventContext(session, envelope), item.payload)
-                    if debug:
-                        log.debug("handled %s %s", envelope.type, envelope.id)
-                finally:
-                    context.correlation_id.reset(correlation)
-                    context.causation_id.reset(causation)
-                HANDLER_SECONDS.labels(self.service, envelope.type).observe(
-                    time.perf_counter() - started
-                )
-                handled.append(envelope.type)
-            # Added last, the inbox rows go in as one multi-row INSERT at commit instead of
-            # being flushed one by one before each handler's first query.
-            session.add_all(inbox)
+            fresh = await self._record_in_inbox(session, work)
+            for batch_handler, run in _runs(fresh, self.handlers):
+                await self._run_handlers(session, batch_handler, run)
             await session.commit()
-        for event_type in handled:
-            EVENTS_HANDLED.labels(self.service, event_type).inc()
-        if duplicates:
-            EVENTS_DUPLICATE.labels(self.service).inc(duplicates)
+        for event_type, count in Counter(item.envelope.type for item in fresh).items():
+            EVENTS_HANDLED.labels(self.service, event_type).inc(count)
+        if len(fresh) < len(work):
+            EVENTS_DUPLICATE.labels(self.service).inc(len(work) - len(fresh))
+
+    async def _record_in_inbox(self, session: AsyncSession, work: list[_Work]) -> list[_Work]:
+        """Insert the inbox rows of `work`; returns the items whose event is new.
+
+        One statement for the batch, before any effect: an event already in the inbox
+        (or earlier in this batch) is a duplicate and is left out. Inserting first,
+        rather than looking up then inserting, saves a round trip and lets the unique
+        index settle a race with another replica handling a redelivered copy.
+        """
+        unique: dict[tuple[str, str], _Work] = {}
+        for item in work:
+            unique.setdefault(item.envelope.key, item)
+        now = datetime.now(UTC)
+        inserted = await insert_new(
+            session,
+            InboxEntry,
+            [
+                {
+                    "source": key[0],
+                    "event_id": key[1],
+                    "event_type": item.envelope.type,
+                    "handled_at": now,
+                }
+                for key, item in unique.items()
+            ],
+            key=["source", "event_id"],
+        )
+        return [item for key, item in unique.items() if key in inserted]
+
+    async def _run_handlers(
+        self, session: AsyncSession, batch_handler: BatchHandler | None, run: list[_Work]
+    ) -> None:
+        """Call one batch handler for `run`, or each item's own handler in turn."""
+        event_type = run[0].envelope.type
+        started = time.perf_counter()
+        if batch_handler is not None:
+            await batch_handler(
+                BatchContext(session, [BatchItem(item.envelope, item.payload) for item in run])
+            )
+        else:
+            for item in run:
+                with event_scope(item.envelope):
+                    await item.handler(EventContext(session, item.envelope), item.payload)
+        # Per call: a batch handler's time is for its whole run of events.
+        HANDLER_SECONDS.labels(self.service, event_type).observe(time.perf_counter() - started)
+        if log.isEnabledFor(logging.DEBUG):
+            for item in run:
+                with event_scope(item.envelope):  # the log line carries its correlation id
+                    log.debug("handled %s %s", item.envelope.type, item.envelope.id)
 
     async def _retrying_transient(self, attempt: Callable[[], Awaitable[T]]) -> T:
         def stop_when_stopping(_state: RetryCallState) -> bool:
@@ -458,6 +470,27 @@ class EventConsumer:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _runs(
+    work: list[_Work], handlers: HandlerRegistry
+) -> Iterator[tuple[BatchHandler | None, list[_Work]]]:
+    """Split `work` into runs that keep stream order.
+
+    Consecutive events of a type with a batch handler form one run for that handler;
+    any other event is a run of its own, for its own handler.
+    """
+    run: list[_Work] = []
+    run_handler: BatchHandler | None = None
+    for item in work:
+        batch_handler = handlers.batch_handler_for(item.envelope.type)
+        if run and (batch_handler is None or batch_handler is not run_handler):
+            yield run_handler, run
+            run = []
+        run_handler = batch_handler
+        run.append(item)
+    if run:
+        yield run_handler, run
 
 
 def _text(value: Any) -> str:

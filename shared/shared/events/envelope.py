@@ -124,17 +124,19 @@ class Envelope(BaseModel):
     def from_fields(cls, fields: Mapping[bytes, bytes] | Mapping[str, str]) -> Envelope:
         """Parse a stream entry; raises MalformedEvent when it is not an envelope."""
         try:
-            text = {_text(key): _text(value) for key, value in fields.items()}
+            # Redis hands out bytes; decoding in one comprehension per case, not a call
+            # per field, is a visible share of a consumer's time.
+            text: Mapping[str, str] = (
+                {key.decode(): value.decode() for key, value in fields.items()}  # type: ignore[union-attr]
+                if fields and isinstance(next(iter(fields)), bytes)
+                else fields  # type: ignore[assignment]
+            )
             raw: dict[str, Any] = {name: text[name] for name in _ATTRIBUTES if name in text}
             raw["data"] = orjson.loads(text["data"]) if "data" in text else None
             return cls.model_validate(raw)
         except (ValidationError, orjson.JSONDecodeError, UnicodeDecodeError) as exc:
             reason = describe(exc) if isinstance(exc, ValidationError) else str(exc)
             raise MalformedEvent(f"not a CloudEvents envelope: {reason}") from exc
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def describe(error: ValidationError) -> str:

@@ -1,13 +1,22 @@
-"""Event handlers: one async function per consumed event type, keyed by payload class."""
+"""Event handlers: one async function per consumed event type, keyed by payload class.
+
+A handler takes one event (`HandlerRegistry.on`). A batch handler
+(`HandlerRegistry.on_batch`) takes every event of its type that arrives in a row within
+one delivered batch, so a projection can apply them in one statement instead of one
+round trip each; it is also called with a single event when the consumer isolates a
+failure. Either way it runs inside the transaction that records the events in the inbox.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared import context
 from shared.contracts.base import EVENT_TYPES, EventPayload
 from shared.events.envelope import Envelope
 from shared.events.outbox import add_event
@@ -27,7 +36,43 @@ class EventContext:
         return add_event(self.session, payload, subject=subject, community=self.envelope.community)
 
 
+@dataclass(frozen=True)
+class BatchItem:
+    """One event of a batch handed to a batch handler: its envelope and its payload."""
+
+    envelope: Envelope
+    payload: Any
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What a batch handler works with: the open transaction and the events, in order."""
+
+    session: AsyncSession
+    items: Sequence[BatchItem]
+
+    def publish(self, item: BatchItem, payload: EventPayload, *, subject: str | None) -> Envelope:
+        """Stage an event caused by `item`, carrying its correlation and causation ids."""
+        with event_scope(item.envelope):
+            return add_event(
+                self.session, payload, subject=subject, community=item.envelope.community
+            )
+
+
 Handler = Callable[[EventContext, Any], Awaitable[None]]
+BatchHandler = Callable[[BatchContext], Awaitable[None]]
+
+
+@contextlib.contextmanager
+def event_scope(envelope: Envelope) -> Iterator[None]:
+    """Make `envelope` the cause (and its correlation the chain) of what is done inside."""
+    correlation = context.correlation_id.set(envelope.correlationid)
+    causation = context.causation_id.set(envelope.id)
+    try:
+        yield
+    finally:
+        context.correlation_id.reset(correlation)
+        context.causation_id.reset(causation)
 
 
 class HandlerRegistry:
@@ -35,6 +80,7 @@ class HandlerRegistry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
+        self._batch_handlers: dict[str, BatchHandler] = {}
         self._payloads: dict[str, type[EventPayload]] = {}
         self._every: list[Handler] = []
         self._composed: dict[str, Handler] = {}
@@ -66,6 +112,43 @@ class HandlerRegistry:
             return function
 
         return register
+
+    def on_batch(self, payload_class: type[EventPayload]) -> Callable[[BatchHandler], BatchHandler]:
+        """Register the decorated function as the batch handler of `payload_class` events.
+
+        It receives a `BatchContext` whose items are consecutive events of this type from
+        one delivered batch, duplicates already removed, in stream order. It must give
+        the same result as applying the items one by one in that order (the consumer
+        falls back to one-item batches to isolate a failing event).
+        """
+        event_type = payload_class.event_type
+        if not event_type:
+            raise ValueError(f"{payload_class.__name__} has no event_type")
+
+        def register(function: BatchHandler) -> BatchHandler:
+            if event_type in self._handlers:
+                raise ValueError(f"{event_type} already has a handler")
+
+            async def one(ctx: EventContext, payload: Any) -> None:
+                await function(BatchContext(ctx.session, [BatchItem(ctx.envelope, payload)]))
+
+            self._handlers[event_type] = one
+            self._batch_handlers[event_type] = function
+            self._payloads[event_type] = payload_class
+            self._composed.clear()
+            return function
+
+        return register
+
+    def batch_handler_for(self, event_type: str) -> BatchHandler | None:
+        """The batch handler of an event type, unless its events need one-by-one handling.
+
+        Types that `on_every` handlers also see are handled one by one, so that those
+        handlers keep running right after the type's own handler for each event.
+        """
+        if self._every and event_type in EVENT_TYPES:
+            return None
+        return self._batch_handlers.get(event_type)
 
     def handler_for(self, event_type: str) -> Handler | None:
         """The handler of an event type, or None when this service ignores it."""

@@ -16,9 +16,9 @@ from sqlmodel import Field, SQLModel, col, select
 
 from shared.auth import CurrentPrincipal, ensure_community_access
 from shared.contracts.registry import CommunityCreated, CommunityUpdated
-from shared.db import UtcDateTime, upsert
+from shared.db import UtcDateTime, upsert_many
 from shared.deps import SessionDep
-from shared.events.handlers import EventContext, HandlerRegistry
+from shared.events.handlers import BatchContext, HandlerRegistry
 
 projection_registry = registry()
 
@@ -51,26 +51,26 @@ class KnownCommunity(ProjectionModel, table=True):
 def register_community_handlers(handlers: HandlerRegistry) -> None:
     """Keep `KnownCommunity` up to date from the registry's community events."""
 
-    @handlers.on(CommunityCreated)
-    async def community_created(ctx: EventContext, event: CommunityCreated) -> None:
-        await _upsert(ctx, event)
-
-    @handlers.on(CommunityUpdated)
-    async def community_updated(ctx: EventContext, event: CommunityUpdated) -> None:
-        await _upsert(ctx, event)
+    # Both facts carry the whole community, so each is one upsert; a run of them from
+    # one batch is one executemany.
+    handlers.on_batch(CommunityCreated)(_upsert_communities)
+    handlers.on_batch(CommunityUpdated)(_upsert_communities)
 
 
-async def _upsert(ctx: EventContext, event: CommunityCreated | CommunityUpdated) -> None:
-    await upsert(
-        ctx.session,
+async def _upsert_communities(batch: BatchContext) -> None:
+    await upsert_many(
+        batch.session,
         KnownCommunity,
-        {
-            "id": event.community_id,
-            "name": event.name,
-            "street_id": event.street_id,
-            "street_name": event.street_name,
-            "updated_at": ctx.envelope.time,
-        },
+        [
+            {
+                "id": item.payload.community_id,
+                "name": item.payload.name,
+                "street_id": item.payload.street_id,
+                "street_name": item.payload.street_name,
+                "updated_at": item.envelope.time,
+            }
+            for item in batch.items
+        ],
         key=["id"],
     )
 

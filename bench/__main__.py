@@ -1,0 +1,195 @@
+"""`python -m bench`: measure the ceilings and the platform's figures, print a table."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from bench import ceilings, consumer, memory, rebuild
+from bench.infra import machine, scratch_database, scratch_namespace
+from bench.report import Figure, table
+
+app = typer.Typer(help=__doc__, no_args_is_help=True)
+
+RedisOption = Annotated[str, typer.Option("--redis", envvar="REDIS_URL")]
+PostgresOption = Annotated[
+    str,
+    typer.Option(
+        "--postgres",
+        envvar="DATABASE_URL",
+        help="PostgreSQL URL whose user may create databases; empty skips PostgreSQL",
+    ),
+]
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+@app.callback()
+def main() -> None:
+    """Each command measures its ceilings in the same run and prints ratios to them."""
+
+
+def _kinds(postgres: str) -> list[str]:
+    return ["SQLite", "PostgreSQL"] if postgres else ["SQLite"]
+
+
+async def consumer_figures(
+    redis: str, postgres: str, events: int, batch: int, replicas: list[int]
+) -> list[Figure]:
+    """Figure 1 on each database, with its ceilings measured just before."""
+    figures = []
+    for kind in _kinds(postgres):
+        async with scratch_namespace(redis) as namespace:
+            key = namespace + "ceiling"
+            xadd = await ceilings.xadd_rate(redis, key, consumer.sample_fields(0), events)
+            null_loop = await ceilings.null_handler_rate(redis, key, batch)
+        async with scratch_database(kind, postgres) as url:
+            commits = await ceilings.commit_rate(url, batch, max(50, min(300, events // batch)))
+        ceiling = min(null_loop, commits * batch)
+        which = "null-handler loop" if null_loop <= commits * batch else f"{kind} commits x {batch}"
+        typer.echo(
+            f"{kind}: XADD pipelined {xadd:,.0f}/s; null-handler loop {null_loop:,.0f}/s; "
+            f"{commits:,.0f} commits/s of {batch} rows = {commits * batch:,.0f} rows/s"
+        )
+        for count in replicas:
+            async with (
+                scratch_namespace(redis) as namespace,
+                scratch_database(kind, postgres) as url,
+            ):
+                rate = await consumer.throughput(url, redis, namespace, events, batch, count)
+            typer.echo(f"{kind}, {count} replica(s): {rate:,.0f} events/s")
+            figures.append(
+                Figure(
+                    name="1. consumer, inbox + projection",
+                    setup=f"{kind}, {count} replica{'s' if count > 1 else ''}, batch {batch}, {events:,} events",
+                    value=rate,
+                    unit="events/s",
+                    ceiling=ceiling,
+                    ceiling_name=which,
+                    goal=0.5,
+                )
+            )
+    return figures
+
+
+@app.command("consumer")
+def consumer_command(
+    redis: RedisOption = DEFAULT_REDIS,
+    postgres: PostgresOption = DEFAULT_POSTGRES,
+    events: Annotated[int, typer.Option(help="events drained per run")] = 20_000,
+    batch: Annotated[int, typer.Option(help="entries per read and per transaction")] = 100,
+    replicas: Annotated[list[int] | None, typer.Option(help="replica counts to run")] = None,
+) -> None:
+    """Figure 1: consumer throughput against the Redis and database ceilings."""
+    figures = asyncio.run(consumer_figures(redis, postgres, events, batch, replicas or [1, 2]))
+    typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
+
+
+async def rebuild_figures(
+    redis: str, postgres: str, records: int, volunteers: int, batch: int
+) -> list[Figure]:
+    """Figure 3 on each database, with its ceilings measured just before."""
+    figures = []
+    async with scratch_namespace(redis) as namespace:
+        typer.echo(f"filling the streams: {volunteers:,} volunteers, {records:,} records ...")
+        await rebuild.fill_streams(redis, namespace, records, volunteers)
+        for kind in _kinds(postgres):
+            reading = await rebuild.read_rate(redis, namespace + "activities.events", batch)
+            async with scratch_database(kind, postgres) as url:
+                commits = await ceilings.commit_rate(url, batch, 100)
+            async with scratch_database(kind, postgres) as url:
+                rate = await rebuild.rebuild_rate(url, redis, namespace, batch)
+            ceiling = min(reading, commits * batch)
+            which = "XRANGE read" if reading <= commits * batch else f"{kind} commits x {batch}"
+            typer.echo(
+                f"{kind}: XRANGE {reading:,.0f}/s; {commits:,.0f} commits/s of {batch} rows; "
+                f"rebuild {rate:,.0f} events/s"
+            )
+            figures.append(
+                Figure(
+                    name="3. rebuild evaluation",
+                    setup=f"{kind}, {records + volunteers:,} events, batch {batch}",
+                    value=rate,
+                    unit="events/s",
+                    ceiling=ceiling,
+                    ceiling_name=which,
+                )
+            )
+    return figures
+
+
+@app.command("rebuild")
+def rebuild_command(
+    redis: RedisOption = DEFAULT_REDIS,
+    postgres: PostgresOption = DEFAULT_POSTGRES,
+    records: Annotated[
+        int, typer.Option(help="service_confirmed events (the issue's figure: 1,000,000)")
+    ] = 100_000,
+    volunteers: Annotated[int, typer.Option(help="volunteer_registered events")] = 5_000,
+    batch: Annotated[int, typer.Option(help="entries per transaction")] = 500,
+) -> None:
+    """Figure 3: replay activities events into an empty evaluation database."""
+    figures = asyncio.run(rebuild_figures(redis, postgres, records, volunteers, batch))
+    typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
+
+
+async def memory_figures(redis: str, postgres: str, records: int) -> list[Figure]:
+    """Figure 5 in part: each service's RSS at rest and draining events, per database."""
+    figures = []
+    machine_mib = memory.total_mib()
+    for kind in _kinds(postgres):
+        async with scratch_namespace(redis) as namespace:
+            measured = await memory.measure(kind, postgres, redis, namespace, records)
+        for service, (at_rest, peak) in measured.items():
+            typer.echo(f"{kind}, {service}: {at_rest:,.0f} MiB at rest, {peak:,.0f} MiB peak")
+            for state, value in (("at rest", at_rest), (f"draining {records:,} records", peak)):
+                figures.append(
+                    Figure(
+                        name=f"5. memory, {service}",
+                        setup=f"{kind}, {state}",
+                        value=value,
+                        unit="MiB",
+                        ceiling=machine_mib,
+                        ceiling_name="machine memory",
+                    )
+                )
+    return figures
+
+
+@app.command("memory")
+def memory_command(
+    redis: RedisOption = DEFAULT_REDIS,
+    postgres: PostgresOption = DEFAULT_POSTGRES,
+    records: Annotated[int, typer.Option(help="service_confirmed events to drain")] = 20_000,
+) -> None:
+    """Figure 5 in part: resident memory of each service process at rest and draining."""
+    figures = asyncio.run(memory_figures(redis, postgres, records))
+    typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
+
+
+@app.command("all")
+def all_command(
+    redis: RedisOption = DEFAULT_REDIS,
+    postgres: PostgresOption = DEFAULT_POSTGRES,
+    events: Annotated[int, typer.Option(help="figure 1: events drained per run")] = 20_000,
+    batch: Annotated[int, typer.Option(help="figure 1: entries per read and transaction")] = 100,
+    records: Annotated[int, typer.Option(help="figure 3: service_confirmed events")] = 100_000,
+    volunteers: Annotated[int, typer.Option(help="figure 3: volunteer_registered events")] = 5_000,
+    rebuild_batch: Annotated[int, typer.Option(help="figure 3: entries per transaction")] = 500,
+    memory_records: Annotated[int, typer.Option(help="figure 5: records drained")] = 20_000,
+) -> None:
+    """Every measured figure (1, 3 and 5 in part) in one table."""
+
+    async def run() -> list[Figure]:
+        figures = await consumer_figures(redis, postgres, events, batch, [1, 2])
+        figures += await rebuild_figures(redis, postgres, records, volunteers, rebuild_batch)
+        return figures + await memory_figures(redis, postgres, memory_records)
+
+    figures = asyncio.run(run())
+    typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
+
+
+if __name__ == "__main__":
+    app()
