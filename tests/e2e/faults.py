@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import random
+import socket
 import threading
 import time
 import uuid
@@ -21,11 +22,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import asyncpg
+import httpx
 import redis
+from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
 
+from shared.auth import Role
 from shared.contracts.activities import ServiceConfirmed
 from shared.contracts.registry import VolunteerRegistered
 from simulator.client import Platform
+from simulator.people import Census, roster_csv
 from simulator.scenario import District, Scale
 from simulator.webhooks import Receiver
 from tests.e2e import invariants
@@ -154,8 +161,6 @@ class FaultBench:
 
     def consumer_of(self, replica: Replica) -> str:
         """The consumer name the replica reads as (hostname-pid)."""
-        import socket
-
         return f"{socket.gethostname()}-{replica.process.pid}"
 
     def pending_of(self, group: str, consumer: str) -> int:
@@ -174,8 +179,6 @@ class FaultBench:
             return total
 
     def outbox_backlog(self, service: str) -> float:
-        import httpx
-
         text = httpx.get(f"{self.system.urls[service]}/metrics", timeout=5).text
         return sum(
             float(line.split()[-1])
@@ -186,14 +189,6 @@ class FaultBench:
     async def kill_registry_mid_relay(self, volunteers: int) -> bool:
         """Import a roster and kill -9 the registry while its relay is between publishing
         the events and marking them sent; restart it. Whether the moment was caught."""
-        import asyncpg
-        import httpx
-        from redis.asyncio import Redis
-        from sqlalchemy.engine import make_url
-
-        from shared.auth import Role
-        from simulator.people import Census, roster_csv
-
         url = make_url(self.system.databases["registry"])
         connection = await asyncpg.connect(
             host=url.host, port=url.port, user=url.username, database=url.database
@@ -290,8 +285,6 @@ class FaultBench:
 
     def duplicates_seen(self) -> int:
         """Events the consumers recognised as already applied, from their metrics."""
-        import httpx
-
         total = 0
         for service in ("activities", "evaluation", "notifications"):
             for replica in self.system.replicas[service]:

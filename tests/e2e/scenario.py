@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -83,8 +84,6 @@ def check_everything(
 
 def eventually_delivered(system: System, played: Played, timeout: float = 60.0) -> int:
     """Webhook deliveries trail the events; wait for them, then check once each."""
-    import time
-
     deadline = time.monotonic() + timeout
     while True:
         try:
