@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,10 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 from redis.asyncio import Redis
 
 from bench.infra import scratch_database
-from bench.memory import _drained, _free_port, _start, _wait_ready
 from shared.auth import Role, TokenIssuer, generate_keypair
 from shared.contracts.registry import VolunteerRegistered
 from shared.events.envelope import Envelope
@@ -109,7 +110,7 @@ async def register_volunteers(redis_url: str, namespace: str, count: int) -> Non
             pipe.xadd(namespace + "registry.events", envelope.to_fields())
         await pipe.execute()
         deadline = time.monotonic() + 120
-        while not await _drained(redis, namespace + "registry.events"):
+        while not await drained(redis, namespace + "registry.events"):
             if time.monotonic() > deadline:
                 raise RuntimeError("the services did not consume the registrations")
             await asyncio.sleep(0.2)
@@ -161,3 +162,35 @@ def summary(answer: dict[str, Any]) -> tuple[float, float, float, float, int]:
         percentile(latencies, 0.99),
         failures,
     )
+
+
+async def drained(redis: Redis, key: str) -> bool:
+    """Whether every group on `key` has read and acknowledged every entry."""
+    last = await redis.xrevrange(key, count=1)
+    groups = await redis.xinfo_groups(key)
+    return bool(last) and all(
+        g["pending"] == 0 and g["last-delivered-id"] == last[0][0] for g in groups
+    )
+
+
+def _start(name: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", name], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_ready(url: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not become ready")
