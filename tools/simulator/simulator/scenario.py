@@ -411,22 +411,7 @@ class District:
             "capacity": 200,
         }
 
-        def create() -> dict[str, Any]:
-            [created] = self.platform.post(
-                "activities",
-                f"/communities/{community.id}/activities",
-                community.admin,
-                params={"publish": "true"},
-                json=body,
-            )
-            return dict(created)
-
-        def team_not_known_yet(error: ApiError) -> bool:
-            return error.status == 422 and "team is not one of" in str(error.detail)
-
-        # Activities learns of the team from the registry's events, a moment later.
-        activity = eventually(create, "a team's activity", retry_if=team_not_known_yet)
-        community.activities.append(activity["id"])
+        activity = self._publish(community, community.admin, body)
         # Members (with accounts) come often, so each has colleagues to review later.
         attendees = community.members + self.random.sample(
             community.volunteers, k=min(len(community.volunteers), 10)
@@ -508,8 +493,8 @@ class District:
         """Confirm each; about one in forty corrected afterwards, one in sixty voided."""
         p = self.platform
         for record in records:
-            confirmed = p.post("activities", f"/records/{record['id']}/confirm", community.admin)
-            hours = confirmed["hours"]
+            confirmed = self._confirmed(community, record["id"])
+            counted = self.outcome.confirmed_hours
             roll = self.random.random()
             if roll < 1 / 40:
                 starts = datetime.fromisoformat(confirmed["started_at"])
@@ -523,8 +508,9 @@ class District:
                         "reason": "签到表核对后更正",
                     },
                 )
-                # A confirmed record's correction is a new entry, confirmed at once.
-                hours = corrected["hours"]
+                # A confirmed record's correction is a new entry, confirmed at once: it
+                # replaces the hours counted above.
+                counted[confirmed["volunteer_id"]] += corrected["hours"] - confirmed["hours"]
                 self.outcome.corrected += 1
             elif roll < 1 / 40 + 1 / 60:
                 p.post(
@@ -533,9 +519,58 @@ class District:
                     community.admin,
                     json={"reason": "重复登记"},
                 )
-                hours = 0.0
+                counted[confirmed["volunteer_id"]] -= confirmed["hours"]
                 self.outcome.voided += 1
-            self.outcome.confirmed_hours[confirmed["volunteer_id"]] += hours
+
+    def _confirmed(self, community: Community, record_id: str) -> dict[str, Any]:
+        """The worker confirms a pending record; its hours count from now on."""
+        confirmed: dict[str, Any] = self.platform.post(
+            "activities", f"/records/{record_id}/confirm", community.admin
+        )
+        self.outcome.confirmed_hours[confirmed["volunteer_id"]] += confirmed["hours"]
+        return confirmed
+
+    def _publish(
+        self, community: Community, organiser: Caller | None, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Create and publish an activity, once activities knows the team it names."""
+
+        def create() -> dict[str, Any]:
+            [created] = self.platform.post(
+                "activities",
+                f"/communities/{community.id}/activities",
+                organiser,
+                params={"publish": "true"},
+                json=body,
+            )
+            return dict(created)
+
+        def team_not_known_yet(error: ApiError) -> bool:
+            return error.status == 422 and "team is not one of" in str(error.detail)
+
+        # Activities learns of a new team from the registry's events, a moment later.
+        activity = eventually(create, "an activity", retry_if=team_not_known_yet)
+        community.activities.append(activity["id"])
+        return activity
+
+    def _attend(
+        self,
+        action: str,
+        community: Community,
+        activity: dict[str, Any],
+        volunteer: Volunteer,
+        *,
+        scanned: bool,
+    ) -> None:
+        """Check in or out: the volunteer with the activity's code, or the team leader
+        scanning the volunteer's card."""
+        body: dict[str, str] = {"code": activity["check_in_code"]}
+        caller = volunteer.account
+        if scanned:
+            body, caller = {"volunteer_number": volunteer.number}, community.leader
+        self.platform.post(
+            "activities", f"/activities/{activity['id']}/{action}", caller, json=body
+        )
 
     # Today ----------------------------------------------------------------------------
 
@@ -552,12 +587,10 @@ class District:
         present: dict[str, list[Volunteer]] = {}
         activities: dict[str, dict[str, Any]] = {}
         for community in self.outcome.communities:
-            [activity] = p.post(
-                "activities",
-                f"/communities/{community.id}/activities",
+            activity = self._publish(
+                community,
                 community.leader,
-                params={"publish": "true"},
-                json={
+                {
                     "title": "今日为老服务",
                     "kind": "elderly_visit",
                     "service_area_code": "elderly_care",
@@ -567,7 +600,6 @@ class District:
                     "capacity": max(1, len(community.members) - 2),
                 },
             )
-            community.activities.append(activity["id"])
             activities[community.id] = activity
             present[community.id] = self._sign_ups_and_check_ins(community, activity)
         # Check-out before the start would record nothing: wait until it has begun.
@@ -575,11 +607,7 @@ class District:
         for community in self.outcome.communities:
             activity = activities[community.id]
             for position, volunteer in enumerate(present[community.id]):
-                body: dict[str, str] = {"code": activity["check_in_code"]}
-                caller = volunteer.account
-                if position == 0:
-                    body, caller = {"volunteer_number": volunteer.number}, community.leader
-                p.post("activities", f"/activities/{activity['id']}/check-out", caller, json=body)
+                self._attend("check-out", community, activity, volunteer, scanned=position == 0)
             p.post("activities", f"/activities/{activity['id']}/complete", community.leader)
             pending = p.get(
                 "activities",
@@ -588,10 +616,7 @@ class District:
                 params={"status": "pending", "page_size": 100},
             )["items"]
             for record in pending:
-                confirmed = p.post(
-                    "activities", f"/records/{record['id']}/confirm", community.admin
-                )
-                self.outcome.confirmed_hours[confirmed["volunteer_id"]] += confirmed["hours"]
+                self._confirmed(community, record["id"])
                 self.outcome.records += 1
             self._tomorrow(community)
             self.progress("today's activities", 1)
@@ -623,11 +648,7 @@ class District:
         # Everyone with a place comes; the one still waitlisted does not.
         present = [v for v in members if v.id != leaving.id][: len(members) - 2]
         for position, volunteer in enumerate(present):
-            body: dict[str, str] = {"code": activity["check_in_code"]}
-            caller = volunteer.account
-            if position == 0:
-                body, caller = {"volunteer_number": volunteer.number}, community.leader
-            p.post("activities", f"/activities/{activity['id']}/check-in", caller, json=body)
+            self._attend("check-in", community, activity, volunteer, scanned=position == 0)
             self.outcome.check_ins += 1
         return present
 
@@ -645,12 +666,10 @@ class District:
     def _tomorrow(self, community: Community) -> None:
         p = self.platform
         starts = self.now + timedelta(days=1, hours=2)
-        [activity] = p.post(
-            "activities",
-            f"/communities/{community.id}/activities",
+        activity = self._publish(
+            community,
             community.admin,
-            params={"publish": "true"},
-            json={
+            {
                 "title": "明日健康义诊",
                 "kind": "health_check",
                 "service_area_code": "healthcare",
