@@ -178,14 +178,6 @@ class FaultBench:
                         total += int(info["pending"])
             return total
 
-    def outbox_backlog(self, service: str) -> float:
-        text = httpx.get(f"{self.system.urls[service]}/metrics", timeout=5).text
-        return sum(
-            float(line.split()[-1])
-            for line in text.splitlines()
-            if line.startswith("linli_outbox_backlog")
-        )
-
     async def kill_registry_mid_relay(self, volunteers: int) -> bool:
         """Import a roster and kill -9 the registry while its relay is between publishing
         the events and marking them sent; restart it. Whether the moment was caught."""
@@ -285,18 +277,26 @@ class FaultBench:
 
     def duplicates_seen(self) -> int:
         """Events the consumers recognised as already applied, from their metrics."""
-        total = 0
-        for service in ("activities", "evaluation", "notifications"):
-            for replica in self.system.replicas[service]:
-                text = httpx.get(f"http://127.0.0.1:{replica.port}/metrics", timeout=5).text
-                total += int(
-                    sum(
-                        float(line.split()[-1])
-                        for line in text.splitlines()
-                        if line.startswith("linli_events_duplicate_total{")
-                    )
-                )
-        return total
+        return int(
+            sum(
+                replica.metric("linli_events_duplicate_total")
+                for service in ("activities", "evaluation", "notifications")
+                for replica in self.system.replicas[service]
+            )
+        )
+
+    def when_holding_entries(
+        self, thread: threading.Thread, replica: Replica, act: Callable[[], None]
+    ) -> bool:
+        """Call `act` as soon as `replica` holds entries it has read and not yet
+        acknowledged (mid-batch), while the scenario runs; whether that happened."""
+        consumer = self.consumer_of(replica)
+        while thread.is_alive():
+            if self.pending_of(replica.service, consumer) > 0:
+                act()
+                return True
+            time.sleep(0.01)
+        return False
 
 
 def envelope_fields(event_type: str, data: dict[str, object]) -> dict[str, str]:

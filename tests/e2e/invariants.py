@@ -51,13 +51,10 @@ def wait_until_quiet(system: System, timeout: float = 120.0) -> None:
 
 
 def unsettled(system: System) -> Iterable[str]:
-    with httpx.Client(timeout=5) as http:
-        for service in system.replicas:
-            for replica in system.replicas[service]:
-                text = http.get(f"http://127.0.0.1:{replica.port}/metrics").text
-                for line in text.splitlines():
-                    if line.startswith("linli_outbox_backlog") and float(line.split()[-1]) > 0:
-                        yield f"{service} outbox backlog {line.split()[-1]}"
+    for service, replicas in system.replicas.items():
+        for replica in replicas:
+            if backlog := replica.metric("linli_outbox_backlog"):
+                yield f"{service} outbox backlog {backlog:g}"
     with client(system) as r:
         for stream, groups in READERS.items():
             key = system.namespace + stream

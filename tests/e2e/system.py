@@ -113,6 +113,15 @@ class Replica:
     process: subprocess.Popen[bytes]
     log: Path
 
+    def metric(self, name: str) -> float:
+        """The sum of a Prometheus metric's samples (all labels) on this replica."""
+        text = httpx.get(f"http://127.0.0.1:{self.port}/metrics", timeout=5).text
+        return sum(
+            float(line.split()[-1])
+            for line in text.splitlines()
+            if line.startswith((f"{name} ", f"{name}{{"))
+        )
+
 
 class System:
     """Start, kill and restart the four services; mint tokens for them."""

@@ -66,14 +66,9 @@ def test_kill_9_of_each_service_at_random_moments(bench: FaultBench) -> None:
 def test_two_replicas_one_killed_mid_batch(bench: FaultBench) -> None:
     second = bench.system.start("evaluation")
     thread, result = bench.play_in_background(seed=22)
-    killed = False
-    while thread.is_alive() and not killed:
-        # Kill it while it holds entries it has read and not yet acknowledged.
-        if bench.pending_of("evaluation", bench.consumer_of(second)) > 0:
-            bench.system.kill(second)
-            bench.injected["replica killed mid-batch"] += 1
-            killed = True
-        time.sleep(0.01)
+    killed = bench.when_holding_entries(thread, second, lambda: bench.system.kill(second))
+    if killed:
+        bench.injected["replica killed mid-batch"] += 1
     played = bench.finish(thread, result)
     bench.check(played)
     assert killed, "the second replica never held unacknowledged entries"
@@ -83,12 +78,7 @@ def test_two_replicas_one_killed_mid_batch(bench: FaultBench) -> None:
 def test_a_consumer_paused_past_the_reclaim_timeout_then_resumed(bench: FaultBench) -> None:
     second = bench.system.start("notifications")
     thread, result = bench.play_in_background(seed=23)
-    paused = False
-    while thread.is_alive() and not paused:
-        if bench.pending_of("notifications", bench.consumer_of(second)) > 0:
-            bench.system.pause(second)
-            paused = True
-        time.sleep(0.01)
+    paused = bench.when_holding_entries(thread, second, lambda: bench.system.pause(second))
     if paused:
         time.sleep(6)  # past RECLAIM_IDLE_MS: the other replica claims its entries
         bench.system.resume(second)
