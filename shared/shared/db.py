@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-from sqlalchemy import DateTime, Dialect, event, make_url, text
+from sqlalchemy import DateTime, Dialect, Table, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
@@ -65,15 +66,18 @@ async def upsert(
     a SELECT and an INSERT or UPDATE. With `update=False` an existing row is kept as
     it is (insert once).
     """
-    bind = session.get_bind()
-    insert = sqlite_insert if bind.dialect.name == "sqlite" else postgresql_insert
     table = model.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(**values)
+    statement = _dialect_insert(session.get_bind().dialect)(table).values(**values)
     updates = {name: statement.excluded[name] for name in values if name not in key}
     if not updates or not update:  # the row is all key: inserting it once is the whole effect
         await session.exec(statement.on_conflict_do_nothing(index_elements=list(key)))
         return
     await session.exec(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
+
+
+def _dialect_insert(dialect: Dialect) -> Callable[[Table], Any]:
+    """The INSERT construct with ON CONFLICT of the dialect (SQLite's or PostgreSQL's)."""
+    return sqlite_insert if dialect.name == "sqlite" else postgresql_insert
 
 
 async def upsert_many(
@@ -83,7 +87,7 @@ async def upsert_many(
     *,
     key: Sequence[str],
 ) -> None:
-    """`upsert` for many rows in one executemany: one compiled statement, one call.
+    """`upsert` for many rows in one statement.
 
     Rows are applied in order, so where two rows share a key the later one wins, as if
     each had been upserted alone. Every row must carry the same columns.
@@ -91,57 +95,21 @@ async def upsert_many(
     if not rows:
         return
     bind = session.get_bind()
-    insert = sqlite_insert if bind.dialect.name == "sqlite" else postgresql_insert
-    statement = insert(model.__table__)  # type: ignore[attr-defined]
-    updates = {name: statement.excluded[name] for name in rows[0] if name not in key}
-    if updates:
-        upserting = statement.on_conflict_do_update(index_elements=list(key), set_=updates)
+    table = model.__table__  # type: ignore[attr-defined]
+    if bind.dialect.driver == "asyncpg":
+        updates = [name for name in rows[0] if name not in key]
+        if updates:  # one statement may not update a row twice: the last row is the result
+            key_of = operator.itemgetter(*key)
+            rows = list({key_of(row): row for row in rows}.values())
+        await _unnest_insert(session, table, rows, key, updates=updates)
+        return
+    statement = _dialect_insert(bind.dialect)(table)
+    excluded = {name: statement.excluded[name] for name in rows[0] if name not in key}
+    if excluded:
+        upserting = statement.on_conflict_do_update(index_elements=list(key), set_=excluded)
     else:
         upserting = statement.on_conflict_do_nothing(index_elements=list(key))
-    if bind.dialect.driver == "asyncpg":
-        sql, converters = _asyncpg_statement(upserting, bind.dialect, tuple(rows[0]))
-        # SQLAlchemy's per-row parameter handling cost ~3x the database's own time for a
-        # batch; asyncpg takes the values as they are, after the types' own conversions.
-        await session.flush()
-        connection = await (await session.connection()).get_raw_connection()
-        try:
-            await connection.driver_connection.executemany(  # type: ignore[union-attr]
-                sql,
-                [
-                    tuple(
-                        row[name] if convert is None else convert(row[name])
-                        for name, convert in converters
-                    )
-                    for row in rows
-                ],
-            )
-        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError) as exc:
-            # As SQLAlchemy would raise it, so callers see an outage as transient.
-            raise OperationalError(sql, None, exc) from exc
-        return
     await session.exec(upserting, params=list(rows))
-
-
-_Converters = tuple[tuple[str, Callable[[Any], Any] | None], ...]
-_asyncpg_statements: dict[tuple[str, ...], tuple[str, _Converters]] = {}
-
-
-def _asyncpg_statement(
-    statement: Any, dialect: Any, columns: tuple[str, ...]
-) -> tuple[str, _Converters]:
-    """The SQL of an INSERT for asyncpg, and each parameter's name and type conversion."""
-    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
-    cache_key = (compiled.string, *columns)
-    if cache_key not in _asyncpg_statements:
-        table = statement.table
-        _asyncpg_statements[cache_key] = (
-            compiled.string,
-            tuple(
-                (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-                for name in compiled.positiontup or ()
-            ),
-        )
-    return _asyncpg_statements[cache_key]
 
 
 async def insert_new(
@@ -159,15 +127,82 @@ async def insert_new(
     if not rows:
         return set()
     bind = session.get_bind()
-    insert = sqlite_insert if bind.dialect.name == "sqlite" else postgresql_insert
     table = model.__table__  # type: ignore[attr-defined]
+    if bind.dialect.driver == "asyncpg":
+        returned = await _unnest_insert(session, table, rows, key, returning=True)
+        return {tuple(record) for record in returned}
     statement = (
-        insert(table)
+        _dialect_insert(bind.dialect)(table)
         .on_conflict_do_nothing(index_elements=list(key))
         .returning(*(table.c[name] for name in key))
     )
     result = await session.exec(statement, params=list(rows))
     return {tuple(row) for row in result.all()}
+
+
+async def _unnest_insert(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    *,
+    updates: Sequence[str] = (),
+    returning: bool = False,
+) -> list[Any]:
+    """INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT, through asyncpg.
+
+    One statement and one round trip for the whole batch, its values passed as they
+    are after the column types' own conversions: SQLAlchemy's per-row parameter handling
+    cost about three times the database's own time, and an executemany runs one insert
+    per row in the server.
+    """
+    columns = tuple(rows[0])
+    sql, converters = _unnest_statement(
+        table, columns, tuple(key), tuple(updates), returning, session.get_bind().dialect
+    )
+    arrays = [
+        [row[name] for row in rows] if convert is None else [convert(row[name]) for row in rows]
+        for name, convert in zip(columns, converters, strict=True)
+    ]
+    await session.flush()
+    # The driver's SQL as it is: SQLAlchemy neither compiles it nor touches the values,
+    # but still opens the session's transaction and reports errors as its own.
+    result = await (await session.connection()).exec_driver_sql(sql, tuple(arrays))
+    return list(result) if returning else []
+
+
+@functools.cache
+def _unnest_statement(
+    table: Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    updates: tuple[str, ...],
+    returning: bool,
+    dialect: Dialect,
+) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    """The SQL of an unnest insert, and each column's conversion of its values."""
+    quote = dialect.identifier_preparer.quote
+    # Array element types without their length: casting to varchar(26) would silently
+    # cut a longer value, where the insert itself refuses it as any insert would.
+    types = [
+        re.sub(r"\(.*?\)", "", table.c[name].type.compile(dialect=dialect)) for name in columns
+    ]
+    names = ", ".join(quote(name) for name in columns)
+    arrays = ", ".join(f"${number}::{type_}[]" for number, type_ in enumerate(types, 1))
+    keys = ", ".join(quote(name) for name in key)
+    # Only the model's table and column names, quoted by the dialect; values are parameters.
+    sql = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "
+    sql += f"SELECT * FROM unnest({arrays}) ON CONFLICT ({keys}) "  # noqa: S608
+    if updates:
+        sql += "DO UPDATE SET " + ", ".join(f"{quote(n)} = EXCLUDED.{quote(n)}" for n in updates)
+    else:
+        sql += "DO NOTHING"
+    if returning:
+        sql += f" RETURNING {keys}"
+    converters = tuple(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    )
+    return sql, converters
 
 
 def is_sqlite(url: str) -> bool:

@@ -1,0 +1,107 @@
+"""Batch writes (`upsert_many`, `insert_new`) behave as the same rows written one by one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Column
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel, select
+
+from shared.db import Database, UtcDateTime, insert_new, upsert_many
+
+BEIJING = timezone(timedelta(hours=8))
+table_registry = registry()
+
+
+class BatchModel(SQLModel, registry=table_registry):
+    """Base of this test's own table."""
+
+
+class Tally(BatchModel, table=True):
+    group: str = Field(primary_key=True, max_length=10)
+    name: str = Field(primary_key=True, max_length=10)
+    hours: float
+    counts: bool = True
+    note: str | None = Field(default=None, max_length=10)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+AT = datetime(2026, 11, 24, 9, 0, tzinfo=BEIJING)
+
+
+def tally(name: str, hours: float, **changes: object) -> dict[str, object]:
+    row: dict[str, object] = {"group": "g", "name": name, "hours": hours, "counts": True}
+    return row | {"note": None, "at": AT} | changes
+
+
+async def rows(db: Database) -> dict[str, Tally]:
+    async with db.session() as session:
+        return {row.name: row for row in (await session.exec(select(Tally))).all()}
+
+
+@pytest.fixture
+async def db(database_url: str) -> Database:
+    database = Database(database_url)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(table_registry.metadata.create_all)
+    yield database  # type: ignore[misc]
+    await database.dispose()
+
+
+async def test_upsert_many_later_rows_win_and_values_keep_their_types(db: Database) -> None:
+    async with db.session() as session:
+        await upsert_many(session, Tally, [tally("a", 1.0), tally("b", 2.0)], key=["group", "name"])
+        await session.commit()
+    async with db.session() as session:
+        # "a" twice in one batch: applied in order, the last one is what stays.
+        await upsert_many(
+            session,
+            Tally,
+            [tally("a", 3.0), tally("c", 0.5, counts=False, note="x"), tally("a", 4.5)],
+            key=["group", "name"],
+        )
+        await session.commit()
+    found = await rows(db)
+    assert {name: row.hours for name, row in found.items()} == {"a": 4.5, "b": 2.0, "c": 0.5}
+    assert found["c"].counts is False
+    assert found["c"].note == "x"
+    assert found["a"].note is None
+    assert found["a"].at == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+async def test_insert_new_returns_only_the_keys_it_inserted(db: Database) -> None:
+    async with db.session() as session:
+        first = await insert_new(session, Tally, [tally("a", 1.0)], key=["group", "name"])
+        await session.commit()
+    async with db.session() as session:
+        second = await insert_new(
+            session, Tally, [tally("a", 9.0), tally("b", 2.0)], key=["group", "name"]
+        )
+        await session.commit()
+    assert first == {("g", "a")}
+    assert second == {("g", "b")}
+    assert (await rows(db))["a"].hours == 1.0  # kept as it was
+
+
+async def test_a_value_too_long_for_its_column_is_refused_not_cut(
+    db: Database, database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite does not enforce lengths")
+    async with db.session() as session:
+        with pytest.raises(DBAPIError, match="too long"):
+            await upsert_many(
+                session, Tally, [tally("a", 1.0, note="x" * 11)], key=["group", "name"]
+            )
+    assert await rows(db) == {}
+
+
+async def test_batch_writes_belong_to_the_session_transaction(db: Database) -> None:
+    async with db.session() as session:
+        await insert_new(session, Tally, [tally("a", 1.0)], key=["group", "name"])
+        await upsert_many(session, Tally, [tally("b", 2.0)], key=["group", "name"])
+        await session.rollback()
+    assert await rows(db) == {}
