@@ -21,6 +21,7 @@ from shared.contracts.registry import VolunteerRegistered
 from shared.db import Database
 from shared.events.envelope import Envelope
 from shared.events.replay import replay
+from shared.heap import settle_after_startup
 from shared.migrations import upgrade_to_head
 
 _TAGS = ["good_deed", "public_welfare", "conversation", "problem_solved"]
@@ -98,6 +99,7 @@ async def read_rate(redis_url: str, key: str, chunk: int) -> float:
 async def rebuild_rate(database_url: str, redis_url: str, namespace: str, batch: int) -> float:
     """Entries per second replayed into the empty database at `database_url`."""
     await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, database_url)
+    settle_after_startup()  # as `python -m evaluation.cli rebuild` does
     db = Database(database_url)
     redis = Redis.from_url(redis_url)
     try:

@@ -168,7 +168,7 @@ async def _unnest_insert(
     # The driver's SQL as it is: SQLAlchemy neither compiles it nor touches the values,
     # but still opens the session's transaction and reports errors as its own.
     result = await (await session.connection()).exec_driver_sql(sql, tuple(arrays))
-    return list(result) if returning else []
+    return list(result.all()) if returning else []
 
 
 @functools.cache

@@ -23,6 +23,7 @@ from shared.events.broker import subscribe_consumer
 from shared.events.consumer import EventConsumer
 from shared.events.handlers import HandlerRegistry
 from shared.events.relay import OutboxRelay
+from shared.heap import settle_after_startup
 from shared.metrics import CONSUMER_LAG, CONSUMER_PENDING, DEAD_LETTERS
 from shared.migrations import upgrade_to_head
 from shared.settings import ServiceSettings
@@ -124,6 +125,7 @@ class ServiceRuntime:
             )
             self._tasks.append(asyncio.create_task(self._supervise_broker(), name="broker"))
             self._tasks.append(asyncio.create_task(self._update_gauges(), name="gauges"))
+        settle_after_startup()
 
     async def stop(self) -> None:
         """Stop reading, let handlers in flight finish, close connections."""

@@ -12,6 +12,7 @@ from evaluation.app import DEFINITION
 from evaluation.settings import Settings
 from shared.db import Database
 from shared.events.replay import replay
+from shared.heap import settle_after_startup
 from shared.migrations import upgrade_to_head
 
 app = typer.Typer(help="Evaluation operator commands.", no_args_is_help=True)
@@ -30,6 +31,7 @@ def rebuild(
     upgrade_to_head(DEFINITION.migrations_dir, url)
 
     async def run() -> None:
+        settle_after_startup()
         db = Database(url)
         redis = Redis.from_url(settings.redis_url)
         try:

@@ -38,8 +38,8 @@ async def count_confirmed(batch: BatchContext) -> None:
     """Count a run of confirmations and settle their volunteers' ledgers, in a few statements.
 
     The same result as `count` then `settle` for each confirmation in turn: totals are
-    carried forward event by event from the sums before the run, so a star is announced
-    by the confirmation that reached it, as it would be one by one.
+    carried forward event by event from the totals before the run, so a star is
+    announced by the confirmation that reached it, as it would be one by one.
     """
     session = batch.session
     events: list[ServiceConfirmed] = [item.payload for item in batch.items]
@@ -80,33 +80,28 @@ async def count_confirmed(batch: BatchContext) -> None:
                 )
                 await settle(session, item.payload.volunteer_id, item.payload.community_id)
         return
-    totals: defaultdict[str, float] = defaultdict(
-        float,
-        (
-            await session.exec(
-                select(CountedRecord.volunteer_id, func.sum(CountedRecord.hours))
-                .where(
-                    col(CountedRecord.volunteer_id).in_(volunteer_ids), col(CountedRecord.counts)
-                )
-                .group_by(col(CountedRecord.volunteer_id))
-            )
-        ).all(),
-    )
+    # Totals carry on from each ledger's stored total, which every handler keeps equal to
+    # the sum of its counting records: summing those records again would read all of a
+    # volunteer's history per batch, the whole table per batch in a rebuild.
     ledgers = {
-        volunteer: (community, announced)
-        for volunteer, community, announced in (
+        volunteer: (community, total, announced)
+        for volunteer, community, total, announced in (
             await session.exec(
                 select(
                     VolunteerLedger.volunteer_id,
                     VolunteerLedger.community_id,
+                    VolunteerLedger.total_hours,
                     VolunteerLedger.highest_star_announced,
                 ).where(col(VolunteerLedger.volunteer_id).in_(volunteer_ids))
             )
         ).all()
     }
+    totals: defaultdict[str, float] = defaultdict(
+        float, {volunteer: total for volunteer, (_, total, _) in ledgers.items()}
+    )
     counted = {record_id: hours for record_id, (_, hours) in previous.items()}
-    communities = {volunteer: community for volunteer, (community, _) in ledgers.items()}
-    announced = {volunteer: level for volunteer, (_, level) in ledgers.items()}
+    communities = {volunteer: community for volunteer, (community, _, _) in ledgers.items()}
+    announced = {volunteer: level for volunteer, (_, _, level) in ledgers.items()}
     for item in batch.items:
         event = item.payload
         volunteer = event.volunteer_id
@@ -132,8 +127,8 @@ async def count_confirmed(batch: BatchContext) -> None:
     await upsert_many(
         session, CountedRecord, [counted_row(event) for event in events], key=["record_id"]
     )
-    # Rows, not ORM objects: a thousandth of the cost per ledger. `settle` reloads any
-    # ledger object this transaction already holds.
+    # Rows, not ORM objects (setting their attributes was a tenth of a rebuild);
+    # `settle` reloads any ledger object this transaction already holds.
     await upsert_many(
         session,
         VolunteerLedger,

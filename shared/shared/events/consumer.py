@@ -17,7 +17,7 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -71,6 +71,14 @@ class _Work:
     envelope: Envelope
     payload: EventPayload
     handler: Handler
+
+
+@dataclass
+class ReplayBatch:
+    """Entries decoded for a replay: the events to apply and how many were skipped."""
+
+    work: list[_Work] = field(default_factory=list)
+    skipped: int = 0
 
 
 class ConsumerStopping(Exception):
@@ -173,24 +181,31 @@ class EventConsumer:
                     await self._dead_letter(entry, f"{type(error).__name__}: {error}"[:2000])
             await self._ack(to_ack)
 
-    async def apply_in_order(self, entries: Sequence[StreamEntry]) -> tuple[int, int]:
-        """Apply entries without a consumer group: for rebuilding projections from streams.
+    def decode_for_replay(self, entries: Sequence[StreamEntry]) -> ReplayBatch:
+        """Decode entries to apply without a consumer group (rebuilding projections).
 
-        Nothing is acknowledged or dead-lettered; entries that are not valid envelopes,
-        or whose handler fails, are skipped and counted. Returns (applied, skipped).
+        Entries that are not valid envelopes are counted as skipped, as are those of
+        types this service does not handle.
         """
-        work: list[_Work] = []
-        skipped = 0
+        batch = ReplayBatch()
         for entry in entries:
             try:
                 item = self._decode(entry)
             except MalformedEvent:
-                skipped += 1
+                batch.skipped += 1
                 continue
             if item is not None:
-                work.append(item)
-        _, failed = await self._apply_isolating_failures(work)
-        return len(work) - len(failed), skipped + len(failed)
+                batch.work.append(item)
+        return batch
+
+    async def apply_replay_batch(self, batch: ReplayBatch) -> tuple[int, int]:
+        """Apply a decoded batch in order; returns (applied, skipped).
+
+        Nothing is acknowledged or dead-lettered: events whose handler fails are
+        skipped and counted.
+        """
+        _, failed = await self._apply_isolating_failures(batch.work)
+        return len(batch.work) - len(failed), batch.skipped + len(failed)
 
     async def reclaim_once(self) -> int:
         """Claim and handle entries idle past the timeout; returns how many were claimed."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import heapq
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from shared.db import Database
-from shared.events.consumer import EventConsumer, StreamEntry
+from shared.events.consumer import EventConsumer, ReplayBatch, StreamEntry
 from shared.events.handlers import HandlerRegistry
 from shared.events.tables import OutboxMessage
 
@@ -40,6 +42,21 @@ async def _entries(redis: Redis, key: str, chunk: int) -> AsyncIterator[StreamEn
         start = "(" + batch[-1][0].decode()
 
 
+async def _merged(streams: list[AsyncIterator[StreamEntry]]) -> AsyncIterator[StreamEntry]:
+    """The entries of several streams in entry-id order (each stream is in order)."""
+    heap: list[tuple[tuple[int, int], int, StreamEntry]] = []
+    for index, stream in enumerate(streams):
+        first = await anext(stream, None)
+        if first is not None:
+            heapq.heappush(heap, (_order(first), index, first))
+    while heap:
+        _, index, entry = heapq.heappop(heap)
+        yield entry
+        following = await anext(streams[index], None)
+        if following is not None:
+            heapq.heappush(heap, (_order(following), index, following))
+
+
 def _order(entry: StreamEntry) -> tuple[int, int]:
     millis, _, seq = entry.entry_id.partition("-")
     return int(millis), int(seq)
@@ -57,8 +74,9 @@ async def replay(
     """Apply every entry of the streams `handlers` read, merged in entry-id order.
 
     Merging by id replays events in the order they were appended across streams, as
-    the live service roughly saw them. Events the handlers publish are marked sent at
-    the end: they were published when the facts first happened.
+    the live service roughly saw them. Reading and decoding the next batch goes on
+    while the database applies the current one. Events the handlers publish are marked
+    sent at the end: they were published when the facts first happened.
     """
     consumer = EventConsumer(
         service=service,
@@ -69,25 +87,38 @@ async def replay(
         namespace=namespace,
     )
     report = ReplayReport()
-    streams = [_entries(redis, key, batch) for key in consumer.stream_keys]
-    heap: list[tuple[tuple[int, int], int, StreamEntry]] = []
-    for index, stream in enumerate(streams):
-        first = await anext(stream, None)
-        if first is not None:
-            heapq.heappush(heap, (_order(first), index, first))
-    pending: list[StreamEntry] = []
-    while heap:
-        _, index, entry = heapq.heappop(heap)
-        pending.append(entry)
-        following = await anext(streams[index], None)
-        if following is not None:
-            heapq.heappush(heap, (_order(following), index, following))
-        if len(pending) >= batch or not heap:
-            applied, skipped = await consumer.apply_in_order(pending)
-            report.entries += len(pending)
+    # The reader hands over decoded batches, then None at the end, or what it raised.
+    decoded: asyncio.Queue[tuple[int, ReplayBatch] | Exception | None] = asyncio.Queue(2)
+
+    async def read() -> None:
+        try:
+            pending: list[StreamEntry] = []
+            streams = [_entries(redis, key, batch) for key in consumer.stream_keys]
+            async for entry in _merged(streams):
+                pending.append(entry)
+                if len(pending) >= batch:
+                    await decoded.put((len(pending), consumer.decode_for_replay(pending)))
+                    pending = []
+            if pending:
+                await decoded.put((len(pending), consumer.decode_for_replay(pending)))
+            await decoded.put(None)
+        except Exception as exc:
+            await decoded.put(exc)
+
+    reader = asyncio.create_task(read())
+    try:
+        while (item := await decoded.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            entries, work = item
+            applied, skipped = await consumer.apply_replay_batch(work)
+            report.entries += entries
             report.applied += applied
             report.skipped += skipped
-            pending = []
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
     async with db.session() as session:
         await session.exec(
             update(OutboxMessage)
