@@ -10,6 +10,7 @@ import typer
 from bench import ceilings, consumer, endtoend, http_figures, memory, rebuild
 from bench.infra import machine, scratch_database, scratch_namespace
 from bench.report import Figure, table
+from shared.events.replay import default_workers
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 
@@ -88,7 +89,7 @@ def consumer_command(
 
 
 async def rebuild_figures(
-    redis: str, postgres: str, records: int, volunteers: int, batch: int
+    redis: str, postgres: str, records: int, volunteers: int, batch: int, workers: int | None
 ) -> list[Figure]:
     """Figure 3 on each database, with its ceilings measured just before."""
     figures = []
@@ -100,17 +101,21 @@ async def rebuild_figures(
             async with scratch_database(kind, postgres) as url:
                 commits = await ceilings.commit_rate(url, batch, 100)
             async with scratch_database(kind, postgres) as url:
-                rate = await rebuild.rebuild_rate(url, redis, namespace, batch)
+                processes = workers or default_workers(url)
+                rate = await rebuild.rebuild_rate(url, redis, namespace, batch, processes)
             ceiling = min(reading, commits * batch)
             which = "XRANGE read" if reading <= commits * batch else f"{kind} commits x {batch}"
             typer.echo(
                 f"{kind}: XRANGE {reading:,.0f}/s; {commits:,.0f} commits/s of {batch} rows; "
-                f"rebuild {rate:,.0f} events/s"
+                f"rebuild {rate:,.0f} events/s ({processes} process{'es' if processes > 1 else ''})"
             )
             figures.append(
                 Figure(
                     name="3. rebuild evaluation",
-                    setup=f"{kind}, {records + volunteers:,} events, batch {batch}",
+                    setup=(
+                        f"{kind}, {records + volunteers:,} events, batch {batch}, "
+                        f"{processes} process{'es' if processes > 1 else ''}"
+                    ),
                     value=rate,
                     unit="events/s",
                     ceiling=ceiling,
@@ -128,10 +133,13 @@ def rebuild_command(
         int, typer.Option(help="service_confirmed events (the issue's figure: 1,000,000)")
     ] = 100_000,
     volunteers: Annotated[int, typer.Option(help="volunteer_registered events")] = 5_000,
-    batch: Annotated[int, typer.Option(help="entries per transaction")] = 500,
+    batch: Annotated[int, typer.Option(help="entries per transaction")] = 2000,
+    workers: Annotated[
+        int | None, typer.Option(help="rebuild processes; the rebuild command's default")
+    ] = None,
 ) -> None:
     """Figure 3: replay activities events into an empty evaluation database."""
-    figures = asyncio.run(rebuild_figures(redis, postgres, records, volunteers, batch))
+    figures = asyncio.run(rebuild_figures(redis, postgres, records, volunteers, batch, workers))
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
@@ -284,7 +292,7 @@ def all_command(
     batch: Annotated[int, typer.Option(help="figure 1: entries per read and transaction")] = 100,
     records: Annotated[int, typer.Option(help="figure 3: service_confirmed events")] = 100_000,
     volunteers: Annotated[int, typer.Option(help="figure 3: volunteer_registered events")] = 5_000,
-    rebuild_batch: Annotated[int, typer.Option(help="figure 3: entries per transaction")] = 500,
+    rebuild_batch: Annotated[int, typer.Option(help="figure 3: entries per transaction")] = 2000,
     memory_records: Annotated[int, typer.Option(help="figure 5: records drained")] = 20_000,
 ) -> None:
     """Every measured figure (1 to 4, and 5 in part) in one table, with their defaults."""
@@ -292,7 +300,7 @@ def all_command(
     async def run() -> list[Figure]:
         figures = await consumer_figures(redis, postgres, events, batch, [1, 2])
         figures += await latency_figures(redis, postgres, [50, 200, 1000], 2.0)
-        figures += await rebuild_figures(redis, postgres, records, volunteers, rebuild_batch)
+        figures += await rebuild_figures(redis, postgres, records, volunteers, rebuild_batch, None)
         figures += await http_figures_run(redis, postgres, 500, 4, 32)
         return figures + await memory_figures(redis, postgres, memory_records)
 

@@ -16,12 +16,10 @@ from datetime import UTC, datetime, timedelta
 from redis.asyncio import Redis
 
 from evaluation.app import DEFINITION
+from evaluation.cli import rebuild_into
 from shared.contracts.activities import ServiceConfirmed
 from shared.contracts.registry import VolunteerRegistered
-from shared.db import Database
 from shared.events.envelope import Envelope
-from shared.events.replay import replay
-from shared.heap import settle_after_startup
 from shared.migrations import upgrade_to_head
 
 _TAGS = ["good_deed", "public_welfare", "conversation", "problem_solved"]
@@ -96,26 +94,15 @@ async def read_rate(redis_url: str, key: str, chunk: int) -> float:
         await redis.aclose()
 
 
-async def rebuild_rate(database_url: str, redis_url: str, namespace: str, batch: int) -> float:
-    """Entries per second replayed into the empty database at `database_url`."""
+async def rebuild_rate(
+    database_url: str, redis_url: str, namespace: str, batch: int, workers: int | None
+) -> float:
+    """Entries per second replayed into the empty database at `database_url`, the way
+    `python -m evaluation.cli rebuild` does it (one process per core on PostgreSQL)."""
     await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, database_url)
-    settle_after_startup()  # as `python -m evaluation.cli rebuild` does
-    db = Database(database_url)
-    redis = Redis.from_url(redis_url)
-    try:
-        started = time.perf_counter()
-        report = await replay(
-            service=DEFINITION.name,
-            db=db,
-            redis=redis,
-            handlers=DEFINITION.handlers,
-            namespace=namespace,
-            batch=batch,
-        )
-        elapsed = time.perf_counter() - started
-        if report.skipped:
-            raise RuntimeError(f"the rebuild skipped {report.skipped} entries")
-        return report.entries / elapsed
-    finally:
-        await redis.aclose()
-        await db.dispose()
+    started = time.perf_counter()
+    report = await rebuild_into(database_url, redis_url, namespace, batch, workers)
+    elapsed = time.perf_counter() - started
+    if report.skipped:
+        raise RuntimeError(f"the rebuild skipped {report.skipped} entries")
+    return report.entries / elapsed

@@ -9,9 +9,10 @@ import typer
 from redis.asyncio import Redis
 
 from evaluation.app import DEFINITION
+from evaluation.handlers import replay_key
 from evaluation.settings import Settings
 from shared.db import Database
-from shared.events.replay import replay
+from shared.events.replay import ReplayReport, default_workers, replay, replay_in_parallel
 from shared.heap import settle_after_startup
 from shared.migrations import upgrade_to_head
 
@@ -23,34 +24,55 @@ def rebuild(
     database_url: Annotated[
         str | None, typer.Option(help="an EMPTY database to rebuild into; DATABASE_URL by default")
     ] = None,
-    batch: Annotated[int, typer.Option(help="entries applied per transaction")] = 500,
+    batch: Annotated[int, typer.Option(help="entries applied per transaction")] = 2000,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="processes replaying shares of the events; one per core on PostgreSQL"),
+    ] = None,
 ) -> None:
     """Rebuild every projection by replaying registry.events and activities.events."""
     settings = Settings()
     url = database_url or settings.resolved_database_url()
     upgrade_to_head(DEFINITION.migrations_dir, url)
+    report = asyncio.run(
+        rebuild_into(url, settings.redis_url, settings.stream_namespace, batch, workers)
+    )
+    typer.echo(
+        f"replayed {report.entries} entries: {report.applied} applied, {report.skipped} skipped"
+    )
 
-    async def run() -> None:
-        settle_after_startup()
-        db = Database(url)
-        redis = Redis.from_url(settings.redis_url)
-        try:
-            report = await replay(
-                service=DEFINITION.name,
-                db=db,
-                redis=redis,
-                handlers=DEFINITION.handlers,
-                namespace=settings.stream_namespace,
-                batch=batch,
-            )
-        finally:
-            await redis.aclose()
-            await db.dispose()
-        typer.echo(
-            f"replayed {report.entries} entries: {report.applied} applied, {report.skipped} skipped"
+
+async def rebuild_into(
+    database_url: str, redis_url: str, namespace: str, batch: int, workers: int | None = None
+) -> ReplayReport:
+    """Replay the streams into the migrated, empty database at `database_url`."""
+    workers = workers or default_workers(database_url)
+    if workers > 1:
+        return await replay_in_parallel(
+            service=DEFINITION.name,
+            database_url=database_url,
+            redis_url=redis_url,
+            handlers="evaluation.handlers:handlers",
+            key=replay_key,
+            workers=workers,
+            namespace=namespace,
+            batch=batch,
         )
-
-    asyncio.run(run())
+    settle_after_startup()
+    db = Database(database_url)
+    redis = Redis.from_url(redis_url)
+    try:
+        return await replay(
+            service=DEFINITION.name,
+            db=db,
+            redis=redis,
+            handlers=DEFINITION.handlers,
+            namespace=namespace,
+            batch=batch,
+        )
+    finally:
+        await redis.aclose()
+        await db.dispose()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ FOUR = ("good_deed", "public_welfare", "conversation", "problem_solved")
 
 def month_of(moment: datetime, zone: ZoneInfo) -> str:
     """The district-calendar month of a moment, as YYYY-MM."""
-    return f"{moment.astimezone(zone):%Y-%m}"
+    local = moment.astimezone(zone)
+    return f"{local.year:04d}-{local.month:02d}"  # strftime costs twice as much per record
 
 
 async def mark(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from evaluation import four_ones, ledger
@@ -26,6 +28,19 @@ from shared.projections.communities import register_community_handlers
 
 handlers = HandlerRegistry()
 register_community_handlers(handlers)
+
+
+def replay_key(event_type: str, data: Mapping[str, Any]) -> str:
+    """What the rows an event touches belong to, for a rebuild in parallel shares.
+
+    A volunteer's records, ledger, marks and profile; a pairing's members; a
+    community's projection. No handler here reads another key's rows, so shares keep
+    each key's events in order and need nothing from one another.
+    """
+    for field in ("volunteer_id", "credited_volunteer_id", "pairing_id", "community_id"):
+        if value := data.get(field):
+            return f"{field}:{value}"
+    return event_type
 
 
 async def _count(ctx: EventContext, event: ServiceConfirmed | ServiceCorrected) -> None:

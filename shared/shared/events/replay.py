@@ -1,22 +1,37 @@
-"""Rebuilding a service's projections by replaying streams from their first entry."""
+"""Rebuilding a service's projections by replaying streams from their first entry.
+
+`replay` applies every entry in one process. `replay_in_parallel` splits the events
+into shares by a key the service chooses (events with the same key touch the same
+rows, so they must keep their order) and replays each share in its own process.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import heapq
-from collections.abc import AsyncIterator
+import multiprocessing
+import os
+import pkgutil
+import zlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
+import orjson
 from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlmodel import col
 
-from shared.db import Database
+from shared.db import Database, is_sqlite
 from shared.events.consumer import EventConsumer, ReplayBatch, StreamEntry
 from shared.events.handlers import HandlerRegistry
 from shared.events.tables import OutboxMessage
+from shared.heap import settle_after_startup
+
+#: The key whose events must be applied in order, from an event's type and data.
+ReplayKey = Callable[[str, Mapping[str, Any]], str]
 
 
 @dataclass
@@ -26,6 +41,25 @@ class ReplayReport:
     entries: int = 0
     applied: int = 0
     skipped: int = 0
+
+
+@dataclass(frozen=True)
+class Share:
+    """One of `count` disjoint shares of the events, by the hash of their replay key."""
+
+    index: int
+    count: int
+    key: ReplayKey
+
+    def holds(self, entry: StreamEntry) -> bool:
+        """Whether the entry is this share's; entries without a readable type and data
+        are the first share's, which skips them as any replay would."""
+        try:
+            data = orjson.loads(entry.fields[b"data"])
+            key = self.key(entry.fields[b"type"].decode(), data)
+        except (KeyError, ValueError, TypeError, AttributeError):
+            return self.index == 0
+        return zlib.crc32(key.encode()) % self.count == self.index
 
 
 async def _entries(redis: Redis, key: str, chunk: int) -> AsyncIterator[StreamEntry]:
@@ -69,14 +103,17 @@ async def replay(
     redis: Redis,
     handlers: HandlerRegistry,
     namespace: str = "",
-    batch: int = 500,
+    batch: int = 2000,
+    share: Share | None = None,
 ) -> ReplayReport:
     """Apply every entry of the streams `handlers` read, merged in entry-id order.
 
     Merging by id replays events in the order they were appended across streams, as
     the live service roughly saw them. Reading and decoding the next batch goes on
     while the database applies the current one. Events the handlers publish are marked
-    sent at the end: they were published when the facts first happened.
+    sent at the end: they were published when the facts first happened. With a
+    `share`, only its entries are applied (and counted), and marking sent is left to
+    whoever runs the shares, once all have ended.
     """
     consumer = EventConsumer(
         service=service,
@@ -95,6 +132,8 @@ async def replay(
             pending: list[StreamEntry] = []
             streams = [_entries(redis, key, batch) for key in consumer.stream_keys]
             async for entry in _merged(streams):
+                if share is not None and not share.holds(entry):
+                    continue
                 pending.append(entry)
                 if len(pending) >= batch:
                     await decoded.put((len(pending), consumer.decode_for_replay(pending)))
@@ -119,6 +158,13 @@ async def replay(
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
+    if share is None:
+        await mark_published(db)
+    return report
+
+
+async def mark_published(db: Database) -> None:
+    """Mark every event staged by a replay as sent: nothing of it is to be published."""
     async with db.session() as session:
         await session.exec(
             update(OutboxMessage)
@@ -126,4 +172,93 @@ async def replay(
             .values(sent_at=OutboxMessage.created_at)
         )
         await session.commit()
-    return report
+
+
+def default_workers(database_url: str) -> int:
+    """Processes for a rebuild: one per core on PostgreSQL; one on SQLite (one writer)."""
+    return 1 if is_sqlite(database_url) else max(1, os.cpu_count() or 1)
+
+
+async def replay_in_parallel(
+    *,
+    service: str,
+    database_url: str,
+    redis_url: str,
+    handlers: str,
+    key: ReplayKey,
+    workers: int,
+    namespace: str = "",
+    batch: int = 2000,
+) -> ReplayReport:
+    """`replay` split into `workers` shares by `key`, each in its own process.
+
+    `handlers` names the service's HandlerRegistry as `module:attribute` (each process
+    imports it); `key` must be a module-level function. The Python side of a replay
+    is what limits it, and one process uses one core. If a share fails, the others
+    still run to their end and the failure is raised: the database must be emptied
+    before trying again.
+    """
+    shares = [Share(index, workers, key) for index in range(workers)]
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        reports = await asyncio.gather(
+            *(
+                loop.run_in_executor(
+                    pool,
+                    _replay_share,
+                    service,
+                    database_url,
+                    redis_url,
+                    handlers,
+                    namespace,
+                    batch,
+                    share,
+                )
+                for share in shares
+            )
+        )
+    db = Database(database_url)
+    try:
+        await mark_published(db)
+    finally:
+        await db.dispose()
+    return ReplayReport(
+        entries=sum(r.entries for r in reports),
+        applied=sum(r.applied for r in reports),
+        skipped=sum(r.skipped for r in reports),
+    )
+
+
+def _replay_share(
+    service: str,
+    database_url: str,
+    redis_url: str,
+    handlers: str,
+    namespace: str,
+    batch: int,
+    share: Share,
+) -> ReplayReport:
+    """One share of a parallel replay, in a process of its own."""
+    registry = pkgutil.resolve_name(handlers)
+    if not isinstance(registry, HandlerRegistry):
+        raise TypeError(f"{handlers} is not a HandlerRegistry")
+
+    async def run() -> ReplayReport:
+        settle_after_startup()
+        db = Database(database_url)
+        redis = Redis.from_url(redis_url)
+        try:
+            return await replay(
+                service=service,
+                db=db,
+                redis=redis,
+                handlers=registry,
+                namespace=namespace,
+                batch=batch,
+                share=share,
+            )
+        finally:
+            await redis.aclose()
+            await db.dispose()
+
+    return asyncio.run(run())
