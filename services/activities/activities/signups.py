@@ -44,14 +44,22 @@ def aware(moment: datetime) -> datetime:
 async def lock_activity(session: AsyncSession, activity_id: str) -> Activity:
     """Take the activity's write lock for the rest of the transaction, then read it.
 
-    A no-op UPDATE first: a row lock on PostgreSQL, the database write lock on SQLite.
+    SELECT ... FOR UPDATE on PostgreSQL (one round trip, no row version written); on
+    SQLite, which has no row locks, a no-op UPDATE takes the database's write lock.
     Every place-changing operation goes through here, so counting places and taking one
     cannot interleave, and capacity holds under concurrent sign-ups.
     """
-    await session.exec(
-        update(Activity).where(col(Activity.id) == activity_id).values(capacity=Activity.capacity)
-    )
-    activity = await session.get(Activity, activity_id, populate_existing=True)
+    if session.get_bind().dialect.name == "sqlite":
+        await session.exec(
+            update(Activity)
+            .where(col(Activity.id) == activity_id)
+            .values(capacity=Activity.capacity)
+        )
+        activity = await session.get(Activity, activity_id, populate_existing=True)
+    else:
+        activity = await session.get(
+            Activity, activity_id, populate_existing=True, with_for_update=True
+        )
     if activity is None:
         raise NotFound("activity not found")
     return activity

@@ -16,7 +16,7 @@ from activities.settings import Settings
 from shared.auth import Principal
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The service's settings."""
     settings: Settings = request.app.state.settings
     return settings

@@ -12,7 +12,7 @@ from registry.volunteers import Registrar
 from shared.auth import Principal, Role, TokenIssuer, TokenVerifier
 
 
-def get_registrar(request: Request) -> Registrar:
+async def get_registrar(request: Request) -> Registrar:
     """The vault and district code, or 503 when the keys are not configured."""
     registrar: Registrar | None = request.app.state.registrar
     if registrar is None:
@@ -23,7 +23,7 @@ def get_registrar(request: Request) -> Registrar:
     return registrar
 
 
-def get_issuer(request: Request) -> TokenIssuer:
+async def get_issuer(request: Request) -> TokenIssuer:
     """The token issuer, or 503 when the private key is not configured."""
     issuer: TokenIssuer | None = request.app.state.token_issuer
     if issuer is None:
@@ -34,7 +34,7 @@ def get_issuer(request: Request) -> TokenIssuer:
     return issuer
 
 
-def get_verifier(request: Request) -> TokenVerifier:
+async def get_verifier(request: Request) -> TokenVerifier:
     """The token verifier, or 503 when the public key is not configured."""
     verifier: TokenVerifier | None = request.app.state.token_verifier
     if verifier is None:
@@ -45,15 +45,15 @@ def get_verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The registry's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_throttle(request: Request) -> Throttle:
+async def get_throttle(request: Request) -> Throttle:
     """How failed logins are slowed down."""
-    settings = get_settings(request)
+    settings: Settings = request.app.state.settings
     return Throttle(settings.login_free_failures, settings.login_max_lock_seconds)
 
 
