@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,6 +44,7 @@ class Step:
     p95: float
     p99: float
     lost: int
+    refused: dict[int, int]  # confirm requests answered other than 2xx, by status (0: no answer)
     floor_http_p99: float
     floor_redis_p99: float
 
@@ -203,6 +205,13 @@ async def measure(
                         p95=percentile(latencies, 0.95),
                         p99=percentile(latencies, 0.99),
                         lost=len(mine) - len(latencies),
+                        refused=dict(
+                            Counter(
+                                status
+                                for _, _, status in answer["results"]
+                                if not 200 <= status < 300
+                            )
+                        ),
                         floor_http_p99=http_p99,
                         floor_redis_p99=hop,
                     )
