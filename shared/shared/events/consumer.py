@@ -184,8 +184,8 @@ class EventConsumer:
     def decode_for_replay(self, entries: Sequence[StreamEntry]) -> ReplayBatch:
         """Decode entries to apply without a consumer group (rebuilding projections).
 
-        Entries that are not valid envelopes are counted as skipped, as are those of
-        types this service does not handle.
+        Entries that are not valid envelopes are counted as skipped; those of known
+        types this service does not handle are left out.
         """
         batch = ReplayBatch()
         for entry in entries:
