@@ -36,7 +36,7 @@ soak: install ## the system under FAULTS (default 50) random faults, invariants 
 lint: install ## ruff and mypy
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
-	$(UV) run --locked mypy shared/shared $(foreach s,$(SERVICES),services/$(s)/$(s)) tools/simulator/simulator
+	$(UV) run --locked mypy shared/shared $(foreach s,$(SERVICES),services/$(s)/$(s)) tools/simulator/simulator bench
 
 format: install ## format and fix what ruff can
 	$(UV) run --locked ruff format .

@@ -146,6 +146,24 @@ def rebuild_command(
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
+def memory_under_load(kind: str, peaks: dict[str, float], load: str) -> list[Figure]:
+    """Figure 5 rows: each service's peak memory while an HTTP figure's load ran."""
+    machine_mib = memory.total_mib()
+    for service, peak in peaks.items():
+        typer.echo(f"{kind}, {service}: {peak:,.0f} MiB peak under {load}")
+    return [
+        Figure(
+            name=f"5. memory, {service}",
+            setup=f"{kind}, peak under {load}",
+            value=peak,
+            unit="MiB",
+            ceiling=machine_mib,
+            ceiling_name="machine memory",
+        )
+        for service, peak in peaks.items()
+    ]
+
+
 async def memory_figures(redis: str, postgres: str, records: int) -> list[Figure]:
     """Figure 5 in part: each service's RSS at rest and draining events, per database."""
     figures = []
@@ -186,8 +204,8 @@ async def latency_figures(
     """Figure 2: latency at each offered rate, and the highest rate with p99 < 100 ms."""
     kind = "PostgreSQL" if postgres else "SQLite"
     async with scratch_namespace(redis) as namespace:
-        steps = await endtoend.measure(kind, postgres, redis, namespace, rates, seconds)
-    figures = []
+        steps, peaks = await endtoend.measure(kind, postgres, redis, namespace, rates, seconds)
+    figures = memory_under_load(kind, peaks, "figure 2's confirmations")
     for step in steps:
         typer.echo(
             f"offered {step.offered:,.0f}/s, achieved {step.achieved:,.0f}/s: p50 "
@@ -245,11 +263,11 @@ async def http_figures_run(
     """Figure 4: sign-ups and check-ins per second against the same generator's ceiling."""
     kind = "PostgreSQL" if postgres else "SQLite"
     async with scratch_namespace(redis) as namespace:
-        found = await http_figures.measure(
+        found, peaks = await http_figures.measure(
             kind, postgres, redis, namespace, volunteers, activities, concurrency
         )
     ceiling, ceiling_p99, _ = found["health"]
-    figures = []
+    figures = memory_under_load(kind, peaks, "figure 4's sign-ups and check-ins")
     for name in ("sign-up", "check-in"):
         rate, p99, failures = found[name]
         typer.echo(

@@ -49,7 +49,7 @@ async def null_handler_rate(redis_url: str, key: str, count: int) -> float:
         read = 0
         started = time.perf_counter()
         while True:
-            reply = await redis.xreadgroup("ceiling", "null", {key: ">"}, count=count)
+            reply: Any = await redis.xreadgroup("ceiling", "null", {key: ">"}, count=count)
             if not reply:
                 break
             ids = [entry_id for entry_id, _ in reply[0][1]]

@@ -30,6 +30,7 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
+from bench.memory import PeakMemory
 from bench.services import COMMUNITY, load, percentile, register_volunteers, running, summary
 from shared.auth import Role
 
@@ -140,8 +141,9 @@ async def redis_hop_p99(redis_url: str, key: str, rate: float, count: int) -> fl
 
 async def measure(
     kind: str, postgres: str, redis_url: str, namespace: str, rates: list[float], seconds: float
-) -> list[Step]:
-    """One step per offered rate, each `seconds` long, with its floor."""
+) -> tuple[list[Step], dict[str, float]]:
+    """One step per offered rate, each `seconds` long, with its floor; and each
+    service's peak memory (MiB) while the rates ran."""
     volunteers = 1000
     total = sum(int(rate * seconds) for rate in rates)
     steps = []
@@ -175,50 +177,57 @@ async def measure(
         records = await _pending(base, admin, total)
         redis = Redis.from_url(redis_url)
         try:
-            for rate in rates:
-                mine, records = records[: int(rate * seconds)], records[int(rate * seconds) :]
-                health = [["GET", "/health/live", None, None]] * len(mine)
-                http_p99 = summary(await load(base, health, rate=rate))[3]
-                hop = await redis_hop_p99(
-                    redis_url, namespace + f"hop-{rate:g}", rate, min(len(mine), int(rate * 2))
-                )
-                watcher = Watcher(redis, namespace)
-                watching = asyncio.create_task(watcher.run())
-                confirms = [["POST", f"/records/{r}/confirm", admin, None] for r in mine]
-                answer = await load(base, confirms, rate=rate)
-                deadline = time.monotonic() + 30
-                while len(watcher.done) < len(mine) and time.monotonic() < deadline:  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
-                watcher.stopped = True
-                await watching
-                latencies, last = [], answer["started"]
-                for record, (sent, _, status) in zip(mine, answer["results"], strict=True):
-                    if 200 <= status < 300 and record in watcher.done:
-                        latencies.append(watcher.done[record] - sent)
-                        last = max(last, watcher.done[record])
-                achieved = len(latencies) / (last - answer["started"]) if latencies else 0.0
-                steps.append(
-                    Step(
-                        offered=rate,
-                        achieved=achieved,
-                        p50=percentile(latencies, 0.5),
-                        p95=percentile(latencies, 0.95),
-                        p99=percentile(latencies, 0.99),
-                        lost=len(mine) - len(latencies),
-                        refused=dict(
-                            Counter(
-                                status
-                                for _, _, status in answer["results"]
-                                if not 200 <= status < 300
-                            )
-                        ),
-                        floor_http_p99=http_p99,
-                        floor_redis_p99=hop,
-                    )
-                )
+            async with PeakMemory(s.processes) as memory:
+                for rate in rates:
+                    mine, records = records[: int(rate * seconds)], records[int(rate * seconds) :]
+                    steps.append(await _offer(base, admin, redis, redis_url, namespace, rate, mine))
         finally:
             await redis.aclose()
-    return steps
+    return steps, memory.peak
+
+
+async def _offer(
+    base: str,
+    token: str,
+    redis: Redis,
+    redis_url: str,
+    namespace: str,
+    rate: float,
+    records: list[str],
+) -> Step:
+    """Confirm `records` open loop at `rate`; the floor measured at the same rate first."""
+    health = [["GET", "/health/live", None, None]] * len(records)
+    http_p99 = summary(await load(base, health, rate=rate))[3]
+    hop = await redis_hop_p99(
+        redis_url, namespace + f"hop-{rate:g}", rate, min(len(records), int(rate * 2))
+    )
+    watcher = Watcher(redis, namespace)
+    watching = asyncio.create_task(watcher.run())
+    confirms = [["POST", f"/records/{r}/confirm", token, None] for r in records]
+    answer = await load(base, confirms, rate=rate)
+    deadline = time.monotonic() + 30
+    while len(watcher.done) < len(records) and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    watcher.stopped = True
+    await watching
+    latencies, last = [], answer["started"]
+    for record, (sent, _, status) in zip(records, answer["results"], strict=True):
+        if 200 <= status < 300 and record in watcher.done:
+            latencies.append(watcher.done[record] - sent)
+            last = max(last, watcher.done[record])
+    return Step(
+        offered=rate,
+        achieved=len(latencies) / (last - answer["started"]) if latencies else 0.0,
+        p50=percentile(latencies, 0.5),
+        p95=percentile(latencies, 0.95),
+        p99=percentile(latencies, 0.99),
+        lost=len(records) - len(latencies),
+        refused=dict(
+            Counter(status for _, _, status in answer["results"] if not 200 <= status < 300)
+        ),
+        floor_http_p99=http_p99,
+        floor_redis_p99=hop,
+    )
 
 
 async def _pending(base: str, token: str, total: int) -> list[str]:

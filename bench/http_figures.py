@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.memory import PeakMemory
 from bench.services import COMMUNITY, load, register_volunteers, running, summary
 from shared.auth import Role
 
@@ -26,8 +27,9 @@ async def measure(
     volunteers: int,
     activities: int,
     concurrency: int,
-) -> dict[str, tuple[float, float, int]]:
-    """Requests/s, p99 (s) and failures for `health`, `sign-up` and `check-in`."""
+) -> tuple[dict[str, tuple[float, float, int]], dict[str, float]]:
+    """Requests/s, p99 (s) and failures for `health`, `sign-up` and `check-in`; and the
+    service's peak memory (MiB) while they ran."""
     async with running(kind, postgres, redis_url, namespace, ("activities",)) as services:
         await register_volunteers(redis_url, namespace, volunteers)
         base = services.urls["activities"]
@@ -61,14 +63,16 @@ async def measure(
         ]
         health = [["GET", "/health/live", None, None]] * len(pairs)
         found = {}
-        for name, requests in (
-            ("health", health),
-            ("sign-up", sign_ups),
-            ("check-in", check_ins),
-        ):
-            rate, _, _, p99, failures = summary(await load(base, requests, concurrency=concurrency))
-            found[name] = (rate, p99, failures)
-        return found
+        async with PeakMemory(services.processes) as memory:
+            for name, requests in (
+                ("health", health),
+                ("sign-up", sign_ups),
+                ("check-in", check_ins),
+            ):
+                answers = await load(base, requests, concurrency=concurrency)
+                rate, _, _, p99, failures = summary(answers)
+                found[name] = (rate, p99, failures)
+        return found, memory.peak
 
 
 async def _activities(base: str, token: str) -> tuple[list[str], list[str]]:

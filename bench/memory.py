@@ -1,14 +1,17 @@
-"""Figure 5 (in part): resident memory of each service at rest and draining events.
+"""Figure 5: resident memory of each service at rest, draining events, under HTTP load.
 
 The four services run as processes (`python -m <service>`, as deployed) on SQLite or
 PostgreSQL. "At rest" is after start-up with nothing to do; "draining" is the peak
 while evaluation and notifications consume a backlog of confirmed service records
-(the event load of figure 3). Memory under HTTP load (figures 2 and 4) is not measured.
+(the event load of figure 3). Under HTTP load, `PeakMemory` samples the processes of
+figures 2 and 4 while their load runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import subprocess
 import time
 from pathlib import Path
 
@@ -31,6 +34,33 @@ def rss_mib(pid: int) -> float:
 def total_mib() -> float:
     """The machine's memory, in MiB."""
     return int(Path("/proc/meminfo").read_text().split()[1]) / 1024
+
+
+class PeakMemory:
+    """The highest RSS of some processes while a block runs, sampled every 50 ms."""
+
+    def __init__(self, processes: dict[str, subprocess.Popen[bytes]]) -> None:
+        self.processes = processes
+        self.peak = {name: 0.0 for name in processes}
+
+    async def __aenter__(self) -> PeakMemory:
+        self._sampling = asyncio.create_task(self._sample())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._sampling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._sampling
+        self._record()
+
+    async def _sample(self) -> None:
+        while True:
+            self._record()
+            await asyncio.sleep(0.05)
+
+    def _record(self) -> None:
+        for name, process in self.processes.items():
+            self.peak[name] = max(self.peak[name], rss_mib(process.pid))
 
 
 async def measure(

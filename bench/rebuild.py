@@ -12,6 +12,7 @@ import asyncio
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -84,7 +85,7 @@ async def read_rate(redis_url: str, key: str, chunk: int) -> float:
         start, read = "-", 0
         started = time.perf_counter()
         while True:
-            batch = await redis.xrange(key, min=start, max="+", count=chunk)
+            batch: Any = await redis.xrange(key, min=start, max="+", count=chunk)
             read += len(batch)
             if len(batch) < chunk:
                 break

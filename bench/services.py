@@ -107,7 +107,7 @@ async def register_volunteers(redis_url: str, namespace: str, count: int) -> Non
                 subject=f"v{number:06d}",
                 community=COMMUNITY,
             )
-            pipe.xadd(namespace + "registry.events", envelope.to_fields())
+            pipe.xadd(namespace + "registry.events", envelope.to_fields())  # type: ignore[arg-type]
         await pipe.execute()
         deadline = time.monotonic() + 120
         while not await drained(redis, namespace + "registry.events"):
@@ -166,7 +166,7 @@ def summary(answer: dict[str, Any]) -> tuple[float, float, float, float, int]:
 
 async def drained(redis: Redis, key: str) -> bool:
     """Whether every group on `key` has read and acknowledged every entry."""
-    last = await redis.xrevrange(key, count=1)
+    last: Any = await redis.xrevrange(key, count=1)
     groups = await redis.xinfo_groups(key)
     return bool(last) and all(
         g["pending"] == 0 and g["last-delivered-id"] == last[0][0] for g in groups
