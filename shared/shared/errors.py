@@ -14,6 +14,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
+
+from shared.db import database_unavailable
 
 
 class DomainError(Exception):
@@ -94,7 +97,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer DomainErrors with their status, and validation errors without echoing input."""
+    """Answer DomainErrors with their status, validation errors without echoing input, and
+    a database that does not answer with 503 and Retry-After."""
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
@@ -102,6 +106,18 @@ def install_error_handlers(app: FastAPI) -> None:
             {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         )
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(TimeoutError)
+    async def database_not_answering(_request: Request, exc: Exception) -> JSONResponse:
+        if not database_unavailable(exc):
+            raise exc  # a fault of the request's own: the server error it is
+        return JSONResponse(
+            {"detail": "the database is not answering; try again in a moment"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

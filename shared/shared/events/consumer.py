@@ -25,12 +25,11 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from shared.contracts.base import EventPayload, payload_class
-from shared.db import Database, insert_new
+from shared.db import Database, database_unavailable, insert_new
 from shared.events.deadletters import dead_letter_fields, dead_letter_stream
 from shared.events.envelope import Envelope, MalformedEvent
 from shared.events.handlers import (
@@ -92,17 +91,8 @@ def is_transient(exc: BaseException) -> bool:
     place and never count towards dead-lettering: an outage must not turn good events
     into dead letters.
     """
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(
-        exc,
-        OperationalError
-        | InterfaceError
-        | RedisConnectionError
-        | RedisTimeoutError
-        | ConnectionError
-        | TimeoutError
-        | OSError,
+    return database_unavailable(exc) or isinstance(
+        exc, RedisConnectionError | RedisTimeoutError | OSError
     )
 
 
