@@ -254,6 +254,22 @@ async def test_a_rebuild_from_the_streams_equals_the_incremental_state(
     assert any(int(str(row["star_level"])) > 0 for row in live_ledgers)
 
 
+async def replay_into(url: str, redis: Redis, namespace: str, batch: int) -> None:
+    """Replay the streams into the migrated database at `url`, in this process."""
+    db = Database(url)
+    try:
+        await replay(
+            service="evaluation",
+            db=db,
+            redis=redis,
+            handlers=DEFINITION.handlers,
+            namespace=namespace,
+            batch=batch,
+        )
+    finally:
+        await db.dispose()
+
+
 async def stars_staged(url: str) -> list[tuple[str, str | None, str]]:
     """The StarReached events staged in a database's outbox: data, causation, correlation."""
     db = Database(url)
@@ -285,16 +301,7 @@ async def test_confirmations_in_batches_equal_confirmations_one_by_one(
     urls = {1: f"sqlite+aiosqlite:///{tmp_path / 'one-by-one.db'}", 500: database_url}
     for batch, url in urls.items():
         await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, url)
-        db = Database(url)
-        await replay(
-            service="evaluation",
-            db=db,
-            redis=redis,
-            handlers=DEFINITION.handlers,
-            namespace=namespace,
-            batch=batch,
-        )
-        await db.dispose()
+        await replay_into(url, redis, namespace, batch)
 
     for model in (CountedRecord, VolunteerLedger, FourOnesMark):
         assert naive_utc(await table(urls[500], model)) == naive_utc(await table(urls[1], model))
@@ -312,16 +319,7 @@ async def test_a_rebuild_in_parallel_shares_equals_one_event_at_a_time(
     reference = f"sqlite+aiosqlite:///{tmp_path / 'one-by-one.db'}"
     for url in (reference, database_url):
         await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, url)
-    db = Database(reference)
-    await replay(
-        service="evaluation",
-        db=db,
-        redis=redis,
-        handlers=DEFINITION.handlers,
-        namespace=namespace,
-        batch=1,
-    )
-    await db.dispose()
+    await replay_into(reference, redis, namespace, batch=1)
 
     # The rebuild command's own path, two processes each replaying its share.
     report = await rebuild_into(database_url, redis_url, namespace, batch=50, workers=2)
