@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 
 T = TypeVar("T")
 SERVICES = ("registry", "activities", "evaluation", "notifications")
@@ -76,8 +77,7 @@ class Platform:
         if caller is not None:
             headers["Authorization"] = f"Bearer {caller.token}"
         url = self.urls[service] + path
-        response = self.http.request(method, url, headers=headers, **kwargs)
-        self.requests += 1
+        response = self._send(method, url, headers, kwargs)
         if response.status_code not in expect:
             raise ApiError(method, url, response)
         if response.status_code == 204 or not response.content:
@@ -85,6 +85,25 @@ class Platform:
         if response.headers.get("content-type", "").startswith("application/json"):
             return response.json()
         return response.content
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]
+    ) -> httpx.Response:
+        """Send a request; a 503 with Retry-After (a service whose database did not
+        answer, so nothing was done) is sent again after the time it asks, up to three
+        times, then returned as it is."""
+
+        def send() -> httpx.Response:
+            self.requests += 1
+            return self.http.request(method, url, headers=headers, **kwargs)
+
+        retrying = Retrying(
+            retry=retry_if_result(_asks_to_retry),
+            wait=_retry_after,
+            stop=stop_after_attempt(4),
+            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+        )
+        return retrying(send)
 
     def get(self, service: str, path: str, caller: Caller | None = None, **kw: Any) -> Any:
         return self.call("GET", service, path, caller, **kw)
@@ -110,6 +129,18 @@ class Platform:
             except httpx.HTTPError:
                 answers[name] = False
         return answers
+
+
+def _asks_to_retry(response: httpx.Response) -> bool:
+    return response.status_code == 503 and "retry-after" in response.headers
+
+
+def _retry_after(state: RetryCallState) -> float:
+    response: httpx.Response = state.outcome.result()  # type: ignore[union-attr]
+    try:
+        return min(float(response.headers["retry-after"]), 10.0)
+    except ValueError:  # an HTTP date: not what these services send
+        return 1.0
 
 
 def eventually(
