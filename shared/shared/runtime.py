@@ -16,12 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from faststream.redis import RedisBroker
+from faststream.redis.subscriber.usecases.stream_subscriber import StreamBatchSubscriber
 from redis.asyncio import Redis
 
 from shared.db import Database
 from shared.events.broker import subscribe_consumer
 from shared.events.consumer import EventConsumer
 from shared.events.handlers import HandlerRegistry
+from shared.events.pipeline import BatchPipeline
 from shared.events.relay import OutboxRelay
 from shared.heap import settle_after_startup
 from shared.metrics import CONSUMER_LAG, CONSUMER_PENDING, DEAD_LETTERS
@@ -87,7 +89,8 @@ class ServiceRuntime:
             keep_sent=timedelta(hours=settings.outbox_keep_sent_hours),
         )
         self.consumer: EventConsumer | None = None
-        self._subscribers = []
+        self._subscribers: list[StreamBatchSubscriber] = []
+        self._pipelines: list[BatchPipeline] = []
         if definition.handlers.streams:
             self.consumer = EventConsumer(
                 service=definition.name,
@@ -99,7 +102,7 @@ class ServiceRuntime:
                 max_deliveries=settings.max_deliveries,
                 reclaim_idle_ms=settings.reclaim_idle_ms,
             )
-            self._subscribers = subscribe_consumer(
+            self._subscribers, self._pipelines = subscribe_consumer(
                 self.broker,
                 self.consumer,
                 batch_size=settings.consume_batch_size,
@@ -135,6 +138,8 @@ class ServiceRuntime:
         if self._broker_started:
             with contextlib.suppress(Exception):
                 await self.broker.stop()
+        for pipeline in self._pipelines:  # batches already read: finish them if quick
+            await pipeline.close(grace_seconds=10)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -16,6 +16,7 @@ from faststream.redis.message import RedisBatchStreamMessage
 from faststream.redis.subscriber.usecases.stream_subscriber import StreamBatchSubscriber
 
 from shared.events.consumer import EventConsumer, StreamEntry
+from shared.events.pipeline import BatchPipeline
 
 
 async def _plain_entries(raw: Any, _default_parser: Callable[..., Awaitable[Any]]) -> Any:
@@ -43,10 +44,13 @@ def subscribe_consumer(
     *,
     batch_size: int,
     block_ms: int,
-) -> list[StreamBatchSubscriber]:
-    """Register a batch subscriber of the consumer's group on each stream it reads."""
+) -> tuple[list[StreamBatchSubscriber], list[BatchPipeline]]:
+    """Register a batch subscriber of the consumer's group on each stream it reads; its
+    batches go to the stream's pipeline (see `shared.events.pipeline`)."""
     subscribers = []
+    pipelines = []
     for key in consumer.stream_keys:
+        pipeline = BatchPipeline(consumer)
         subscriber = broker.subscriber(
             stream=StreamSub(
                 key,
@@ -64,9 +68,10 @@ def subscribe_consumer(
                 + ", ".join(_types_on(consumer, key))
             ),
         )
-        subscriber(_batch_handler(consumer, key))
+        subscriber(_batch_handler(pipeline, key))
         subscribers.append(subscriber)
-    return subscribers
+        pipelines.append(pipeline)
+    return subscribers, pipelines
 
 
 def _types_on(consumer: EventConsumer, key: str) -> list[str]:
@@ -75,11 +80,11 @@ def _types_on(consumer: EventConsumer, key: str) -> list[str]:
 
 
 def _batch_handler(
-    consumer: EventConsumer, key: str
+    pipeline: BatchPipeline, key: str
 ) -> Callable[[RedisBatchStreamMessage], Awaitable[None]]:
     async def handle(message: RedisBatchStreamMessage = Context("message")) -> None:
         raw = message.raw_message
-        await consumer.process(
+        await pipeline.submit(
             [
                 StreamEntry(key, entry_id.decode(), fields, 1)
                 for entry_id, fields in zip(raw["message_ids"], raw["data"], strict=True)

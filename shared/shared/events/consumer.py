@@ -446,12 +446,12 @@ class EventConsumer:
                 pipe.xack(stream, self.group, *ids)
             await pipe.execute()
 
-    @contextlib.asynccontextmanager
-    async def _kept_claimed(self, entries: Sequence[StreamEntry]) -> AsyncIterator[None]:
-        """While a batch is being handled, keep resetting its idle time.
+    def keep_claimed(self, entries: Sequence[StreamEntry]) -> asyncio.Task[None]:
+        """Keep resetting the entries' idle time until the returned task is cancelled.
 
-        Otherwise a batch that waits out a database outage would look abandoned and be
-        claimed by another replica, each claim counting as one more delivery.
+        Otherwise a batch that waits out a database outage (or waits behind one) would
+        look abandoned and be claimed by another replica, each claim counting as one
+        more delivery.
         """
         by_stream: dict[str, list[str]] = defaultdict(list)
         for entry in entries:
@@ -468,7 +468,12 @@ class EventConsumer:
                             stream, self.group, self.consumer_name, 0, list[Any](ids), justid=True
                         )
 
-        task = asyncio.create_task(heartbeat())
+        return asyncio.create_task(heartbeat())
+
+    @contextlib.asynccontextmanager
+    async def _kept_claimed(self, entries: Sequence[StreamEntry]) -> AsyncIterator[None]:
+        """`keep_claimed` for the duration of a block."""
+        task = self.keep_claimed(entries)
         try:
             yield
         finally:

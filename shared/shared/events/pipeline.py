@@ -1,0 +1,68 @@
+"""Applying a stream's delivered batches one after another, while the next is read.
+
+FastStream reads a stream's next batch only once the handler of the previous one has
+returned. Handing each batch to an applier task instead lets that read, and the wait
+for Redis, overlap the current batch's transaction; batches are still applied one at
+a time in the order they were delivered, so a stream's order holds within a replica.
+At most one batch waits its turn (the hand-over blocks otherwise), and it is kept
+claimed while it waits: a batch queued behind one that waits out a database outage
+must not look abandoned, or every reclaim would count as a delivery until it is
+dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from shared.events.consumer import ConsumerStopping, EventConsumer, StreamEntry
+
+log = logging.getLogger(__name__)
+
+
+class BatchPipeline:
+    """The applier of one stream's batches for one consumer."""
+
+    def __init__(self, consumer: EventConsumer) -> None:
+        self.consumer = consumer
+        self._queue: asyncio.Queue[tuple[Sequence[StreamEntry], asyncio.Task[None]]] = (
+            asyncio.Queue(maxsize=1)
+        )
+        self._applier: asyncio.Task[None] | None = None
+
+    async def submit(self, entries: Sequence[StreamEntry]) -> None:
+        """Queue a delivered batch; returns once it is queued, not applied."""
+        if not entries:
+            return
+        if self._applier is None or self._applier.done():
+            self._applier = asyncio.create_task(self._apply_in_order(), name="batch-applier")
+        await self._queue.put((entries, self.consumer.keep_claimed(entries)))
+
+    async def close(self, grace_seconds: float) -> None:
+        """Let the batches handed over finish within `grace_seconds`, then stop; what is
+        left stays pending in Redis, to be reclaimed."""
+        if self._applier is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), grace_seconds)
+        self._applier.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._applier
+        while not self._queue.empty():
+            _, heartbeat = self._queue.get_nowait()
+            heartbeat.cancel()
+
+    async def _apply_in_order(self) -> None:
+        while True:
+            entries, heartbeat = await self._queue.get()
+            try:
+                await self.consumer.process(entries)
+            except ConsumerStopping:
+                return
+            except Exception as exc:  # its entries stay pending and are reclaimed
+                log.warning("a batch of %d entries was not handled: %s", len(entries), exc)
+            finally:
+                heartbeat.cancel()
+                self._queue.task_done()

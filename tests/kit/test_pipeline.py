@@ -1,0 +1,97 @@
+"""A stream's batches are applied one at a time in delivery order while the next is
+read; a batch waiting its turn is kept claimed, so an outage never dead-letters it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.exc import OperationalError
+
+from shared.contracts.registry import CommunityCreated
+from shared.db import Database
+from shared.events.consumer import EventConsumer, StreamEntry
+from shared.events.handlers import EventContext, HandlerRegistry
+from shared.events.pipeline import BatchPipeline
+from tests.kit.support import (
+    Effect,
+    community_event,
+    create_tables,
+    effect_counts,
+    make_consumer,
+    make_handlers,
+    xadd_events,
+)
+
+STREAM = "registry.events"
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'kit.db'}")
+    await create_tables(database)
+    yield database
+    await database.dispose()
+
+
+async def deliver(consumer: EventConsumer, redis: Redis, namespace: str) -> list[StreamEntry]:
+    """Read what the group has not delivered yet, as the consumer's subscriber would."""
+    await consumer.ensure_groups()
+    [(key, read)] = await redis.xreadgroup(
+        consumer.group, consumer.consumer_name, {namespace + STREAM: ">"}, count=100
+    )
+    return [StreamEntry(key.decode(), i.decode(), f, 1) for i, f in read]
+
+
+async def test_batches_are_applied_one_at_a_time_in_delivery_order(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    consumer = make_consumer(db, redis, namespace, "c1", handlers=make_handlers("c1", delay=0.01))
+    pipeline = BatchPipeline(consumer)
+    names = [f"n{i}" for i in range(9)]
+    for start in range(0, 9, 3):
+        await xadd_events(redis, namespace, [community_event(n) for n in names[start : start + 3]])
+        await pipeline.submit(await deliver(consumer, redis, namespace))
+    await pipeline.close(grace_seconds=10)
+
+    async with db.session() as session:
+        rows = await session.exec(Effect.__table__.select().order_by(Effect.__table__.c.id))  # type: ignore[attr-defined]
+        assert [row.name for row in rows.all()] == names
+    assert (await redis.xpending(namespace + STREAM, "kit"))["pending"] == 0
+
+
+async def test_a_batch_waiting_behind_an_outage_is_kept_claimed_and_never_dead_lettered(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    database_away = True
+    handlers = HandlerRegistry()
+
+    @handlers.on(CommunityCreated)
+    async def flaky(ctx: EventContext, event: CommunityCreated) -> None:
+        if database_away:
+            raise OperationalError("INSERT ...", {}, ConnectionRefusedError("database away"))
+        ctx.session.add(Effect(event_id=ctx.envelope.id, name=event.name, handled_by="c1"))
+
+    consumer = make_consumer(db, redis, namespace, "c1", handlers=handlers, max_deliveries=2)
+    other = make_consumer(db, redis, namespace, "c2", max_deliveries=2)  # another replica
+    pipeline = BatchPipeline(consumer)
+    first, second = community_event("first"), community_event("second")
+    await xadd_events(redis, namespace, [first])
+    await pipeline.submit(await deliver(consumer, redis, namespace))  # applying, stuck
+    await xadd_events(redis, namespace, [second])
+    await pipeline.submit(await deliver(consumer, redis, namespace))  # waiting its turn
+
+    # Many times the reclaim idle time (300 ms): the other replica finds nothing to claim.
+    for _ in range(10):
+        await asyncio.sleep(0.2)
+        assert await other.reclaim_once() == 0
+
+    database_away = False
+    await pipeline.close(grace_seconds=15)
+
+    assert await effect_counts(db) == {first.id: 1, second.id: 1}
+    assert await redis.xlen(namespace + "kit.dead-letters") == 0
+    assert (await redis.xpending(namespace + STREAM, "kit"))["pending"] == 0
