@@ -82,7 +82,7 @@ async def consumer_figures(
 def consumer_command(
     redis: RedisOption = DEFAULT_REDIS,
     postgres: PostgresOption = DEFAULT_POSTGRES,
-    events: Annotated[int, typer.Option(help="events drained per run")] = 20_000,
+    events: Annotated[int, typer.Option(help="events drained per run")] = 50_000,
     batch: Annotated[int, typer.Option(help="entries per read and per transaction")] = 100,
     replicas: Annotated[list[int] | None, typer.Option(help="replica counts to run")] = None,
 ) -> None:
@@ -310,7 +310,7 @@ def http_command(
 def all_command(
     redis: RedisOption = DEFAULT_REDIS,
     postgres: PostgresOption = DEFAULT_POSTGRES,
-    events: Annotated[int, typer.Option(help="figure 1: events drained per run")] = 20_000,
+    events: Annotated[int, typer.Option(help="figure 1: events drained per run")] = 50_000,
     batch: Annotated[int, typer.Option(help="figure 1: entries per read and transaction")] = 100,
     records: Annotated[int, typer.Option(help="figure 3: service_confirmed events")] = 100_000,
     volunteers: Annotated[int, typer.Option(help="figure 3: volunteer_registered events")] = 5_000,
