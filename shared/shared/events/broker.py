@@ -1,8 +1,9 @@
 """FastStream wiring: one batch subscriber per consumed stream, reading plain entries.
 
-FastStream reads new entries with XREADGROUP and hands each batch to the kit's
-`EventConsumer`, which acknowledges explicitly after commit (FastStream's own ack and
-nack do not fit: it would acknowledge a whole batch, and its nack sends nothing).
+FastStream reads new entries with XREADGROUP and hands each batch to the stream's
+`BatchPipeline`, whose task applies it through the kit's `EventConsumer` while the next
+batch is read. The consumer acknowledges explicitly after commit (FastStream's own ack
+and nack do not fit: it would acknowledge a whole batch, and its nack sends nothing).
 """
 
 from __future__ import annotations

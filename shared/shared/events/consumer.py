@@ -1,7 +1,8 @@
 """Consuming events: idempotent inbox, ack after commit, reclaim and dead letters.
 
 Entries reach `EventConsumer.process` from two places: the FastStream subscriber that
-reads new entries of the service's consumer group (see `shared.events.broker`), and the
+reads new entries of the service's consumer group, through the stream's pipeline (see
+`shared.events.broker` and `shared.events.pipeline`), and the
 reclaimer, which claims entries left pending too long by any consumer of the group (a
 replica that died, or this one after a failed attempt). Every entry ends in exactly one
 of three ways: its effect and its inbox row commit together and it is acknowledged; it
