@@ -21,6 +21,7 @@ from evaluation.cli import rebuild_into
 from shared.contracts.activities import ServiceConfirmed
 from shared.contracts.registry import VolunteerRegistered
 from shared.events.envelope import Envelope
+from shared.heap import settle_after_startup
 from shared.migrations import upgrade_to_head
 
 _TAGS = ["good_deed", "public_welfare", "conversation", "problem_solved"]
@@ -101,6 +102,7 @@ async def rebuild_rate(
     """Entries per second replayed into the empty database at `database_url`, the way
     `python -m evaluation.cli rebuild` does it (one process per core on PostgreSQL)."""
     await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, database_url)
+    settle_after_startup()  # as the rebuild command does before replaying
     started = time.perf_counter()
     report = await rebuild_into(database_url, redis_url, namespace, batch, workers)
     elapsed = time.perf_counter() - started

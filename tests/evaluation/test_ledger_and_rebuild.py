@@ -21,7 +21,6 @@ from shared.contracts.activities import ServiceConfirmed, ServiceCorrected, Serv
 from shared.contracts.base import EventPayload
 from shared.db import Database
 from shared.events.envelope import Envelope
-from shared.events.replay import replay
 from shared.events.tables import OutboxMessage
 from shared.migrations import upgrade_to_head
 
@@ -227,7 +226,7 @@ async def table(
 
 
 async def test_a_rebuild_from_the_streams_equals_the_incremental_state(
-    evaluation: Settings, redis: Redis, namespace: str, tmp_path: Path
+    evaluation: Settings, redis: Redis, namespace: str, tmp_path: Path, redis_url: str
 ) -> None:
     script = random_script(seed=7, events=3000)
     await publish(redis, namespace, script.envelopes)
@@ -235,11 +234,7 @@ async def test_a_rebuild_from_the_streams_equals_the_incremental_state(
 
     rebuilt = f"sqlite+aiosqlite:///{tmp_path / 'rebuilt.db'}"
     await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, rebuilt)
-    db = Database(rebuilt)
-    report = await replay(
-        service="evaluation", db=db, redis=redis, handlers=DEFINITION.handlers, namespace=namespace
-    )
-    await db.dispose()
+    report = await rebuild_into(rebuilt, redis_url, namespace, batch=2000, workers=1)
     assert report.entries == 3000
     assert report.skipped == 0
 
@@ -252,22 +247,6 @@ async def test_a_rebuild_from_the_streams_equals_the_incremental_state(
     assert await table(rebuilt, VolunteerLedger) == live_ledgers
     assert len(live_ledgers) == 40
     assert any(int(str(row["star_level"])) > 0 for row in live_ledgers)
-
-
-async def replay_into(url: str, redis: Redis, namespace: str, batch: int) -> None:
-    """Replay the streams into the migrated database at `url`, in this process."""
-    db = Database(url)
-    try:
-        await replay(
-            service="evaluation",
-            db=db,
-            redis=redis,
-            handlers=DEFINITION.handlers,
-            namespace=namespace,
-            batch=batch,
-        )
-    finally:
-        await db.dispose()
 
 
 async def stars_staged(url: str) -> list[tuple[str, str | None, str]]:
@@ -292,7 +271,7 @@ def naive_utc(rows: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 async def test_confirmations_in_batches_equal_confirmations_one_by_one(
-    redis: Redis, namespace: str, tmp_path: Path, database_url: str
+    redis: Redis, namespace: str, tmp_path: Path, database_url: str, redis_url: str
 ) -> None:
     # Few volunteers, so that stars are reached within a short script.
     script = random_script(seed=11, events=500, volunteers=5)
@@ -301,7 +280,7 @@ async def test_confirmations_in_batches_equal_confirmations_one_by_one(
     urls = {1: f"sqlite+aiosqlite:///{tmp_path / 'one-by-one.db'}", 500: database_url}
     for batch, url in urls.items():
         await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, url)
-        await replay_into(url, redis, namespace, batch)
+        await rebuild_into(url, redis_url, namespace, batch, workers=1)
 
     for model in (CountedRecord, VolunteerLedger, FourOnesMark):
         assert naive_utc(await table(urls[500], model)) == naive_utc(await table(urls[1], model))
@@ -319,7 +298,7 @@ async def test_a_rebuild_in_parallel_shares_equals_one_event_at_a_time(
     reference = f"sqlite+aiosqlite:///{tmp_path / 'one-by-one.db'}"
     for url in (reference, database_url):
         await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, url)
-    await replay_into(reference, redis, namespace, batch=1)
+    await rebuild_into(reference, redis_url, namespace, batch=1, workers=1)
 
     # The rebuild command's own path, two processes each replaying its share.
     report = await rebuild_into(database_url, redis_url, namespace, batch=50, workers=2)

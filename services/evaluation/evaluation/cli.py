@@ -34,6 +34,7 @@ def rebuild(
     settings = Settings()
     url = database_url or settings.resolved_database_url()
     upgrade_to_head(DEFINITION.migrations_dir, url)
+    settle_after_startup()  # a process that only replays: see shared.heap
     report = asyncio.run(
         rebuild_into(url, settings.redis_url, settings.stream_namespace, batch, workers)
     )
@@ -45,7 +46,8 @@ def rebuild(
 async def rebuild_into(
     database_url: str, redis_url: str, namespace: str, batch: int, workers: int | None = None
 ) -> ReplayReport:
-    """Replay the streams into the migrated, empty database at `database_url`."""
+    """Replay the streams into the migrated, empty database at `database_url`; with
+    more than one worker, each share in a process of its own."""
     workers = workers or default_workers(database_url)
     if workers > 1:
         return await replay_in_parallel(
@@ -58,7 +60,6 @@ async def rebuild_into(
             namespace=namespace,
             batch=batch,
         )
-    settle_after_startup()
     db = Database(database_url)
     redis = Redis.from_url(redis_url)
     try:
