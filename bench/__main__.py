@@ -146,44 +146,38 @@ def rebuild_command(
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
+def memory_figure(service: str, setup: str, mib: float) -> Figure:
+    """A figure 5 row: one service's resident memory against the machine's."""
+    return Figure(
+        name=f"5. memory, {service}",
+        setup=setup,
+        value=mib,
+        unit="MiB",
+        ceiling=memory.total_mib(),
+        ceiling_name="machine memory",
+    )
+
+
 def memory_under_load(kind: str, peaks: dict[str, float], load: str) -> list[Figure]:
     """Figure 5 rows: each service's peak memory while an HTTP figure's load ran."""
-    machine_mib = memory.total_mib()
     for service, peak in peaks.items():
         typer.echo(f"{kind}, {service}: {peak:,.0f} MiB peak under {load}")
     return [
-        Figure(
-            name=f"5. memory, {service}",
-            setup=f"{kind}, peak under {load}",
-            value=peak,
-            unit="MiB",
-            ceiling=machine_mib,
-            ceiling_name="machine memory",
-        )
+        memory_figure(service, f"{kind}, peak under {load}", peak)
         for service, peak in peaks.items()
     ]
 
 
 async def memory_figures(redis: str, postgres: str, records: int) -> list[Figure]:
-    """Figure 5 in part: each service's RSS at rest and draining events, per database."""
+    """Figure 5: each service's RSS at rest and draining events, per database."""
     figures = []
-    machine_mib = memory.total_mib()
     for kind in _kinds(postgres):
         async with scratch_namespace(redis) as namespace:
             measured = await memory.measure(kind, postgres, redis, namespace, records)
         for service, (at_rest, peak) in measured.items():
             typer.echo(f"{kind}, {service}: {at_rest:,.0f} MiB at rest, {peak:,.0f} MiB peak")
-            for state, value in (("at rest", at_rest), (f"draining {records:,} records", peak)):
-                figures.append(
-                    Figure(
-                        name=f"5. memory, {service}",
-                        setup=f"{kind}, {state}",
-                        value=value,
-                        unit="MiB",
-                        ceiling=machine_mib,
-                        ceiling_name="machine memory",
-                    )
-                )
+            figures.append(memory_figure(service, f"{kind}, at rest", at_rest))
+            figures.append(memory_figure(service, f"{kind}, draining {records:,} records", peak))
     return figures
 
 
@@ -193,7 +187,8 @@ def memory_command(
     postgres: PostgresOption = DEFAULT_POSTGRES,
     records: Annotated[int, typer.Option(help="service_confirmed events to drain")] = 20_000,
 ) -> None:
-    """Figure 5 in part: resident memory of each service process at rest and draining."""
+    """Figure 5: resident memory of each service process at rest and draining events
+    (`latency` and `http` add its rows under HTTP load)."""
     figures = asyncio.run(memory_figures(redis, postgres, records))
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bench.services import registration
 from evaluation.app import DEFINITION
 from evaluation.cli import rebuild_into
 from shared.contracts.activities import ServiceConfirmed
-from shared.contracts.registry import VolunteerRegistered
 from shared.events.envelope import Envelope
 from shared.heap import settle_after_startup
 from shared.migrations import upgrade_to_head
@@ -35,21 +35,7 @@ async def fill_streams(redis_url: str, namespace: str, records: int, volunteers:
     try:
         pipe = redis.pipeline(transaction=False)
         for number in range(volunteers):
-            community = f"c{number % 40:03d}"
-            envelope = Envelope.wrap(
-                VolunteerRegistered(
-                    volunteer_id=f"v{number:06d}",
-                    community_id=community,
-                    volunteer_number=f"110105260{number:06d}",
-                    service_area_codes=["elderly_care"],
-                    party_member=number % 5 == 0,
-                    category="resident",
-                    registered_on=_START.date(),
-                    display_name=f"志愿者{number}",
-                ),
-                subject=f"v{number:06d}",
-                community=community,
-            )
+            envelope = registration(number, f"c{number % 40:03d}", party_member=number % 5 == 0)
             pipe.xadd(namespace + "registry.events", envelope.to_fields())  # type: ignore[arg-type]
         await pipe.execute()
         for start in range(0, records, 1000):

@@ -85,6 +85,27 @@ async def running(
                         process.kill()
 
 
+def registration(
+    number: int, community: str, *, account_id: str | None = None, party_member: bool = False
+) -> Envelope:
+    """Volunteer `v<number>`'s volunteer_registered event, as the registry publishes it."""
+    return Envelope.wrap(
+        VolunteerRegistered(
+            volunteer_id=f"v{number:06d}",
+            community_id=community,
+            volunteer_number=f"110105260{number:06d}",
+            service_area_codes=["elderly_care"],
+            party_member=party_member,
+            category="resident",
+            account_id=account_id,
+            registered_on=date(2026, 1, 1),
+            display_name=f"志愿者{number}",
+        ),
+        subject=f"v{number:06d}",
+        community=community,
+    )
+
+
 async def register_volunteers(redis_url: str, namespace: str, count: int) -> None:
     """`count` volunteer_registered events (with accounts `a<n>`) on registry.events,
     as the registry would publish them; waits until every group has consumed them."""
@@ -92,21 +113,7 @@ async def register_volunteers(redis_url: str, namespace: str, count: int) -> Non
     try:
         pipe = redis.pipeline(transaction=False)
         for number in range(count):
-            envelope = Envelope.wrap(
-                VolunteerRegistered(
-                    volunteer_id=f"v{number:06d}",
-                    community_id=COMMUNITY,
-                    volunteer_number=f"110105260{number:06d}",
-                    service_area_codes=["elderly_care"],
-                    party_member=False,
-                    category="resident",
-                    account_id=f"a{number:06d}",
-                    registered_on=date(2026, 1, 1),
-                    display_name=f"志愿者{number}",
-                ),
-                subject=f"v{number:06d}",
-                community=COMMUNITY,
-            )
+            envelope = registration(number, COMMUNITY, account_id=f"a{number:06d}")
             pipe.xadd(namespace + "registry.events", envelope.to_fields())  # type: ignore[arg-type]
         await pipe.execute()
         deadline = time.monotonic() + 120
