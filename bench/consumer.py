@@ -120,19 +120,6 @@ def replica_process(
     """One replica: the kit's runtime with the communities projection, until `stop`."""
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("faststream").setLevel(logging.WARNING)
-    asyncio.run(_replica(database_url, redis_url, namespace, name, batch, ready, go, stop))
-
-
-async def _replica(
-    database_url: str,
-    redis_url: str,
-    namespace: str,
-    name: str,
-    batch: int,
-    ready: ProcessEvent,
-    go: ProcessEvent,
-    stop: ProcessEvent,
-) -> None:
     handlers = HandlerRegistry()
     register_community_handlers(handlers)
     settings = ServiceSettings(
@@ -148,9 +135,13 @@ async def _replica(
     definition = ServiceDefinition(
         name="bench", title="bench", description="", migrations_dir=Path("."), handlers=handlers
     )
-    runtime = ServiceRuntime(definition, settings)
-    ready.set()
-    await asyncio.to_thread(go.wait)
-    await runtime.start()
-    await asyncio.to_thread(stop.wait)
-    await runtime.stop()
+
+    async def run() -> None:
+        runtime = ServiceRuntime(definition, settings)
+        ready.set()
+        await asyncio.to_thread(go.wait)
+        await runtime.start()
+        await asyncio.to_thread(stop.wait)
+        await runtime.stop()
+
+    asyncio.run(run())
