@@ -6,9 +6,6 @@ gets a row per event, so an effect applied twice shows up as two rows.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from redis.asyncio import Redis
 from sqlmodel import select
 
@@ -27,21 +24,12 @@ from tests.kit.support import (
     POISON,
     Effect,
     community_event,
-    create_tables,
     effect_counts,
     make_consumer,
     xadd_events,
 )
 
 STREAM = "registry.events"
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await create_tables(database)
-    yield database
-    await database.dispose()
 
 
 def batch_handlers(calls: list[list[str]]) -> HandlerRegistry:

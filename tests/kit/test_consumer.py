@@ -70,14 +70,6 @@ async def running_service(
         await runtime.stop()
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await create_tables(database)
-    yield database
-    await database.dispose()
-
-
 async def pending_count(redis: Redis, namespace: str) -> int:
     return int((await redis.xpending(namespace + STREAM, "kit"))["pending"])
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import orjson
 import pytest
 from redis.asyncio import Redis
@@ -17,20 +15,11 @@ from shared.events.outbox import add_event
 from shared.events.relay import OutboxRelay
 from shared.events.tables import OutboxMessage
 from tests.kit.support import (
-    create_tables,
     effect_counts,
     make_consumer,
     make_relay,
     stage_and_commit,
 )
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await create_tables(database)
-    yield database
-    await database.dispose()
 
 
 async def stream_entries(redis: Redis, namespace: str) -> list[tuple[bytes, dict[bytes, bytes]]]:

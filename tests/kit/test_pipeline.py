@@ -4,10 +4,7 @@ read; a batch waiting its turn is kept claimed, so an outage never dead-letters 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from redis.asyncio import Redis
 from sqlalchemy.exc import OperationalError
 
@@ -19,7 +16,6 @@ from shared.events.pipeline import BatchPipeline
 from tests.kit.support import (
     Effect,
     community_event,
-    create_tables,
     effect_counts,
     make_consumer,
     make_handlers,
@@ -27,14 +23,6 @@ from tests.kit.support import (
 )
 
 STREAM = "registry.events"
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'kit.db'}")
-    await create_tables(database)
-    yield database
-    await database.dispose()
 
 
 async def deliver(consumer: EventConsumer, redis: Redis, namespace: str) -> list[StreamEntry]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,19 +21,10 @@ from shared.events.handlers import EventContext, HandlerRegistry
 from tests.kit.support import (
     Effect,
     community_event,
-    create_tables,
     effect_counts,
     make_consumer,
     xadd_events,
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'kit.db'}")
-    await create_tables(database)
-    yield database
-    await database.dispose()
 
 
 async def test_a_database_outage_is_retried_in_place_and_never_dead_letters(
