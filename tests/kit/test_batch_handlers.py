@@ -174,7 +174,7 @@ async def test_communities_projection_keeps_the_latest_fact_of_a_batch(
     other = Envelope.wrap(
         CommunityCreated(community_id="c-2", name="兴华"), subject="c-2", community="c-2"
     )
-    # Two facts about one community in one run: one executemany, the later one wins.
+    # Two facts about one community in one run: one statement, the later one wins.
     await xadd_events(redis, namespace, [created, renamed, other])
     consumer = make_consumer(db, redis, namespace, "c1", handlers=handlers)
     await consumer.process(await read_all(consumer, redis, namespace))

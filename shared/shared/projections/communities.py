@@ -52,7 +52,7 @@ def register_community_handlers(handlers: HandlerRegistry) -> None:
     """Keep `KnownCommunity` up to date from the registry's community events."""
 
     # Both facts carry the whole community, so each is one upsert; a run of them from
-    # one batch is one executemany.
+    # one batch is one statement.
     handlers.on_batch(CommunityCreated)(_upsert_communities)
     handlers.on_batch(CommunityUpdated)(_upsert_communities)
 
