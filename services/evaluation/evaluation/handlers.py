@@ -44,18 +44,7 @@ def replay_key(event_type: str, data: Mapping[str, Any]) -> str:
 
 
 async def _count(ctx: EventContext, event: ServiceConfirmed | ServiceCorrected) -> None:
-    await ledger.count(
-        ctx.session,
-        record_id=event.record_id,
-        volunteer_id=event.volunteer_id,
-        community_id=event.community_id,
-        hours=event.hours,
-        started_at=event.started_at,
-        team_id=event.team_id,
-        service_area_code=event.service_area_code,
-        activity_id=event.activity_id,
-        tags=event.tags,
-    )
+    await ledger.count(ctx.session, event)
     await ledger.settle(ctx.session, event.volunteer_id, event.community_id)
     await four_ones.mark(
         ctx.session,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -11,15 +10,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation.domain.stars import THRESHOLDS, level_for, newly_reached
 from evaluation.models import CountedRecord, VolunteerLedger
-from shared.contracts.activities import ServiceConfirmed
+from shared.contracts.activities import ServiceConfirmed, ServiceCorrected
 from shared.contracts.evaluation import StarReached
 from shared.db import upsert, upsert_many
 from shared.events.handlers import BatchContext, event_scope
 from shared.events.outbox import add_event
 
 
-def counted_row(event: ServiceConfirmed) -> dict[str, object]:
-    """The counted-record row of a confirmation."""
+def counted_row(event: ServiceConfirmed | ServiceCorrected) -> dict[str, object]:
+    """The counted-record row of a confirmed (or corrected) record."""
     return {
         "record_id": event.record_id,
         "volunteer_id": event.volunteer_id,
@@ -66,18 +65,7 @@ async def count_confirmed(batch: BatchContext) -> None:
         # old owner exactly as before, so take that path rather than reason about it.
         for item in batch.items:
             with event_scope(item.envelope):
-                await count(
-                    session,
-                    record_id=item.payload.record_id,
-                    volunteer_id=item.payload.volunteer_id,
-                    community_id=item.payload.community_id,
-                    hours=item.payload.hours,
-                    started_at=item.payload.started_at,
-                    team_id=item.payload.team_id,
-                    service_area_code=item.payload.service_area_code,
-                    activity_id=item.payload.activity_id,
-                    tags=item.payload.tags,
-                )
+                await count(session, item.payload)
                 await settle(session, item.payload.volunteer_id, item.payload.community_id)
         return
     # Totals carry on from each ledger's stored total, which every handler keeps equal to
@@ -113,13 +101,7 @@ async def count_confirmed(batch: BatchContext) -> None:
             with event_scope(item.envelope):
                 add_event(
                     session,
-                    StarReached(
-                        volunteer_id=volunteer,
-                        community_id=community,
-                        level=level,
-                        threshold_hours=THRESHOLDS[level - 1],
-                        total_hours=total,
-                    ),
+                    _star_reached(volunteer, community, level, total),
                     subject=volunteer,
                     community=community,
                 )
@@ -146,47 +128,19 @@ async def count_confirmed(batch: BatchContext) -> None:
     )
 
 
-def _star_reached(ledger: VolunteerLedger, level: int) -> StarReached:
+def _star_reached(volunteer_id: str, community_id: str, level: int, total: float) -> StarReached:
     return StarReached(
-        volunteer_id=ledger.volunteer_id,
-        community_id=ledger.community_id,
+        volunteer_id=volunteer_id,
+        community_id=community_id,
         level=level,
         threshold_hours=THRESHOLDS[level - 1],
-        total_hours=ledger.total_hours,
+        total_hours=total,
     )
 
 
-async def count(
-    session: AsyncSession,
-    *,
-    record_id: str,
-    volunteer_id: str,
-    community_id: str,
-    hours: float,
-    started_at: datetime,
-    team_id: str | None,
-    service_area_code: str | None,
-    activity_id: str | None,
-    tags: list[str],
-) -> None:
-    """Make a confirmed record count with its hours."""
-    await upsert(
-        session,
-        CountedRecord,
-        {
-            "record_id": record_id,
-            "volunteer_id": volunteer_id,
-            "community_id": community_id,
-            "team_id": team_id,
-            "service_area_code": service_area_code,
-            "activity_id": activity_id,
-            "started_at": started_at,
-            "hours": hours,
-            "counts": True,
-            "tags": ",".join(sorted(tags)),
-        },
-        key=["record_id"],
-    )
+async def count(session: AsyncSession, event: ServiceConfirmed | ServiceCorrected) -> None:
+    """Make a confirmed (or corrected) record count with its hours."""
+    await upsert(session, CountedRecord, counted_row(event), key=["record_id"])
 
 
 async def stop_counting(session: AsyncSession, record_id: str) -> None:
@@ -215,7 +169,7 @@ async def settle(session: AsyncSession, volunteer_id: str, community_id: str) ->
     for level in newly_reached(ledger.highest_star_announced, ledger.total_hours):
         add_event(
             session,
-            _star_reached(ledger, level),
+            _star_reached(ledger.volunteer_id, ledger.community_id, level, ledger.total_hours),
             subject=volunteer_id,
             community=ledger.community_id,
         )
