@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation.models import FourOnesClosedMonth, FourOnesMark, KnownVolunteer
 from shared.contracts.evaluation import FourOnesMonthClosed
-from shared.db import upsert, upsert_many
+from shared.db import upsert_many
 from shared.events.outbox import add_event
 
 FOUR = ("good_deed", "public_welfare", "conversation", "problem_solved")
@@ -30,34 +30,8 @@ def month_of(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local.year:04d}-{local.month:02d}"  # strftime costs twice as much per record
 
 
-async def mark(
-    session: AsyncSession,
-    *,
-    volunteer_id: str,
-    community_id: str,
-    month: str,
-    tags: list[str],
-    source_id: str,
-) -> None:
-    """Record which of the four ones a source shows."""
-    for tag in tags:
-        if tag in FOUR:
-            await upsert(
-                session,
-                FourOnesMark,
-                {
-                    "volunteer_id": volunteer_id,
-                    "month": month,
-                    "tag": tag,
-                    "source_id": source_id,
-                    "community_id": community_id,
-                },
-                key=["volunteer_id", "month", "tag", "source_id"],
-            )
-
-
 class Shown(NamedTuple):
-    """What one source (a record or a request) shows, as `mark` takes it."""
+    """What one source (a record or a request) shows of the four ones."""
 
     volunteer_id: str
     community_id: str
@@ -66,8 +40,8 @@ class Shown(NamedTuple):
     source_id: str
 
 
-async def mark_many(session: AsyncSession, sources: list[Shown]) -> None:
-    """`mark` for many sources in one statement."""
+async def mark(session: AsyncSession, sources: list[Shown]) -> None:
+    """Record which of the four ones each source shows, in one statement."""
     await upsert_many(
         session,
         FourOnesMark,

@@ -46,8 +46,12 @@ def replay_key(event_type: str, data: Mapping[str, Any]) -> str:
 async def _count(ctx: EventContext, event: ServiceConfirmed | ServiceCorrected) -> None:
     await ledger.count(ctx.session, event)
     await ledger.settle(ctx.session, event.volunteer_id, event.community_id)
-    await four_ones.mark(
-        ctx.session,
+    await four_ones.mark(ctx.session, [_shown(event)])
+
+
+def _shown(event: ServiceConfirmed | ServiceCorrected) -> four_ones.Shown:
+    """What a counted record shows of the four ones, in the month it was served."""
+    return four_ones.Shown(
         volunteer_id=event.volunteer_id,
         community_id=event.community_id,
         month=four_ones.month_of(event.started_at, _zone()),
@@ -66,19 +70,7 @@ async def service_confirmed(batch: BatchContext) -> None:
     # The busiest event by far (every confirmed record): a run of them is a few
     # statements, not a few per event; a rebuild replays mostly these.
     await ledger.count_confirmed(batch)
-    await four_ones.mark_many(
-        batch.session,
-        [
-            four_ones.Shown(
-                volunteer_id=item.payload.volunteer_id,
-                community_id=item.payload.community_id,
-                month=four_ones.month_of(item.payload.started_at, _zone()),
-                tags=item.payload.tags,
-                source_id=item.payload.record_id,
-            )
-            for item in batch.items
-        ],
-    )
+    await four_ones.mark(batch.session, [_shown(item.payload) for item in batch.items])
 
 
 @handlers.on(ServiceCorrected)
@@ -104,11 +96,15 @@ async def request_resolved(ctx: EventContext, event: RequestResolved) -> None:
         return
     await four_ones.mark(
         ctx.session,
-        volunteer_id=event.credited_volunteer_id,
-        community_id=event.community_id,
-        month=four_ones.month_of(event.resolved_at, _zone()),
-        tags=["problem_solved"],
-        source_id=event.request_id,
+        [
+            four_ones.Shown(
+                volunteer_id=event.credited_volunteer_id,
+                community_id=event.community_id,
+                month=four_ones.month_of(event.resolved_at, _zone()),
+                tags=["problem_solved"],
+                source_id=event.request_id,
+            )
+        ],
     )
 
 
