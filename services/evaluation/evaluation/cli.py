@@ -6,13 +6,11 @@ import asyncio
 from typing import Annotated
 
 import typer
-from redis.asyncio import Redis
 
 from evaluation.app import DEFINITION
 from evaluation.handlers import replay_key
 from evaluation.settings import Settings
-from shared.db import Database
-from shared.events.replay import ReplayReport, default_workers, replay, replay_in_parallel
+from shared.events.replay import ReplayReport, default_workers, replay_in_parallel, replay_urls
 from shared.heap import settle_after_startup
 from shared.migrations import upgrade_to_head
 
@@ -60,20 +58,14 @@ async def rebuild_into(
             namespace=namespace,
             batch=batch,
         )
-    db = Database(database_url)
-    redis = Redis.from_url(redis_url)
-    try:
-        return await replay(
-            service=DEFINITION.name,
-            db=db,
-            redis=redis,
-            handlers=DEFINITION.handlers,
-            namespace=namespace,
-            batch=batch,
-        )
-    finally:
-        await redis.aclose()
-        await db.dispose()
+    return await replay_urls(
+        service=DEFINITION.name,
+        database_url=database_url,
+        redis_url=redis_url,
+        handlers=DEFINITION.handlers,
+        namespace=namespace,
+        batch=batch,
+    )
 
 
 if __name__ == "__main__":

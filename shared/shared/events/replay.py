@@ -163,6 +163,34 @@ async def replay(
     return report
 
 
+async def replay_urls(
+    *,
+    service: str,
+    database_url: str,
+    redis_url: str,
+    handlers: HandlerRegistry,
+    namespace: str = "",
+    batch: int = 2000,
+    share: Share | None = None,
+) -> ReplayReport:
+    """`replay` on connections of its own to the database and Redis at these URLs."""
+    db = Database(database_url)
+    redis = Redis.from_url(redis_url)
+    try:
+        return await replay(
+            service=service,
+            db=db,
+            redis=redis,
+            handlers=handlers,
+            namespace=namespace,
+            batch=batch,
+            share=share,
+        )
+    finally:
+        await redis.aclose()
+        await db.dispose()
+
+
 async def mark_published(db: Database) -> None:
     """Mark every event staged by a replay as sent: nothing of it is to be published."""
     async with db.session() as session:
@@ -243,22 +271,15 @@ def _replay_share(
     if not isinstance(registry, HandlerRegistry):
         raise TypeError(f"{handlers} is not a HandlerRegistry")
 
-    async def run() -> ReplayReport:
-        settle_after_startup()
-        db = Database(database_url)
-        redis = Redis.from_url(redis_url)
-        try:
-            return await replay(
-                service=service,
-                db=db,
-                redis=redis,
-                handlers=registry,
-                namespace=namespace,
-                batch=batch,
-                share=share,
-            )
-        finally:
-            await redis.aclose()
-            await db.dispose()
-
-    return asyncio.run(run())
+    settle_after_startup()
+    return asyncio.run(
+        replay_urls(
+            service=service,
+            database_url=database_url,
+            redis_url=redis_url,
+            handlers=registry,
+            namespace=namespace,
+            batch=batch,
+            share=share,
+        )
+    )
