@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import subprocess
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+@functools.cache
 def total_mib() -> float:
     """The machine's memory, in MiB."""
     return int(Path("/proc/meminfo").read_text().split()[1]) / 1024
