@@ -51,11 +51,17 @@ async def consumer_figures(
             null_loop = await ceilings.null_handler_rate(redis, key, batch)
         async with scratch_database(kind, postgres) as url:
             commits = await ceilings.commit_rate(url, batch, max(50, min(300, events // batch)))
+        async with scratch_namespace(redis) as namespace, scratch_database(kind, postgres) as url:
+            await consumer.fill_stream(redis, namespace + consumer.STREAM, events)
+            two_tables = await ceilings.two_table_loop_rate(
+                redis, namespace + consumer.STREAM, url, batch
+            )
         ceiling = min(null_loop, commits * batch)
         which = "null-handler loop" if null_loop <= commits * batch else f"{kind} commits x {batch}"
         typer.echo(
             f"{kind}: XADD pipelined {xadd:,.0f}/s; null-handler loop {null_loop:,.0f}/s; "
-            f"{commits:,.0f} commits/s of {batch} rows = {commits * batch:,.0f} rows/s"
+            f"{commits:,.0f} commits/s of {batch} rows = {commits * batch:,.0f} rows/s; "
+            f"bare two-table loop {two_tables:,.0f} events/s"
         )
         for count in replicas:
             async with (
@@ -73,6 +79,16 @@ async def consumer_figures(
                     ceiling=ceiling,
                     ceiling_name=which,
                     goal=0.5,
+                )
+            )
+            figures.append(
+                Figure(
+                    name="1. consumer, against the same effects",
+                    setup=f"{kind}, {count} replica{'s' if count > 1 else ''}, batch {batch}",
+                    value=rate,
+                    unit="events/s",
+                    ceiling=two_tables,
+                    ceiling_name="bare two-table loop, 1 process",
                 )
             )
     return figures

@@ -15,6 +15,7 @@ from typing import Any
 
 import aiosqlite
 import asyncpg
+import orjson
 from redis.asyncio import Redis
 from sqlalchemy import make_url
 
@@ -107,3 +108,113 @@ async def _postgres_commits(url: Any, batches: list[list[tuple[Any, ...]]]) -> f
     finally:
         await connection.close()
     return len(batches) / elapsed
+
+
+_TWO_TABLES = (
+    "CREATE TABLE bare_inbox (source VARCHAR(200) NOT NULL, event_id VARCHAR(64) NOT NULL,"
+    " event_type VARCHAR(200) NOT NULL, handled_at {timestamp} NOT NULL,"
+    " PRIMARY KEY (source, event_id))",
+    "CREATE TABLE bare_community (id VARCHAR(64) PRIMARY KEY, name VARCHAR(200) NOT NULL,"
+    " updated_at {timestamp} NOT NULL)",
+)
+_PG_INBOX = (
+    "INSERT INTO bare_inbox SELECT * FROM unnest($1::varchar[], $2::varchar[],"
+    " $3::varchar[], $4::timestamptz[]) ON CONFLICT DO NOTHING RETURNING event_id"
+)
+_PG_COMMUNITY = (
+    "INSERT INTO bare_community SELECT * FROM unnest($1::varchar[], $2::varchar[],"
+    " $3::timestamptz[]) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
+    " updated_at = EXCLUDED.updated_at"
+)
+
+
+async def two_table_loop_rate(redis_url: str, key: str, database_url: str, count: int) -> float:
+    """Events per second of the least a consumer with figure 1's effects can do.
+
+    One process reads the stream's CommunityCreated entries with XREADGROUP COUNT n,
+    takes the id, source, type and data of each (orjson, no validation), inserts the
+    inbox rows and upserts the community rows in one transaction per batch through the
+    bare driver, and acknowledges the batch. No framework, no envelope or payload
+    models, no retries or dead letters: what is left of the kit's work without any of
+    its guarantees but the transaction.
+    """
+    url = make_url(database_url)
+    redis = Redis.from_url(redis_url)
+    sqlite = url.drivername.startswith("sqlite")
+    try:
+        await redis.xgroup_create(key, "two-tables", id="0")
+        if sqlite:
+            connection: Any = await aiosqlite.connect(str(url.database), timeout=30)
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+                await connection.execute(f"PRAGMA {pragma}")
+            for ddl in _TWO_TABLES:
+                await connection.execute(ddl.format(timestamp="DATETIME"))
+            await connection.commit()
+        else:
+            pg_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            connection = await asyncpg.connect(pg_url)
+            for ddl in _TWO_TABLES:
+                await connection.execute(ddl.format(timestamp="TIMESTAMP WITH TIME ZONE"))
+        read = 0
+        started = time.perf_counter()
+        while True:
+            reply: Any = await redis.xreadgroup("two-tables", "bare", {key: ">"}, count=count)
+            if not reply:
+                break
+            entries = reply[0][1]
+            now = datetime.now(UTC)
+            inbox, communities = [], []
+            for _, fields in entries:
+                data = orjson.loads(fields[b"data"])
+                event_time = datetime.fromisoformat(fields[b"time"].decode())
+                inbox.append(
+                    (
+                        fields[b"source"].decode(),
+                        fields[b"id"].decode(),
+                        fields[b"type"].decode(),
+                        now,
+                    )
+                )
+                communities.append((data["community_id"], data["name"], event_time))
+            if sqlite:
+                await _sqlite_two_tables(connection, inbox, communities)
+            else:
+                await _postgres_two_tables(connection, inbox, communities)
+            await redis.xack(key, "two-tables", *[entry_id for entry_id, _ in entries])
+            read += len(entries)
+        return read / (time.perf_counter() - started)
+    finally:
+        if "connection" in locals():
+            await connection.close()
+        await redis.aclose()
+
+
+async def _postgres_two_tables(
+    connection: Any, inbox: list[tuple[Any, ...]], communities: list[tuple[Any, ...]]
+) -> None:
+    async with connection.transaction():
+        fresh = {
+            record[0] for record in await connection.fetch(_PG_INBOX, *zip(*inbox, strict=True))
+        }
+        new = [
+            row
+            for row, (_, event_id, _, _) in zip(communities, inbox, strict=True)
+            if event_id in fresh
+        ]
+        if new:
+            await connection.execute(_PG_COMMUNITY, *zip(*new, strict=True))
+
+
+async def _sqlite_two_tables(
+    connection: Any, inbox: list[tuple[Any, ...]], communities: list[tuple[Any, ...]]
+) -> None:
+    await connection.executemany(
+        "INSERT OR IGNORE INTO bare_inbox VALUES (?, ?, ?, ?)",
+        [(s, e, t, h.isoformat()) for s, e, t, h in inbox],
+    )
+    await connection.executemany(
+        "INSERT INTO bare_community VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+        " name = excluded.name, updated_at = excluded.updated_at",
+        [(i, n, t.isoformat()) for i, n, t in communities],
+    )
+    await connection.commit()
