@@ -74,6 +74,15 @@ class _Work:
 
 
 @dataclass
+class DecodedBatch:
+    """Delivered entries sorted by what is to become of them, before any of it happens."""
+
+    work: list[_Work] = field(default_factory=list)
+    unhandled: list[StreamEntry] = field(default_factory=list)  # known types to acknowledge
+    malformed: list[tuple[StreamEntry, str]] = field(default_factory=list)
+
+
+@dataclass
 class ReplayBatch:
     """Entries decoded for a replay: the events to apply and how many were skipped."""
 
@@ -153,24 +162,36 @@ class EventConsumer:
         if not entries:
             return
         async with self._kept_claimed(entries):
-            to_ack: list[StreamEntry] = []
-            work: list[_Work] = []
-            for entry in entries:
-                try:
-                    item = self._decode(entry)
-                except MalformedEvent as exc:
-                    await self._dead_letter(entry, str(exc))
-                    continue
-                if item is None:
-                    to_ack.append(entry)  # a known type this service does not handle
-                else:
-                    work.append(item)
-            done, failed = await self._apply_isolating_failures(work)
-            to_ack.extend(done)
-            for entry, error in failed:
-                if entry.deliveries >= self.max_deliveries:
-                    await self._dead_letter(entry, f"{type(error).__name__}: {error}"[:2000])
-            await self._ack(to_ack)
+            await self.apply_decoded(self.decode(entries))
+
+    def decode(self, entries: Sequence[StreamEntry]) -> DecodedBatch:
+        """Parse and validate delivered entries; nothing is written or acknowledged yet.
+
+        Kept apart from `apply_decoded` so a stream's pipeline can decode the next batch
+        while the current one waits for the database.
+        """
+        batch = DecodedBatch()
+        for entry in entries:
+            try:
+                item = self._decode(entry)
+            except MalformedEvent as exc:
+                batch.malformed.append((entry, str(exc)))
+                continue
+            if item is None:
+                batch.unhandled.append(entry)
+            else:
+                batch.work.append(item)
+        return batch
+
+    async def apply_decoded(self, batch: DecodedBatch) -> None:
+        """Dead-letter, apply and acknowledge a decoded batch (the caller keeps it claimed)."""
+        for entry, reason in batch.malformed:
+            await self._dead_letter(entry, reason)
+        done, failed = await self._apply_isolating_failures(batch.work)
+        for entry, error in failed:
+            if entry.deliveries >= self.max_deliveries:
+                await self._dead_letter(entry, f"{type(error).__name__}: {error}"[:2000])
+        await self._ack([*batch.unhandled, *done])
 
     def decode_for_replay(self, entries: Sequence[StreamEntry]) -> ReplayBatch:
         """Decode entries to apply without a consumer group (rebuilding projections).
@@ -178,16 +199,8 @@ class EventConsumer:
         Entries that are not valid envelopes are counted as skipped; those of known
         types this service does not handle are left out.
         """
-        batch = ReplayBatch()
-        for entry in entries:
-            try:
-                item = self._decode(entry)
-            except MalformedEvent:
-                batch.skipped += 1
-                continue
-            if item is not None:
-                batch.work.append(item)
-        return batch
+        decoded = self.decode(entries)
+        return ReplayBatch(work=decoded.work, skipped=len(decoded.malformed))
 
     async def apply_replay_batch(self, batch: ReplayBatch) -> tuple[int, int]:
         """Apply a decoded batch in order; returns (applied, skipped).

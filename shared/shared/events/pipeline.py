@@ -1,8 +1,8 @@
 """Applying a stream's delivered batches one after another, while the next is read.
 
 FastStream reads a stream's next batch only once the handler of the previous one has
-returned. Handing each batch to an applier task instead lets that read, and the wait
-for Redis, overlap the current batch's transaction; batches are still applied one at
+returned. Handing each batch to an applier task instead lets that read, the wait for
+Redis and the decoding of the entries overlap the current batch's transaction; batches are still applied one at
 a time in the order they were delivered, so a stream's order holds within a replica.
 At most one batch waits its turn (the hand-over blocks otherwise), and it is kept
 claimed while it waits: a batch queued behind one that waits out a database outage
@@ -17,7 +17,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from shared.events.consumer import ConsumerStopping, EventConsumer, StreamEntry
+from shared.events.consumer import ConsumerStopping, DecodedBatch, EventConsumer, StreamEntry
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +27,19 @@ class BatchPipeline:
 
     def __init__(self, consumer: EventConsumer) -> None:
         self.consumer = consumer
-        self._queue: asyncio.Queue[tuple[Sequence[StreamEntry], asyncio.Task[None]]] = (
-            asyncio.Queue(maxsize=1)
+        self._queue: asyncio.Queue[tuple[DecodedBatch, asyncio.Task[None]]] = asyncio.Queue(
+            maxsize=1
         )
         self._applier: asyncio.Task[None] | None = None
 
     async def submit(self, entries: Sequence[StreamEntry]) -> None:
-        """Queue a delivered batch; returns once it is queued, not applied."""
+        """Decode and queue a delivered batch; returns once it is queued, not applied."""
         if not entries:
             return
         if self._applier is None or self._applier.done():
             self._applier = asyncio.create_task(self._apply_in_order(), name="batch-applier")
-        await self._queue.put((entries, self.consumer.keep_claimed(entries)))
+        heartbeat = self.consumer.keep_claimed(entries)
+        await self._queue.put((self.consumer.decode(entries), heartbeat))
 
     async def close(self, grace_seconds: float) -> None:
         """Let the batches handed over finish within `grace_seconds`, then stop; what is
@@ -56,13 +57,13 @@ class BatchPipeline:
 
     async def _apply_in_order(self) -> None:
         while True:
-            entries, heartbeat = await self._queue.get()
+            batch, heartbeat = await self._queue.get()
             try:
-                await self.consumer.process(entries)
+                await self.consumer.apply_decoded(batch)
             except ConsumerStopping:
                 return
             except Exception as exc:  # its entries stay pending and are reclaimed
-                log.warning("a batch of %d entries was not handled: %s", len(entries), exc)
+                log.warning("a batch was not handled: %s", exc)
             finally:
                 heartbeat.cancel()
                 self._queue.task_done()
