@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, Dialect, Table, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -96,22 +97,11 @@ async def upsert_many(
     """
     if not rows:
         return
-    bind = session.get_bind()
-    table = model.__table__  # type: ignore[attr-defined]
-    if bind.dialect.driver == "asyncpg":
-        updates = [name for name in rows[0] if name not in key]
-        if updates:  # one statement may not update a row twice: the last row is the result
-            key_of = operator.itemgetter(*key)
-            rows = list({key_of(row): row for row in rows}.values())
-        await _unnest_insert(session, table, rows, key, updates=updates)
-        return
-    statement = _dialect_insert(bind.dialect)(table)
-    excluded = {name: statement.excluded[name] for name in rows[0] if name not in key}
-    if excluded:
-        upserting = statement.on_conflict_do_update(index_elements=list(key), set_=excluded)
-    else:
-        upserting = statement.on_conflict_do_nothing(index_elements=list(key))
-    await session.exec(upserting, params=list(rows))
+    updates = [name for name in rows[0] if name not in key]
+    if updates:  # PostgreSQL may not update a row twice in one statement: keep the last
+        key_of = operator.itemgetter(*key)
+        rows = list({key_of(row): row for row in rows}.values())
+    await _batch_insert(session, model.__table__, rows, key, updates=updates)  # type: ignore[attr-defined]
 
 
 async def insert_new(
@@ -128,21 +118,12 @@ async def insert_new(
     """
     if not rows:
         return set()
-    bind = session.get_bind()
     table = model.__table__  # type: ignore[attr-defined]
-    if bind.dialect.driver == "asyncpg":
-        returned = await _unnest_insert(session, table, rows, key, returning=True)
-        return {tuple(record) for record in returned}
-    statement = (
-        _dialect_insert(bind.dialect)(table)
-        .on_conflict_do_nothing(index_elements=list(key))
-        .returning(*(table.c[name] for name in key))
-    )
-    result = await session.exec(statement, params=list(rows))
-    return {tuple(row) for row in result.all()}
+    returned = await _batch_insert(session, table, rows, key, returning=True)
+    return {tuple(record) for record in returned}
 
 
-async def _unnest_insert(
+async def _batch_insert(
     session: AsyncSession,
     table: Table,
     rows: Sequence[dict[str, Any]],
@@ -151,30 +132,37 @@ async def _unnest_insert(
     updates: Sequence[str] = (),
     returning: bool = False,
 ) -> list[Any]:
-    """INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT, through asyncpg.
+    """INSERT ... SELECT ... ON CONFLICT with the whole batch in one statement.
 
-    One statement and one round trip for the whole batch, its values passed as they
-    are after the column types' own conversions: SQLAlchemy's per-row parameter handling
-    cost about three times the database's own time, and an executemany runs one insert
-    per row in the server.
+    The rows travel as parameters of the driver's own kind, after the column types'
+    conversions: on PostgreSQL one array per column (`unnest`), on SQLite one JSON array
+    of rows (`json_each`). SQLAlchemy's per-row parameter handling cost about three
+    times the database's own time, and an executemany runs one insert per row in the
+    server.
     """
+    dialect = session.get_bind().dialect
     columns = tuple(rows[0])
-    sql, converters = _unnest_statement(
-        table, columns, tuple(key), tuple(updates), returning, session.get_bind().dialect
+    sql, converters = _batch_statement(
+        table, columns, tuple(key), tuple(updates), returning, dialect
     )
-    arrays = [
+    values = [
         [row[name] for row in rows] if convert is None else [convert(row[name]) for row in rows]
         for name, convert in zip(columns, converters, strict=True)
     ]
+    parameters = (
+        (orjson.dumps(list(zip(*values, strict=True))).decode(),)
+        if dialect.name == "sqlite"
+        else tuple(values)
+    )
     await session.flush()
     # The driver's SQL as it is: SQLAlchemy neither compiles it nor touches the values,
     # but still opens the session's transaction and reports errors as its own.
-    result = await (await session.connection()).exec_driver_sql(sql, tuple(arrays))
+    result = await (await session.connection()).exec_driver_sql(sql, parameters)
     return list(result.all()) if returning else []
 
 
 @functools.cache
-def _unnest_statement(
+def _batch_statement(
     table: Table,
     columns: tuple[str, ...],
     key: tuple[str, ...],
@@ -182,29 +170,51 @@ def _unnest_statement(
     returning: bool,
     dialect: Dialect,
 ) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
-    """The SQL of an unnest insert, and each column's conversion of its values."""
+    """The SQL of a batch insert, and each column's conversion of its values."""
     quote = dialect.identifier_preparer.quote
-    # Array element types without their length: casting to varchar(26) would silently
-    # cut a longer value, where the insert itself refuses it as any insert would.
-    types = [
-        re.sub(r"\(.*?\)", "", table.c[name].type.compile(dialect=dialect)) for name in columns
-    ]
+    if dialect.name == "sqlite":
+        # One row per element of the JSON array, one column per position in it; the
+        # WHERE lets SQLite's parser tell the upsert clause from a join constraint.
+        picks = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(columns)))
+        source = f"SELECT {picks} FROM json_each(?) WHERE true"  # noqa: S608
+    else:
+        # Array element types without their length: casting to varchar(26) would
+        # silently cut a longer value, where the insert itself refuses it as any
+        # insert would.
+        types = [
+            re.sub(r"\(.*?\)", "", table.c[name].type.compile(dialect=dialect)) for name in columns
+        ]
+        arrays = ", ".join(f"${number}::{type_}[]" for number, type_ in enumerate(types, 1))
+        source = f"SELECT * FROM unnest({arrays})"  # noqa: S608
     names = ", ".join(quote(name) for name in columns)
-    arrays = ", ".join(f"${number}::{type_}[]" for number, type_ in enumerate(types, 1))
     keys = ", ".join(quote(name) for name in key)
     # Only the model's table and column names, quoted by the dialect; values are parameters.
     sql = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "
-    sql += f"SELECT * FROM unnest({arrays}) ON CONFLICT ({keys}) "  # noqa: S608
+    sql += f"{source} ON CONFLICT ({keys}) "
     if updates:
         sql += "DO UPDATE SET " + ", ".join(f"{quote(n)} = EXCLUDED.{quote(n)}" for n in updates)
     else:
         sql += "DO NOTHING"
     if returning:
         sql += f" RETURNING {keys}"
-    converters = tuple(
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
-    )
-    return sql, converters
+    return sql, tuple(_converter(table.c[name].type, dialect) for name in columns)
+
+
+def _converter(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How a column type turns a Python value into the driver's, for batch parameters."""
+    if dialect.name == "sqlite" and isinstance(type_, UtcDateTime):
+        # SQLAlchemy's own SQLite DATETIME conversion formats through a dict, a tenth of
+        # a batch's time; this writes the same text (tests/shared/test_db_batches.py).
+        return _sqlite_utc_text
+    processor: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
+    return processor
+
+
+def _sqlite_utc_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    utc = value.astimezone(UTC) if value.tzinfo is not None else value
+    return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -105,3 +105,26 @@ async def test_batch_writes_belong_to_the_session_transaction(db: Database) -> N
         await upsert_many(session, Tally, [tally("b", 2.0)], key=["group", "name"])
         await session.rollback()
     assert await rows(db) == {}
+
+
+async def test_batch_times_are_stored_as_the_orm_stores_them(db: Database) -> None:
+    # On SQLite a time is text and compared as text: a batch that wrote another format
+    # than the ORM's would make equal moments unequal and ranges wrong.
+    moments = [
+        datetime(2026, 11, 24, 9, 0, tzinfo=BEIJING),  # whole seconds, an offset
+        datetime(2026, 11, 24, 2, 0, 0, 123456, tzinfo=UTC),
+        datetime(2026, 11, 24, 3, 0),  # naive, taken as UTC
+    ]
+    async with db.session() as session:
+        for number, moment in enumerate(moments):
+            await upsert_many(
+                session, Tally, [tally(f"batch{number}", 1.0, at=moment)], key=["group", "name"]
+            )
+            session.add(Tally(**tally(f"orm{number}", 1.0, at=moment)))
+        await session.commit()
+    async with db.session() as session:
+        for number, moment in enumerate(moments):
+            same = await session.exec(select(Tally.name).where(Tally.at == moment))
+            assert sorted(same.all()) == [f"batch{number}", f"orm{number}"]
+        later = await session.exec(select(Tally.name).where(Tally.at > moments[1]))
+        assert sorted(later.all()) == ["batch2", "orm2"]
