@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import DateTime, Dialect, Table, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -132,36 +131,45 @@ async def _batch_insert(
     updates: Sequence[str] = (),
     returning: bool = False,
 ) -> list[Any]:
-    """INSERT ... SELECT ... ON CONFLICT with the whole batch in one statement.
+    """INSERT ... ON CONFLICT with the whole batch in one statement.
 
-    The rows travel as parameters of the driver's own kind, after the column types'
-    conversions: on PostgreSQL one array per column (`unnest`), on SQLite one JSON array
-    of rows (`json_each`). SQLAlchemy's per-row parameter handling cost about three
-    times the database's own time, and an executemany runs one insert per row in the
-    server.
+    The rows travel as the driver's own parameters, after the column types'
+    conversions: on PostgreSQL one array per column (`unnest`), on SQLite one
+    multi-row VALUES. SQLAlchemy's per-row parameter handling cost about three times
+    the database's own time, and an executemany runs one insert per row in the server.
     """
     dialect = session.get_bind().dialect
     columns = tuple(rows[0])
-    sql, converters = _batch_statement(
-        table, columns, tuple(key), tuple(updates), returning, dialect
-    )
     values = [
         [row[name] for row in rows] if convert is None else [convert(row[name]) for row in rows]
-        for name, convert in zip(columns, converters, strict=True)
+        for name, convert in zip(columns, _converters(table, columns, dialect), strict=True)
     ]
-    parameters = (
-        (orjson.dumps(list(zip(*values, strict=True))).decode(),)
-        if dialect.name == "sqlite"
-        else tuple(values)
+    sql_for = functools.partial(
+        _batch_statement, table, columns, tuple(key), tuple(updates), returning, dialect
     )
     await session.flush()
     # The driver's SQL as it is: SQLAlchemy neither compiles it nor touches the values,
     # but still opens the session's transaction and reports errors as its own.
-    result = await (await session.connection()).exec_driver_sql(sql, parameters)
-    return list(result.all()) if returning else []
+    connection = await session.connection()
+    if dialect.name != "sqlite":
+        result = await connection.exec_driver_sql(sql_for(0), tuple(values))
+        return list(result.all()) if returning else []
+    returned: list[Any] = []
+    by_row = list(zip(*values, strict=True))
+    most = _SQLITE_MAX_VARIABLES // len(columns)
+    for start in range(0, len(by_row), most):
+        part = by_row[start : start + most]
+        flat = tuple(value for row in part for value in row)
+        result = await connection.exec_driver_sql(sql_for(len(part)), flat)
+        returned += result.all() if returning else []
+    return returned
 
 
-@functools.cache
+# SQLite's limit on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
+_SQLITE_MAX_VARIABLES = 32_766
+
+
+@functools.lru_cache(maxsize=512)
 def _batch_statement(
     table: Table,
     columns: tuple[str, ...],
@@ -169,14 +177,14 @@ def _batch_statement(
     updates: tuple[str, ...],
     returning: bool,
     dialect: Dialect,
-) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
-    """The SQL of a batch insert, and each column's conversion of its values."""
+    rows: int,
+) -> str:
+    """The SQL of a batch insert: on SQLite of `rows` rows, whose VALUES it lists; on
+    PostgreSQL of any number of rows (pass 0), one array parameter per column."""
     quote = dialect.identifier_preparer.quote
     if dialect.name == "sqlite":
-        # One row per element of the JSON array, one column per position in it; the
-        # WHERE lets SQLite's parser tell the upsert clause from a join constraint.
-        picks = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(columns)))
-        source = f"SELECT {picks} FROM json_each(?) WHERE true"  # noqa: S608
+        row = "(" + ", ".join(["?"] * len(columns)) + ")"
+        source = "VALUES " + ", ".join([row] * rows)
     else:
         # Array element types without their length: casting to varchar(26) would
         # silently cut a longer value, where the insert itself refuses it as any
@@ -197,7 +205,15 @@ def _batch_statement(
         sql += "DO NOTHING"
     if returning:
         sql += f" RETURNING {keys}"
-    return sql, tuple(_converter(table.c[name].type, dialect) for name in columns)
+    return sql
+
+
+@functools.cache
+def _converters(
+    table: Table, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """Each column's conversion of its values for batch parameters."""
+    return tuple(_converter(table.c[name].type, dialect) for name in columns)
 
 
 def _converter(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -213,8 +229,10 @@ def _converter(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
 def _sqlite_utc_text(value: datetime | None) -> str | None:
     if value is None:
         return None
-    utc = value.astimezone(UTC) if value.tzinfo is not None else value
-    return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    if value.utcoffset():  # naive is taken as UTC, as UtcDateTime does
+        value = value.astimezone(UTC)
+    # "YYYY-MM-DD HH:MM:SS.ffffff" is 26 characters; an offset after them is +00:00.
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def database_unavailable(exc: BaseException) -> bool:

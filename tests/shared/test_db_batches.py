@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, select
 
+import shared.db
 from shared.db import Database, UtcDateTime, insert_new, upsert_many
 
 BEIJING = timezone(timedelta(hours=8))
@@ -128,3 +129,24 @@ async def test_batch_times_are_stored_as_the_orm_stores_them(db: Database) -> No
             assert sorted(same.all()) == [f"batch{number}", f"orm{number}"]
         later = await session.exec(select(Tally.name).where(Tally.at > moments[1]))
         assert sorted(later.all()) == ["batch2", "orm2"]
+
+
+async def test_a_batch_larger_than_one_sqlite_statement_holds_is_written_whole(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite builds limit a statement's parameters (32,766 by default, more in some):
+    # a larger batch goes in several statements of one transaction. A limit of 60
+    # makes that 10 rows of 6 columns a statement here.
+    monkeypatch.setattr(shared.db, "_SQLITE_MAX_VARIABLES", 60)
+    batch = [tally(f"n{number}", float(number)) for number in range(25)]
+    async with db.session() as session:
+        inserted = await insert_new(session, Tally, batch, key=["group", "name"])
+        await upsert_many(
+            session, Tally, [tally(f"n{n}", -1.0) for n in range(5, 25)], key=["group", "name"]
+        )
+        await session.commit()
+    assert inserted == {("g", f"n{number}") for number in range(25)}
+    found = await rows(db)
+    assert {name: row.hours for name, row in found.items()} == {
+        f"n{number}": float(number) if number < 5 else -1.0 for number in range(25)
+    }
