@@ -4,6 +4,7 @@ read; a batch waiting its turn is kept claimed, so an outage never dead-letters 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from redis.asyncio import Redis
 from sqlalchemy.exc import OperationalError
@@ -83,3 +84,59 @@ async def test_a_batch_waiting_behind_an_outage_is_kept_claimed_and_never_dead_l
     assert await effect_counts(db) == {first.id: 1, second.id: 1}
     assert await redis.xlen(namespace + "kit.dead-letters") == 0
     assert (await redis.xpending(namespace + STREAM, "kit"))["pending"] == 0
+
+
+async def test_a_hand_over_cancelled_while_waiting_leaves_its_batch_to_be_reclaimed(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    # FastStream cancels a subscriber's handler when the subscriber stops; a batch
+    # whose hand-over was waiting for room must then look abandoned (idle past the
+    # reclaim time, 300 ms here), not be kept claimed by a heartbeat nobody stops.
+    release = asyncio.Event()
+    handlers = HandlerRegistry()
+
+    @handlers.on(CommunityCreated)
+    async def slow(ctx: EventContext, event: CommunityCreated) -> None:
+        await release.wait()
+        ctx.session.add(Effect(event_id=ctx.envelope.id, name=event.name, handled_by="c1"))
+
+    consumer = make_consumer(db, redis, namespace, "c1", handlers=handlers)
+    pipeline = BatchPipeline(consumer)
+    try:
+        for name in ("applying", "queued"):
+            await xadd_events(redis, namespace, [community_event(name)])
+            await pipeline.submit(await deliver(consumer, redis, namespace))
+        await xadd_events(redis, namespace, [community_event("cancelled")])
+        [cancelled] = await deliver(consumer, redis, namespace)
+        waiting = asyncio.create_task(pipeline.submit([cancelled]))
+        await asyncio.sleep(0.1)
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+
+        await asyncio.sleep(0.6)  # twice the reclaim idle time
+        pending = await redis.xpending_range(namespace + STREAM, "kit", "-", "+", 10)
+        idle = {p["message_id"].decode(): p["time_since_delivered"] for p in pending}
+        assert idle.pop(cancelled.entry_id) >= 300  # another replica may claim it
+        assert all(ms < 300 for ms in idle.values())  # the two handed over stay claimed
+    finally:
+        release.set()
+        await pipeline.close(grace_seconds=15)
+    assert sorted((await effect_counts(db)).values()) == [1, 1]
+
+
+async def test_a_heartbeat_stops_even_when_stopped_in_the_middle_of_a_claim(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    # redis-py sometimes swallows a cancellation that lands while a command is in
+    # flight; a heartbeat stopped then must still end, or it claims its entries for
+    # ever. A claim every millisecond puts most stops in the middle of one.
+    consumer = make_consumer(db, redis, namespace, "c1", reclaim_idle_ms=3)
+    await xadd_events(redis, namespace, [community_event("claimed")])
+    entries = await deliver(consumer, redis, namespace)
+    for attempt in range(30):
+        heartbeat = consumer.keep_claimed(entries)
+        await asyncio.sleep(0.002 + (attempt % 7) * 0.0007)
+        heartbeat.stop()
+        await asyncio.sleep(0.05)
+        assert heartbeat.task.done(), f"still claiming after stop (attempt {attempt})"

@@ -460,8 +460,8 @@ class EventConsumer:
                 pipe.xack(stream, self.group, *ids)
             await pipe.execute()
 
-    def keep_claimed(self, entries: Sequence[StreamEntry]) -> asyncio.Task[None]:
-        """Keep resetting the entries' idle time until the returned task is cancelled.
+    def keep_claimed(self, entries: Sequence[StreamEntry]) -> Heartbeat:
+        """Keep resetting the entries' idle time until the heartbeat is stopped.
 
         Otherwise a batch that waits out a database outage (or waits behind one) would
         look abandoned and be claimed by another replica, each claim counting as one
@@ -471,10 +471,14 @@ class EventConsumer:
         for entry in entries:
             by_stream[entry.stream].append(entry.entry_id)
         interval = self.reclaim_idle_ms / 3000
+        stopped = asyncio.Event()
 
-        async def heartbeat() -> None:
-            while True:
-                await asyncio.sleep(interval)
+        async def beat() -> None:
+            while not stopped.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopped.wait(), interval)
+                if stopped.is_set():
+                    return
                 with contextlib.suppress(Exception):
                     for stream, ids in by_stream.items():
                         # JUSTID claims without counting a delivery.
@@ -482,18 +486,35 @@ class EventConsumer:
                             stream, self.group, self.consumer_name, 0, list[Any](ids), justid=True
                         )
 
-        return asyncio.create_task(heartbeat())
+        return Heartbeat(asyncio.create_task(beat()), stopped)
 
     @contextlib.asynccontextmanager
     async def _kept_claimed(self, entries: Sequence[StreamEntry]) -> AsyncIterator[None]:
         """`keep_claimed` for the duration of a block."""
-        task = self.keep_claimed(entries)
+        heartbeat = self.keep_claimed(entries)
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            heartbeat.stop()
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """The task keeping a batch's entries claimed; see `EventConsumer.keep_claimed`."""
+
+    task: asyncio.Task[None]
+    stopped: asyncio.Event
+
+    def stop(self) -> None:
+        """End the heartbeat: at once, or after the Redis call it is in.
+
+        A flag as well as a cancellation: redis-py (8.1, asyncio) sometimes swallows
+        a cancellation that lands while a command is in flight, and the task would
+        then keep claiming the entries for ever (see
+        docs/decisions/0008-cancellation-and-redis-calls.md).
+        """
+        self.stopped.set()
+        self.task.cancel()
 
 
 def _runs(

@@ -17,7 +17,13 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from shared.events.consumer import ConsumerStopping, DecodedBatch, EventConsumer, StreamEntry
+from shared.events.consumer import (
+    ConsumerStopping,
+    DecodedBatch,
+    EventConsumer,
+    Heartbeat,
+    StreamEntry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +33,7 @@ class BatchPipeline:
 
     def __init__(self, consumer: EventConsumer) -> None:
         self.consumer = consumer
-        self._queue: asyncio.Queue[tuple[DecodedBatch, asyncio.Task[None]]] = asyncio.Queue(
-            maxsize=1
-        )
+        self._queue: asyncio.Queue[tuple[DecodedBatch, Heartbeat]] = asyncio.Queue(maxsize=1)
         self._applier: asyncio.Task[None] | None = None
 
     async def submit(self, entries: Sequence[StreamEntry]) -> None:
@@ -39,7 +43,13 @@ class BatchPipeline:
         if self._applier is None or self._applier.done():
             self._applier = asyncio.create_task(self._apply_in_order(), name="batch-applier")
         heartbeat = self.consumer.keep_claimed(entries)
-        await self._queue.put((self.consumer.decode(entries), heartbeat))
+        try:
+            await self._queue.put((self.consumer.decode(entries), heartbeat))
+        except BaseException:
+            # Not handed over (FastStream cancels the handler of a subscriber it stops):
+            # the entries must look abandoned again, to be reclaimed.
+            heartbeat.stop()
+            raise
 
     async def close(self, grace_seconds: float) -> None:
         """Let the batches handed over finish within `grace_seconds`, then stop; what is
@@ -48,12 +58,15 @@ class BatchPipeline:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), grace_seconds)
-        self._applier.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._applier
+        # Cancelled until it ends: a cancellation that lands in a Redis call may be
+        # swallowed by redis-py (see Heartbeat.stop), and the applier would then wait
+        # on its queue for ever.
+        while not self._applier.done():
+            self._applier.cancel()
+            await asyncio.wait({self._applier}, timeout=1)
         while not self._queue.empty():
             _, heartbeat = self._queue.get_nowait()
-            heartbeat.cancel()
+            heartbeat.stop()
 
     async def _apply_in_order(self) -> None:
         while True:
@@ -65,5 +78,5 @@ class BatchPipeline:
             except Exception as exc:  # its entries stay pending and are reclaimed
                 log.warning("a batch was not handled: %s", exc)
             finally:
-                heartbeat.cancel()
+                heartbeat.stop()
                 self._queue.task_done()
