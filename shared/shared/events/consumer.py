@@ -474,7 +474,7 @@ class EventConsumer:
         stopped = asyncio.Event()
 
         async def beat() -> None:
-            while not stopped.is_set():
+            while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopped.wait(), interval)
                 if stopped.is_set():

@@ -2,8 +2,9 @@
 
 FastStream reads a stream's next batch only once the handler of the previous one has
 returned. Handing each batch to an applier task instead lets that read, the wait for
-Redis and the decoding of the entries overlap the current batch's transaction; batches are still applied one at
-a time in the order they were delivered, so a stream's order holds within a replica.
+Redis and the decoding of the entries overlap the current batch's transaction; batches
+are still applied one at a time in the order they were delivered, so a stream's order
+holds within a replica.
 At most one batch waits its turn (the hand-over blocks otherwise), and it is kept
 claimed while it waits: a batch queued behind one that waits out a database outage
 must not look abandoned, or every reclaim would count as a delivery until it is
