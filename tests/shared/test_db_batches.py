@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Column
+from sqlalchemy import Column, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, select
@@ -129,6 +129,14 @@ async def test_batch_times_are_stored_as_the_orm_stores_them(db: Database) -> No
             assert sorted(same.all()) == [f"batch{number}", f"orm{number}"]
         later = await session.exec(select(Tally.name).where(Tally.at > moments[1]))
         assert sorted(later.all()) == ["batch2", "orm2"]
+    if db.is_sqlite:  # and the text is SQLAlchemy's own format, as rows written before
+        async with db.session() as session:
+            stored = await session.exec(text("SELECT DISTINCT at FROM tally ORDER BY at"))  # type: ignore[call-overload]
+            assert [row[0] for row in stored.all()] == [
+                "2026-11-24 01:00:00.000000",
+                "2026-11-24 02:00:00.123456",
+                "2026-11-24 03:00:00.000000",
+            ]
 
 
 async def test_a_batch_larger_than_one_sqlite_statement_holds_is_written_whole(
