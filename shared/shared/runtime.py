@@ -74,7 +74,13 @@ class ServiceRuntime:
             health_check_interval=15,
         )
         self.broker = RedisBroker(
-            settings.redis_url, logger=logging.getLogger("faststream"), graceful_timeout=10
+            settings.redis_url,
+            logger=logging.getLogger("faststream"),
+            graceful_timeout=10,
+            # No argument injection: the kit's handler takes the decoded body only.
+            # Resolving `Context("message")` ran in a worker thread for every batch,
+            # a thread hop and a wake-up of the event loop each time.
+            apply_types=False,
         )
         self.relay = OutboxRelay(
             service=definition.name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from faststream import AckPolicy, Context
+from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.message import RedisBatchStreamMessage
 from faststream.redis.subscriber.usecases.stream_subscriber import StreamBatchSubscriber
@@ -39,6 +39,13 @@ async def _plain_entries(raw: Any, _default_parser: Callable[..., Awaitable[Any]
     )
 
 
+async def _raw_reply(
+    message: RedisBatchStreamMessage, _default_decoder: Callable[..., Awaitable[Any]]
+) -> Any:
+    # What the handler is called with: the XREADGROUP reply's ids and field maps.
+    return message.raw_message
+
+
 def subscribe_consumer(
     broker: RedisBroker,
     consumer: EventConsumer,
@@ -62,6 +69,7 @@ def subscribe_consumer(
                 polling_interval=block_ms,
             ),
             parser=_plain_entries,
+            decoder=_raw_reply,
             ack_policy=AckPolicy.MANUAL,
             title=f"{key}:{consumer.group}",
             description=(
@@ -80,11 +88,10 @@ def _types_on(consumer: EventConsumer, key: str) -> list[str]:
     return [t for t in consumer.handlers.event_types if t.startswith(f"org.linli.{producer}.")]
 
 
-def _batch_handler(
-    pipeline: BatchPipeline, key: str
-) -> Callable[[RedisBatchStreamMessage], Awaitable[None]]:
-    async def handle(message: RedisBatchStreamMessage = Context("message")) -> None:
-        raw = message.raw_message
+def _batch_handler(pipeline: BatchPipeline, key: str) -> Callable[[Any], Awaitable[None]]:
+    # Called with the decoded body alone: the broker does not inject arguments (see
+    # shared.runtime), so the handler takes no `Context`.
+    async def handle(raw: Any) -> None:
         await pipeline.submit(
             [
                 StreamEntry(key, entry_id.decode(), fields, 1)
