@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ import typer
 from bench import bare_consumer, ceilings, consumer, endtoend, http_figures, memory, rebuild
 from bench.infra import machine, scratch_database, scratch_namespace
 from bench.report import Figure, table
+from shared import loop
 from shared.events.replay import default_workers
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
@@ -117,7 +117,7 @@ def consumer_command(
     replicas: Annotated[list[int] | None, typer.Option(help="replica counts to run")] = None,
 ) -> None:
     """Figure 1: consumer throughput against the Redis and database ceilings."""
-    figures = asyncio.run(consumer_figures(redis, postgres, events, batch, replicas or [1, 2]))
+    figures = loop.run(consumer_figures(redis, postgres, events, batch, replicas or [1, 2]))
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
@@ -172,7 +172,7 @@ def rebuild_command(
     ] = None,
 ) -> None:
     """Figure 3: replay activities events into an empty evaluation database."""
-    figures = asyncio.run(rebuild_figures(redis, postgres, records, volunteers, batch, workers))
+    figures = loop.run(rebuild_figures(redis, postgres, records, volunteers, batch, workers))
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
@@ -219,7 +219,7 @@ def memory_command(
 ) -> None:
     """Figure 5: resident memory of each service process at rest and draining events
     (`latency` and `http` add its rows under HTTP load)."""
-    figures = asyncio.run(memory_figures(redis, postgres, records))
+    figures = loop.run(memory_figures(redis, postgres, records))
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
@@ -278,7 +278,7 @@ def latency_command(
     seconds: Annotated[float, typer.Option(help="seconds of load at each rate")] = 2.0,
 ) -> None:
     """Figure 2: confirm over HTTP to the evaluation ledger, open loop at fixed rates."""
-    figures = asyncio.run(latency_figures(redis, postgres, rates or LATENCY_RATES, seconds))
+    figures = loop.run(latency_figures(redis, postgres, rates or LATENCY_RATES, seconds))
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
@@ -327,7 +327,7 @@ def http_command(
     concurrency: Annotated[int, typer.Option(help="requests in flight")] = 32,
 ) -> None:
     """Figure 4: HTTP sign-ups and check-ins per second, load from a second process."""
-    figures = asyncio.run(http_figures_run(redis, postgres, volunteers, activities, concurrency))
+    figures = loop.run(http_figures_run(redis, postgres, volunteers, activities, concurrency))
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 
@@ -351,7 +351,7 @@ def all_command(
         figures += await http_figures_run(redis, postgres, 500, 4, 32)
         return figures + await memory_figures(redis, postgres, memory_records)
 
-    figures = asyncio.run(run())
+    figures = loop.run(run())
     typer.echo(f"\nMachine: {machine()}\n\n{table(figures)}")
 
 

@@ -26,6 +26,8 @@ import orjson
 from redis.asyncio import Redis
 from sqlalchemy import make_url
 
+from shared import loop
+
 GROUP = "bare"
 _TABLES = (
     "CREATE TABLE bare_inbox (source VARCHAR(200) NOT NULL, event_id VARCHAR(64) NOT NULL,"
@@ -95,7 +97,7 @@ def _loop_process(
     go: ProcessEvent,
     drained: Queue[int],
 ) -> None:
-    drained.put(asyncio.run(_loop(redis_url, key, database_url, batch, name, go)))
+    drained.put(loop.run(_loop(redis_url, key, database_url, batch, name, go)))
 
 
 async def _loop(

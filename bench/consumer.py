@@ -26,6 +26,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func
 from sqlmodel import select
 
+from shared import loop
 from shared.contracts.registry import CommunityCreated
 from shared.db import Database
 from shared.events.envelope import Envelope
@@ -163,4 +164,4 @@ def replica_process(
         await asyncio.to_thread(stop.wait)
         await runtime.stop()
 
-    asyncio.run(run())
+    loop.run(run())

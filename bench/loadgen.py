@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from shared import loop
+
 
 async def _one(
     client: httpx.AsyncClient, request: list[Any], sent: float, out: list[Any], index: int
@@ -65,7 +67,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     plan = json.load(sys.stdin)
-    json.dump(asyncio.run(run(plan)), sys.stdout)
+    json.dump(loop.run(run(plan)), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -12,6 +11,7 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
+from shared import loop
 from shared.events.deadletters import (
     dead_letter_stream,
     get_dead_letter,
@@ -47,7 +47,7 @@ def _run(redis_url: str, work: Callable[[Redis], Awaitable[T]]) -> T:
         finally:
             await client.aclose()
 
-    return asyncio.run(main())
+    return loop.run(main())
 
 
 @app.command()

@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlmodel import col
 
+from shared import loop
 from shared.db import Database, is_sqlite
 from shared.events.consumer import EventConsumer, ReplayBatch, StreamEntry
 from shared.events.handlers import HandlerRegistry
@@ -272,7 +273,7 @@ def _replay_share(
         raise TypeError(f"{handlers} is not a HandlerRegistry")
 
     settle_after_startup()
-    return asyncio.run(
+    return loop.run(
         replay_urls(
             service=service,
             database_url=database_url,
