@@ -5,13 +5,30 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Table, event, make_url, text
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Dialect,
+    String,
+    Table,
+    any_,
+    event,
+    func,
+    literal,
+    literal_column,
+    make_url,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -237,6 +254,26 @@ def _converters(
     return tuple(
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
     )
+
+
+def one_of(column: Any, values: Collection[str | int], dialect: Dialect) -> ColumnElement[bool]:
+    """`column IN values` with all the values in one parameter: on PostgreSQL one array
+    (`= ANY($1)`), on SQLite one JSON array (`IN (SELECT value FROM json_each(?))`).
+
+    SQLAlchemy's `in_` renders one parameter per value at every execution, each with its
+    cast on PostgreSQL: reading by a rebuild batch's 2,000 ids cost 7.4 ms of CPU per
+    query that way against 1.1 ms with one array (SQLite: 2.2 against 1.0 ms).
+    For keys (text or integers), not for values whose JSON form differs from their SQL one.
+    """
+    if dialect.name == "postgresql":
+        # The element type without its length: a longer value cast to varchar(64) would
+        # be cut, and then equal the 64-character key it starts with. The column is seen
+        # as that type too, or SQLAlchemy would cast the array to the column's own type.
+        stored = getattr(column.type, "impl", column.type)  # under a TypeDecorator (AutoString)
+        element = String() if isinstance(stored, String) else stored
+        return type_coerce(column, element) == any_(literal(list(values), ARRAY(element)))
+    as_json = orjson.dumps(list(values)).decode()
+    return column.in_(select(literal_column("value")).select_from(func.json_each(as_json)))  # type: ignore[no-any-return]
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, select
 
 import shared.db
-from shared.db import Database, UtcDateTime, insert_new, upsert_many
+from shared.db import Database, UtcDateTime, insert_new, one_of, upsert_many
 
 BEIJING = timezone(timedelta(hours=8))
 table_registry = registry()
@@ -28,6 +28,10 @@ class Tally(BatchModel, table=True):
     counts: bool = True
     note: str | None = Field(default=None, max_length=10)
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Numbered(BatchModel, table=True):
+    id: int = Field(primary_key=True)
 
 
 AT = datetime(2026, 11, 24, 9, 0, tzinfo=BEIJING)
@@ -158,3 +162,28 @@ async def test_a_batch_larger_than_one_sqlite_statement_holds_is_written_whole(
     assert {name: row.hours for name, row in found.items()} == {
         f"n{number}": float(number) if number < 5 else -1.0 for number in range(25)
     }
+
+
+async def test_one_of_selects_the_rows_whose_key_is_among_the_values(db: Database) -> None:
+    async with db.session() as session:
+        await upsert_many(
+            session,
+            Tally,
+            [tally(name, 1.0) for name in ("a", "b", "abcdefghij")],
+            key=["group", "name"],
+        )
+        await upsert_many(session, Numbered, [{"id": n} for n in (1, 2, 3)], key=["id"])
+        await session.commit()
+    async with db.session() as session:
+        dialect = session.get_bind().dialect
+
+        async def names(values: list[str]) -> set[str]:
+            query = select(Tally.name).where(one_of(Tally.name, values, dialect))
+            return set((await session.exec(query)).all())
+
+        assert await names(["a", "abcdefghij", "zz"]) == {"a", "abcdefghij"}
+        assert await names([]) == set()
+        # Longer than the column: it must not be cut to the ten characters it starts with.
+        assert await names(["abcdefghijk"]) == set()
+        query = select(Numbered.id).where(one_of(Numbered.id, {3, 1, 9}, dialect))
+        assert set((await session.exec(query)).all()) == {1, 3}

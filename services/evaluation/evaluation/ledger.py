@@ -12,7 +12,7 @@ from evaluation.domain.stars import THRESHOLDS, level_for, newly_reached
 from evaluation.models import CountedRecord, VolunteerLedger
 from shared.contracts.activities import ServiceConfirmed, ServiceCorrected
 from shared.contracts.evaluation import StarReached
-from shared.db import upsert, upsert_many
+from shared.db import one_of, upsert, upsert_many
 from shared.events.handlers import BatchContext, event_scope
 from shared.events.outbox import add_event
 
@@ -44,6 +44,7 @@ async def count_confirmed(batch: BatchContext) -> None:
     events: list[ServiceConfirmed] = [item.payload for item in batch.items]
     record_ids = {event.record_id for event in events}
     volunteer_ids = {event.volunteer_id for event in events}
+    dialect = session.get_bind().dialect
     previous = {
         record_id: (volunteer_id, hours if counts else 0.0)
         for record_id, volunteer_id, hours, counts in (
@@ -53,7 +54,7 @@ async def count_confirmed(batch: BatchContext) -> None:
                     CountedRecord.volunteer_id,
                     CountedRecord.hours,
                     CountedRecord.counts,
-                ).where(col(CountedRecord.record_id).in_(record_ids))
+                ).where(one_of(CountedRecord.record_id, record_ids, dialect))
             )
         ).all()
     }
@@ -80,7 +81,7 @@ async def count_confirmed(batch: BatchContext) -> None:
                     VolunteerLedger.community_id,
                     VolunteerLedger.total_hours,
                     VolunteerLedger.highest_star_announced,
-                ).where(col(VolunteerLedger.volunteer_id).in_(volunteer_ids))
+                ).where(one_of(VolunteerLedger.volunteer_id, volunteer_ids, dialect))
             )
         ).all()
     }

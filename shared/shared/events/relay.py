@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.db import Database
+from shared.db import Database, one_of
 from shared.events.outbox import register_relay_wakeup, unregister_relay_wakeup
 from shared.events.tables import OutboxMessage, RelayLease
 from shared.events.trimming import trim_stream
@@ -89,7 +89,7 @@ class OutboxRelay:
     async def _mark_sent(self, session: AsyncSession, ids: list[int]) -> None:
         await session.exec(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids))
+            .where(one_of(OutboxMessage.id, ids, session.get_bind().dialect))
             .values(sent_at=datetime.now(UTC))
         )
         await session.commit()
