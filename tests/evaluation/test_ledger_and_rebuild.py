@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -319,3 +321,32 @@ async def test_a_rebuild_in_parallel_shares_equals_one_event_at_a_time(
         unsent = select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None))
         assert (await session.exec(unsent)).all() == []
     await rebuilt.dispose()
+
+
+async def test_the_documented_rebuild_command_rebuilds(
+    redis: Redis, namespace: str, tmp_path: Path, redis_url: str
+) -> None:
+    script = Script()
+    for number in range(30):
+        script.confirm(f"v{number % 3}", f"r{number}", 2.0)
+    await publish(redis, namespace, script.envelopes)
+    rebuilt = f"sqlite+aiosqlite:///{tmp_path / 'rebuilt.db'}"
+
+    # As README's "Operating" section has an operator type it, in a process of its own.
+    command = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "evaluation.cli", "rebuild", "--database-url", rebuilt),
+        env={**os.environ, "REDIS_URL": redis_url, "STREAM_NAMESPACE": namespace},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(command.communicate(), 120)
+
+    assert command.returncode == 0, output.decode()
+    assert "replayed 30 entries: 30 applied, 0 skipped" in output.decode()
+    ledgers = await table(rebuilt, VolunteerLedger)
+    assert {(row["volunteer_id"], row["total_hours"]) for row in ledgers} == {
+        ("v0", 20.0),
+        ("v1", 20.0),
+        ("v2", 20.0),
+    }

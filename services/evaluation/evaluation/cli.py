@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
@@ -10,11 +9,25 @@ import typer
 from evaluation.app import DEFINITION
 from evaluation.handlers import replay_key
 from evaluation.settings import Settings
-from shared.events.replay import ReplayReport, default_workers, replay_in_parallel, replay_urls
+from shared import loop
+from shared.events.replay import (
+    ReplayReport,
+    default_batch,
+    default_workers,
+    replay_in_parallel,
+    replay_urls,
+)
 from shared.heap import settle_after_startup
 from shared.migrations import upgrade_to_head
 
 app = typer.Typer(help="Evaluation operator commands.", no_args_is_help=True)
+
+
+@app.callback()
+def main() -> None:
+    """Evaluation operator commands."""
+    # With one command and no callback, Typer makes the app that command itself, and
+    # `python -m evaluation.cli rebuild ...` (as documented) fails on "rebuild".
 
 
 @app.command()
@@ -22,7 +35,10 @@ def rebuild(
     database_url: Annotated[
         str | None, typer.Option(help="an EMPTY database to rebuild into; DATABASE_URL by default")
     ] = None,
-    batch: Annotated[int, typer.Option(help="entries applied per transaction")] = 2000,
+    batch: Annotated[
+        int | None,
+        typer.Option(help="entries applied per transaction; 10,000 on SQLite, 2,000 on PostgreSQL"),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(help="processes replaying shares of the events; one per core on PostgreSQL"),
@@ -33,8 +49,14 @@ def rebuild(
     url = database_url or settings.resolved_database_url()
     upgrade_to_head(DEFINITION.migrations_dir, url)
     settle_after_startup()  # a process that only replays: see shared.heap
-    report = asyncio.run(
-        rebuild_into(url, settings.redis_url, settings.stream_namespace, batch, workers)
+    report = loop.run(
+        rebuild_into(
+            url,
+            settings.redis_url,
+            settings.stream_namespace,
+            batch or default_batch(url),
+            workers,
+        )
     )
     typer.echo(
         f"replayed {report.entries} entries: {report.applied} applied, {report.skipped} skipped"

@@ -208,6 +208,17 @@ def default_workers(database_url: str) -> int:
     return 1 if is_sqlite(database_url) else max(1, os.cpu_count() or 1)
 
 
+def default_batch(database_url: str) -> int:
+    """Entries per transaction in a rebuild: 10,000 on SQLite, 2,000 on PostgreSQL.
+
+    On SQLite, an index whose keys arrive in random order (evaluation's counted records
+    by volunteer) costs a page written per insert once it outgrows a batch; bigger
+    batches share those pages. Evaluation's rebuild at 300,000 events ran at 15,397/s
+    with 10,000 against 13,407/s with 2,000. On PostgreSQL the two measured the same.
+    """
+    return 10_000 if is_sqlite(database_url) else 2_000
+
+
 async def replay_in_parallel(
     *,
     service: str,
