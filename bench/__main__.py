@@ -10,7 +10,7 @@ from bench import bare_consumer, ceilings, consumer, endtoend, http_figures, mem
 from bench.infra import machine, scratch_database, scratch_namespace
 from bench.report import Figure, table
 from shared import loop
-from shared.events.replay import default_workers
+from shared.events.replay import default_batch, default_workers
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 
@@ -122,7 +122,12 @@ def consumer_command(
 
 
 async def rebuild_figures(
-    redis: str, postgres: str, records: int, volunteers: int, batch: int, workers: int | None
+    redis: str,
+    postgres: str,
+    records: int,
+    volunteers: int,
+    batch: int | None,
+    workers: int | None,
 ) -> list[Figure]:
     """Figure 3 on each database, with its ceilings measured just before."""
     figures = []
@@ -130,23 +135,24 @@ async def rebuild_figures(
         typer.echo(f"filling the streams: {volunteers:,} volunteers, {records:,} records ...")
         await rebuild.fill_streams(redis, namespace, records, volunteers)
         for kind in _kinds(postgres):
-            reading = await rebuild.read_rate(redis, namespace + "activities.events", batch)
             async with scratch_database(kind, postgres) as url:
-                commits = await ceilings.commit_rate(url, batch, 100)
+                size = batch or default_batch(url)
+                commits = await ceilings.commit_rate(url, size, 100)
+            reading = await rebuild.read_rate(redis, namespace + "activities.events", size)
             async with scratch_database(kind, postgres) as url:
                 processes = workers or default_workers(url)
-                rate = await rebuild.rebuild_rate(url, redis, namespace, batch, processes)
-            ceiling = min(reading, commits * batch)
-            which = "XRANGE read" if reading <= commits * batch else f"{kind} commits x {batch}"
+                rate = await rebuild.rebuild_rate(url, redis, namespace, size, processes)
+            ceiling = min(reading, commits * size)
+            which = "XRANGE read" if reading <= commits * size else f"{kind} commits x {size}"
             typer.echo(
-                f"{kind}: XRANGE {reading:,.0f}/s; {commits:,.0f} commits/s of {batch} rows; "
+                f"{kind}: XRANGE {reading:,.0f}/s; {commits:,.0f} commits/s of {size} rows; "
                 f"rebuild {rate:,.0f} events/s ({processes} process{'es' if processes > 1 else ''})"
             )
             figures.append(
                 Figure(
                     name="3. rebuild evaluation",
                     setup=(
-                        f"{kind}, {records + volunteers:,} events, batch {batch}, "
+                        f"{kind}, {records + volunteers:,} events, batch {size}, "
                         f"{processes} process{'es' if processes > 1 else ''}"
                     ),
                     value=rate,
@@ -166,7 +172,9 @@ def rebuild_command(
         int, typer.Option(help="service_confirmed events (the issue's figure: 1,000,000)")
     ] = 100_000,
     volunteers: Annotated[int, typer.Option(help="volunteer_registered events")] = 5_000,
-    batch: Annotated[int, typer.Option(help="entries per transaction")] = 2000,
+    batch: Annotated[
+        int | None, typer.Option(help="entries per transaction; the rebuild command's default")
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(help="rebuild processes; the rebuild command's default")
     ] = None,
@@ -339,7 +347,10 @@ def all_command(
     batch: Annotated[int, typer.Option(help="figure 1: entries per read and transaction")] = 100,
     records: Annotated[int, typer.Option(help="figure 3: service_confirmed events")] = 100_000,
     volunteers: Annotated[int, typer.Option(help="figure 3: volunteer_registered events")] = 5_000,
-    rebuild_batch: Annotated[int, typer.Option(help="figure 3: entries per transaction")] = 2000,
+    rebuild_batch: Annotated[
+        int | None,
+        typer.Option(help="figure 3: entries per transaction; the rebuild command's default"),
+    ] = None,
     memory_records: Annotated[int, typer.Option(help="figure 5: records drained")] = 20_000,
 ) -> None:
     """Every measured figure (1 to 4, and 5 in part) in one table, with their defaults."""

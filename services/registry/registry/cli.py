@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,7 @@ from registry.app import DEFINITION
 from registry.identity import NationalIdVault, generate_keys
 from registry.models import Volunteer
 from registry.settings import Settings
+from shared import loop
 from shared.auth import Role
 from shared.db import Database
 from shared.migrations import upgrade_to_head
@@ -54,7 +54,7 @@ def bootstrap_admin(
 
     upgrade_to_head(DEFINITION.migrations_dir, settings.resolved_database_url())
     try:
-        account_id = asyncio.run(run())
+        account_id = loop.run(run())
     except Exception as exc:  # a taken username, an unreachable database: say so plainly
         typer.echo(f"could not create the account: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -94,7 +94,7 @@ def rotate() -> None:
             await db.dispose()
         return rotated
 
-    typer.echo(f"re-encrypted {asyncio.run(run())} national ID numbers")
+    typer.echo(f"re-encrypted {loop.run(run())} national ID numbers")
 
 
 if __name__ == "__main__":
