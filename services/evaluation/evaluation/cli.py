@@ -12,7 +12,6 @@ from evaluation.settings import Settings
 from shared import loop
 from shared.events.replay import (
     ReplayReport,
-    default_batch,
     default_workers,
     replay_in_parallel,
     replay_urls,
@@ -54,7 +53,7 @@ def rebuild(
             url,
             settings.redis_url,
             settings.stream_namespace,
-            batch or default_batch(url),
+            batch,
             workers,
         )
     )
@@ -64,10 +63,15 @@ def rebuild(
 
 
 async def rebuild_into(
-    database_url: str, redis_url: str, namespace: str, batch: int, workers: int | None = None
+    database_url: str,
+    redis_url: str,
+    namespace: str,
+    batch: int | None = None,
+    workers: int | None = None,
 ) -> ReplayReport:
     """Replay the streams into the migrated, empty database at `database_url`; with
-    more than one worker, each share in a process of its own."""
+    more than one worker, each share in a process of its own. Batch size and workers
+    default to the database's (`default_batch`, `default_workers`)."""
     workers = workers or default_workers(database_url)
     if workers > 1:
         return await replay_in_parallel(

@@ -104,7 +104,7 @@ async def replay(
     redis: Redis,
     handlers: HandlerRegistry,
     namespace: str = "",
-    batch: int = 2000,
+    batch: int | None = None,
     share: Share | None = None,
 ) -> ReplayReport:
     """Apply every entry of the streams `handlers` read, merged in entry-id order.
@@ -114,8 +114,10 @@ async def replay(
     while the database applies the current one. Events the handlers publish are marked
     sent at the end: they were published when the facts first happened. With a
     `share`, only its entries are applied (and counted), and marking sent is left to
-    whoever runs the shares, once all have ended.
+    whoever runs the shares, once all have ended. `batch` is entries per transaction,
+    `default_batch` for the database unless given.
     """
+    batch = batch or default_batch(db.url)
     consumer = EventConsumer(
         service=service,
         db=db,
@@ -171,7 +173,7 @@ async def replay_urls(
     redis_url: str,
     handlers: HandlerRegistry,
     namespace: str = "",
-    batch: int = 2000,
+    batch: int | None = None,
     share: Share | None = None,
 ) -> ReplayReport:
     """`replay` on connections of its own to the database and Redis at these URLs."""
@@ -228,7 +230,7 @@ async def replay_in_parallel(
     key: ReplayKey,
     workers: int,
     namespace: str = "",
-    batch: int = 2000,
+    batch: int | None = None,
 ) -> ReplayReport:
     """`replay` split into `workers` shares by `key`, each in its own process.
 
@@ -239,11 +241,11 @@ async def replay_in_parallel(
     before trying again.
     """
     shares = [Share(index, workers, key) for index in range(workers)]
-    loop = asyncio.get_running_loop()
+    running = asyncio.get_running_loop()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         reports = await asyncio.gather(
             *(
-                loop.run_in_executor(
+                running.run_in_executor(
                     pool,
                     _replay_share,
                     service,
@@ -275,7 +277,7 @@ def _replay_share(
     redis_url: str,
     handlers: str,
     namespace: str,
-    batch: int,
+    batch: int | None,
     share: Share,
 ) -> ReplayReport:
     """One share of a parallel replay, in a process of its own."""
