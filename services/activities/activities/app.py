@@ -13,7 +13,7 @@ from activities.handlers import handlers
 from activities.settings import Settings
 from activities.signups import lapse_offers
 from shared.app import create_service_app
-from shared.projections.communities import communities_router
+from shared.projections.communities_routes import communities_router
 from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
 
 

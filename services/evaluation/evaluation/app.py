@@ -10,7 +10,7 @@ from evaluation.api import certificates, dashboards, hours, periods
 from evaluation.handlers import handlers
 from evaluation.settings import Settings
 from shared.app import create_service_app
-from shared.projections.communities import communities_router
+from shared.projections.communities_routes import communities_router
 from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
 
 

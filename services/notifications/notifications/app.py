@@ -16,7 +16,7 @@ from notifications.handlers import handlers
 from notifications.models import WebhookSubscription
 from notifications.settings import Settings
 from shared.app import create_service_app
-from shared.projections.communities import communities_router
+from shared.projections.communities_routes import communities_router
 from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
 
 
