@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import random
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -350,3 +351,19 @@ async def test_the_documented_rebuild_command_rebuilds(
         ("v1", 20.0),
         ("v2", 20.0),
     }
+
+
+def test_a_rebuild_worker_imports_nothing_of_the_web_app() -> None:
+    # multiprocessing's spawn imports the main module again in each of a parallel
+    # rebuild's workers: for the documented command, evaluation.cli. A worker needs the
+    # handlers and the replay; the web app, its framework and the migrations cost each
+    # worker over a second before it could start replaying.
+    probe = (
+        "import sys, evaluation.cli, shared.events.replay;"
+        "print(sorted(m for m in ('evaluation.app', 'fastapi', 'faststream', 'alembic')"
+        " if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert loaded.stdout.strip() == "[]"

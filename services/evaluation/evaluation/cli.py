@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from evaluation.app import DEFINITION
 from evaluation.handlers import replay_key
 from evaluation.settings import Settings
 from shared import loop
@@ -17,9 +16,21 @@ from shared.events.replay import (
     replay_urls,
 )
 from shared.heap import settle_after_startup
-from shared.migrations import upgrade_to_head
+
+if TYPE_CHECKING:
+    from shared.runtime import ServiceDefinition
 
 app = typer.Typer(help="Evaluation operator commands.", no_args_is_help=True)
+
+
+def _definition() -> ServiceDefinition:
+    # The web app and the migrations are imported when a command runs, not with this
+    # module: a parallel rebuild's worker processes import this module again
+    # (multiprocessing's spawn imports the main module) and need only the handlers.
+    # Importing the rest cost each of them over a second before it could start.
+    from evaluation.app import DEFINITION
+
+    return DEFINITION
 
 
 @app.callback()
@@ -44,9 +55,11 @@ def rebuild(
     ] = None,
 ) -> None:
     """Rebuild every projection by replaying registry.events and activities.events."""
+    from shared.migrations import upgrade_to_head  # see _definition
+
     settings = Settings()
     url = database_url or settings.resolved_database_url()
-    upgrade_to_head(DEFINITION.migrations_dir, url)
+    upgrade_to_head(_definition().migrations_dir, url)
     settle_after_startup()  # a process that only replays: see shared.heap
     report = loop.run(
         rebuild_into(
@@ -72,10 +85,11 @@ async def rebuild_into(
     """Replay the streams into the migrated, empty database at `database_url`; with
     more than one worker, each share in a process of its own. Batch size and workers
     default to the database's (`default_batch`, `default_workers`)."""
+    definition = _definition()
     workers = workers or default_workers(database_url)
     if workers > 1:
         return await replay_in_parallel(
-            service=DEFINITION.name,
+            service=definition.name,
             database_url=database_url,
             redis_url=redis_url,
             handlers="evaluation.handlers:handlers",
@@ -85,10 +99,10 @@ async def rebuild_into(
             batch=batch,
         )
     return await replay_urls(
-        service=DEFINITION.name,
+        service=definition.name,
         database_url=database_url,
         redis_url=redis_url,
-        handlers=DEFINITION.handlers,
+        handlers=definition.handlers,
         namespace=namespace,
         batch=batch,
     )
