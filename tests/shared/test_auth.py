@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import stat
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -65,6 +66,25 @@ def test_a_token_round_trips_to_its_principal(issuer: TokenIssuer, verifier: Tok
 def test_an_expired_token_is_refused(issuer: TokenIssuer, verifier: TokenVerifier) -> None:
     token = issuer.issue("a", Role.VOLUNTEER, "c1", ttl=timedelta(seconds=-1))
     assert _refused(verifier, token) == "token expired"
+
+
+def test_a_token_verified_before_is_refused_once_it_expires(
+    issuer: TokenIssuer, verifier: TokenVerifier
+) -> None:
+    # Verified tokens are remembered; their expiry must still be judged at every use.
+    token = issuer.issue("a", Role.VOLUNTEER, "c1", ttl=timedelta(seconds=2))
+    assert verifier.verify(token).subject == "a"
+    expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires_at - time.time()) + 0.05)
+    assert _refused(verifier, token) == "token expired"
+
+
+def test_a_remembered_token_is_still_checked_for_its_type(
+    issuer: TokenIssuer, verifier: TokenVerifier
+) -> None:
+    refresh = issuer.issue("a", Role.VOLUNTEER, "c1", token_type=REFRESH)
+    assert verifier.verify(refresh, token_type=REFRESH).subject == "a"
+    assert _refused(verifier, refresh) == "not an access token"
 
 
 def _segments(token: str) -> list[str]:
