@@ -82,9 +82,10 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         # Checking a token's signature and claims costs about 150 µs, on every request;
-        # a client sends the same token for its whole life, and nothing but its expiry
-        # changes whether it is valid (tokens are not revoked before they expire).
-        # Only valid tokens are kept: a refused token is checked again each time.
+        # a client sends the same token for its whole life, and nothing but the clock
+        # changes what this check says of it (a refresh token's revocation is the
+        # registry's own look-up, after this check). Only valid tokens are kept: a
+        # refused token is checked again each time.
         self._checked = functools.lru_cache(maxsize=4096)(self._check)
 
     def verify(self, token: str, *, token_type: str = ACCESS) -> Principal:
