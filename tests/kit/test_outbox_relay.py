@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pytest
 from redis.asyncio import Redis
@@ -13,7 +15,7 @@ from shared.db import Database
 from shared.events.envelope import Envelope
 from shared.events.outbox import add_event
 from shared.events.relay import OutboxRelay
-from shared.events.tables import OutboxMessage
+from shared.events.tables import OutboxMessage, RelayLease
 from tests.kit.support import (
     effect_counts,
     make_consumer,
@@ -117,6 +119,61 @@ async def test_only_the_lease_holder_publishes(db: Database, redis: Redis, names
     # The lease is still the first relay's: the second publishes nothing, keeping order.
     assert await second.publish_pending() == 0
     assert await first.publish_pending() == 1
+
+
+async def lease_expiry(db: Database) -> int:
+    async with db.session() as session:
+        lease = await session.get(RelayLease, "registry")
+        assert lease is not None
+        return lease.expires_at_ms
+
+
+async def test_the_lease_is_written_again_only_once_a_third_of_it_has_gone_by(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    # Renewing is a committed write: every round would cost a commit per batch.
+    relay = OutboxRelay(
+        service="registry",
+        db=db,
+        redis=redis,
+        holder="relay-1",
+        namespace=namespace,
+        lease_ms=3_000,
+    )
+    await stage_and_commit(db, ["a"])
+    assert await relay.publish_pending() == 1
+    written = await lease_expiry(db)
+    await stage_and_commit(db, ["b"])
+    assert await relay.publish_pending() == 1
+    assert await lease_expiry(db) == written
+    await asyncio.sleep(1.05)
+    assert await relay.publish_pending() == 0
+    assert await lease_expiry(db) > written
+
+
+async def test_a_relay_past_its_lease_publishes_nothing_once_another_took_over(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    first, second = (
+        OutboxRelay(
+            service="registry",
+            db=db,
+            redis=redis,
+            holder=holder,
+            namespace=namespace,
+            lease_ms=300,
+        )
+        for holder in ("replica-1", "replica-2")
+    )
+    await stage_and_commit(db, ["a"])
+    assert await first.publish_pending() == 1
+    await asyncio.sleep(0.35)  # the first relay stalls past its lease
+    await stage_and_commit(db, ["b"])
+    assert await second.publish_pending() == 1
+    await stage_and_commit(db, ["c"])
+    # It must not go on trusting the lease it once wrote.
+    assert await first.publish_pending() == 0
+    assert await second.publish_pending() == 1
 
 
 async def test_outbox_rows_are_ordered_by_commit(db: Database) -> None:
