@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import socket
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,34 @@ async def test_the_webhook_client_is_closed_when_the_service_stops(
     async with app.router.lifespan_context(app):
         assert not client.is_closed
     assert client.is_closed
+
+
+async def test_a_redelivery_asked_for_while_the_delivery_is_in_flight_is_not_lost(
+    service: Notifications, httpserver: HTTPServer
+) -> None:
+    received: list[str] = []
+    in_flight, release = threading.Event(), threading.Event()
+
+    def handler(request: Request) -> Response:
+        received.append(request.headers["Linli-Event-Id"])
+        if len(received) == 1:  # hold the first attempt open while the operator acts
+            in_flight.set()
+            release.wait(10)
+        return Response("ok")
+
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
+    subscription = await subscribe(service, httpserver.url_for("/hook"))
+    [event] = await service.publish(community_event(1))
+    assert await asyncio.to_thread(in_flight.wait, 15)
+
+    owner = service.person("integrator", Role.DISTRICT_ADMIN, None)
+    deliveries = f"/webhooks/{subscription['id']}/deliveries"
+    [delivery] = (await service.client.get(deliveries, headers=owner)).json()
+    again = await service.client.post(f"{deliveries}/{delivery['id']}/redeliver", headers=owner)
+    assert again.status_code == 200
+    release.set()
+
+    async def sent_again() -> bool:
+        return received == [event.id, event.id]
+
+    await eventually(sent_again)

@@ -118,11 +118,13 @@ def backoff(attempts: int, base_seconds: float = 1.0) -> timedelta:
     return timedelta(seconds=min(base_seconds * 2**attempts, 3600))
 
 
-async def _claim(db: Database, limit: int) -> list[WebhookDelivery]:
+async def _claim(db: Database, limit: int) -> tuple[list[WebhookDelivery], datetime]:
     """Take due deliveries of active subscriptions, pushing their next attempt out so
-    other replicas skip them. A disabled subscription's deliveries wait, unclaimed, until
-    it is enabled again, and never take the places of an active one's."""
+    other replicas skip them; returns them and the time they were pushed to, which marks
+    them as this claim's. A disabled subscription's deliveries wait, unclaimed, until it
+    is enabled again, and never take the places of an active one's."""
     now = datetime.now(UTC)
+    claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
     active = select(WebhookSubscription.id).where(col(WebhookSubscription.active))
     async with db.session() as session:
         due = (
@@ -145,12 +147,12 @@ async def _claim(db: Database, limit: int) -> list[WebhookDelivery]:
                     col(WebhookDelivery.id) == delivery.id,
                     col(WebhookDelivery.next_attempt_at) == delivery.next_attempt_at,
                 )
-                .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+                .values(next_attempt_at=claimed_until)
             )
             if result.rowcount == 1:
                 claimed.append(delivery)
         await session.commit()
-        return claimed
+        return claimed, claimed_until
 
 
 async def _send(
@@ -183,7 +185,7 @@ async def dispatch(
     backoff_base_seconds: float = 1.0,
 ) -> int:
     """Send the deliveries that are due; returns how many were accepted."""
-    claimed = await _claim(db, limit)
+    claimed, claimed_until = await _claim(db, limit)
     if not claimed:
         return 0
     async with db.session() as session:
@@ -208,27 +210,37 @@ async def dispatch(
     async with db.session() as session:
         sendable = [d for d in claimed if subscriptions[d.subscription_id].active]
         for delivery, (ok, status_code, error) in zip(sendable, outcomes, strict=True):
-            stored = await session.get(WebhookDelivery, delivery.id)
             subscription = await session.get(WebhookSubscription, delivery.subscription_id)
-            assert stored is not None
             assert subscription is not None
-            stored.attempts += 1
-            stored.last_status_code = status_code
-            stored.last_error = error
+            attempts = delivery.attempts + 1
+            outcome: dict[str, object] = {
+                "attempts": attempts,
+                "last_status_code": status_code,
+                "last_error": error,
+            }
             if ok:
                 accepted += 1
-                stored.status = "delivered"
-                stored.delivered_at = datetime.now(UTC)
+                outcome |= {"status": "delivered", "delivered_at": datetime.now(UTC)}
                 subscription.consecutive_failures = 0
             else:
-                stored.status = "dead" if stored.attempts >= max_attempts else "pending"
-                stored.next_attempt_at = datetime.now(UTC) + backoff(
-                    stored.attempts, backoff_base_seconds
-                )
+                outcome |= {
+                    "status": "dead" if attempts >= max_attempts else "pending",
+                    "next_attempt_at": datetime.now(UTC) + backoff(attempts, backoff_base_seconds),
+                }
                 subscription.consecutive_failures += 1
                 if subscription.active and subscription.consecutive_failures >= failures_to_disable:
                     await _disable(session, subscription, error or f"HTTP {status_code}")
-            session.add(stored)
+            # Only while it is still this claim's: a redelivery asked for while it was in
+            # flight re-queued it, and that request must not be overwritten by this
+            # attempt's outcome (it was lost that way, the delivery marked delivered).
+            await session.exec(
+                update(WebhookDelivery)
+                .where(
+                    col(WebhookDelivery.id) == delivery.id,
+                    col(WebhookDelivery.next_attempt_at) == claimed_until,
+                )
+                .values(**outcome)
+            )
             session.add(subscription)
         await session.commit()
     return accepted
