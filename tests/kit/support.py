@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import func
@@ -147,9 +148,14 @@ def make_consumer(
     )
 
 
-def make_relay(db: Database, redis: Redis, namespace: str, holder: str = "relay-1") -> OutboxRelay:
-    """An OutboxRelay of the `registry` stream on the test namespace."""
-    return OutboxRelay(service="registry", db=db, redis=redis, holder=holder, namespace=namespace)
+def make_relay(
+    db: Database, redis: Redis, namespace: str, holder: str = "relay-1", **options: Any
+) -> OutboxRelay:
+    """An OutboxRelay of the `registry` stream on the test namespace (`options` such as
+    `lease_ms` go to OutboxRelay)."""
+    return OutboxRelay(
+        service="registry", db=db, redis=redis, holder=holder, namespace=namespace, **options
+    )
 
 
 async def eventually(

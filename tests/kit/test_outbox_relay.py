@@ -132,14 +132,7 @@ async def test_the_lease_is_written_again_only_once_a_third_of_it_has_gone_by(
     db: Database, redis: Redis, namespace: str
 ) -> None:
     # Renewing is a committed write: every round would cost a commit per batch.
-    relay = OutboxRelay(
-        service="registry",
-        db=db,
-        redis=redis,
-        holder="relay-1",
-        namespace=namespace,
-        lease_ms=3_000,
-    )
+    relay = make_relay(db, redis, namespace, lease_ms=3_000)
     await stage_and_commit(db, ["a"])
     assert await relay.publish_pending() == 1
     written = await lease_expiry(db)
@@ -155,14 +148,7 @@ async def test_a_relay_past_its_lease_publishes_nothing_once_another_took_over(
     db: Database, redis: Redis, namespace: str
 ) -> None:
     first, second = (
-        OutboxRelay(
-            service="registry",
-            db=db,
-            redis=redis,
-            holder=holder,
-            namespace=namespace,
-            lease_ms=300,
-        )
+        make_relay(db, redis, namespace, holder=holder, lease_ms=300)
         for holder in ("replica-1", "replica-2")
     )
     await stage_and_commit(db, ["a"])
@@ -172,6 +158,10 @@ async def test_a_relay_past_its_lease_publishes_nothing_once_another_took_over(
     assert await second.publish_pending() == 1
     await stage_and_commit(db, ["c"])
     # It must not go on trusting the lease it once wrote.
+    assert await first.publish_pending() == 0
+    assert await second.publish_pending() == 1
+    # Nor, once refused, the lease it failed to write.
+    await stage_and_commit(db, ["d"])
     assert await first.publish_pending() == 0
     assert await second.publish_pending() == 1
 

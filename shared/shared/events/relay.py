@@ -138,8 +138,13 @@ class OutboxRelay:
         # over only once it has run out.
         if now_ms < self._lease_until_ms - 2 * self.lease_ms // 3:
             return True
-        self._lease_until_ms = 0
         expires = now_ms + self.lease_ms
+        held = await self._write_lease(now_ms, expires)
+        self._lease_until_ms = expires if held else 0
+        return held
+
+    async def _write_lease(self, now_ms: int, expires: int) -> bool:
+        """Take or renew the lease until `expires`, unless another holder's is running."""
         async with self.db.session() as session:
             result = await session.exec(
                 update(RelayLease)
@@ -152,7 +157,6 @@ class OutboxRelay:
             )
             if result.rowcount == 1:
                 await session.commit()
-                self._lease_until_ms = expires
                 return True
             await session.rollback()
             if await session.get(RelayLease, self.service) is not None:
@@ -162,7 +166,6 @@ class OutboxRelay:
                 await session.commit()
             except IntegrityError:
                 return False
-            self._lease_until_ms = expires
             return True
 
     async def _housekeeping(self) -> None:

@@ -238,7 +238,9 @@ async def replay_in_parallel(
     imports it); `key` must be a module-level function. The Python side of a replay
     is what limits it, and one process uses one core. If a share fails, the others
     still run to their end and the failure is raised: the database must be emptied
-    before trying again.
+    before trying again. The processes are spawned, and spawning imports the caller's
+    main module again in each of them: keep that module's imports to what a share
+    needs (see evaluation.cli), or every share pays for the rest before it starts.
     """
     shares = [Share(index, workers, key) for index in range(workers)]
     running = asyncio.get_running_loop()
