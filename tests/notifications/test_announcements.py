@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from shared.auth import Role
-from shared.contracts.registry import CommunityCreated, TeamMemberJoined, VolunteerRegistered
+from shared.contracts.registry import (
+    CommunityCreated,
+    TeamCreated,
+    TeamMemberJoined,
+    VolunteerRegistered,
+)
 from tests.notifications.conftest import Notifications
 
 
@@ -102,3 +107,51 @@ async def test_announcements_reach_their_audience_now_or_later(service: Notifica
             headers=member,
         )
     ).status_code == 403
+
+
+async def test_a_team_of_another_community_is_404_and_hears_nothing(
+    service: Notifications,
+) -> None:
+    await service.publish(
+        CommunityCreated(community_id="c1", name="兴华"),
+        CommunityCreated(community_id="c2", name="东风"),
+    )
+    await service.publish(
+        VolunteerRegistered(
+            volunteer_id="v1",
+            volunteer_number="n1",
+            community_id="c1",
+            service_area_codes=[],
+            party_member=False,
+            category="resident",
+            account_id="acct-1",
+            registered_on=date(2026, 1, 1),
+        ),
+        TeamCreated(team_id="t1", community_id="c1", name="巡逻队", service_area_code="x"),
+        TeamMemberJoined(team_id="t1", community_id="c1", volunteer_id="v1"),
+    )
+    await service.settle()
+    c2_admin = service.person("admin-2", Role.COMMUNITY_ADMIN, "c2")
+    member = service.person("acct-1", Role.VOLUNTEER, "c1")
+
+    def team_post(team_id: str, **extra: str) -> dict[str, str]:
+        return {"audience": "team", "team_id": team_id, "title": "越权", "body": "越权", **extra}
+
+    theirs = await service.client.post("/announcements", json=team_post("t1"), headers=c2_admin)
+    unknown = await service.client.post("/announcements", json=team_post("t9"), headers=c2_admin)
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.json() == unknown.json()
+    # Naming the team's own community does not help a caller from another one.
+    named = await service.client.post(
+        "/announcements", json=team_post("t1", community_id="c1"), headers=c2_admin
+    )
+    assert named.status_code == 404
+    await service.settle()
+    assert "越权" not in await service.titles(member)
+
+    # The district admin may address the team without naming its community.
+    district = service.person("district", Role.DISTRICT_ADMIN, None)
+    made = await service.client.post("/announcements", json=team_post("t1"), headers=district)
+    assert made.status_code == 201, made.text
+    assert made.json()["community_id"] == "c1"
+    assert "越权" in await service.titles(member)

@@ -10,6 +10,7 @@ from sqlmodel import col, delete, select
 from notifications import webhooks
 from notifications.inbox import notify
 from notifications.models import Participant, Recipient, TeamMember, UpcomingActivity
+from notifications.teams import register_team_handlers, remember_team
 from shared.contracts.activities import (
     ActivityCancelled,
     ActivityChanged,
@@ -37,6 +38,7 @@ from shared.projections.communities import register_community_handlers
 
 handlers = HandlerRegistry()
 register_community_handlers(handlers)
+register_team_handlers(handlers)
 ADMINS = "community_admin"
 
 
@@ -111,6 +113,9 @@ async def team_member_joined(ctx: EventContext, event: TeamMemberJoined) -> None
         {"team_id": event.team_id, "volunteer_id": event.volunteer_id},
         key=["team_id", "volunteer_id"],
     )
+    # The event names the team's community too: a deployment whose group read the
+    # team's creation before the teams projection existed still learns it.
+    await remember_team(ctx.session, event.team_id, event.community_id)
 
 
 @handlers.on(TeamMemberLeft)

@@ -32,6 +32,14 @@ class Participant(NotificationsModel, table=True):
     volunteer_id: str = Field(primary_key=True, max_length=26)
 
 
+class Team(NotificationsModel, table=True):
+    """A team and its community, as the registry announced it: a team id in a request is
+    checked against the caller's community with it."""
+
+    team_id: str = Field(primary_key=True, max_length=26)
+    community_id: str = Field(index=True, max_length=26)
+
+
 class TeamMember(NotificationsModel, table=True):
     """Team membership, for team activities and requests assigned to a team."""
 

@@ -9,10 +9,11 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from notifications.announcements import publish_due
-from notifications.models import Announcement
+from notifications.models import Announcement, Team
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
 from shared.ids import new_id
+from shared.projections.communities import KnownCommunity
 from shared.types import Id, Timestamp
 
 router = APIRouter(tags=["announcements"])
@@ -40,13 +41,23 @@ async def announce(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "only the district admin announces to the whole district"
         )
-    community = body.community_id if principal.is_district_wide else principal.community
-    if body.audience != "district" and community is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "name the community")
     if not principal.is_district_wide and body.community_id not in (None, principal.community):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    if body.audience == "team" and body.team_id is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "name the team")
+    community = body.community_id if principal.is_district_wide else principal.community
+    if body.audience == "team":
+        if body.team_id is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "name the team")
+        # The team must be one of the caller's community's own: another community's team
+        # answers exactly as an unknown one does.
+        team = await session.get(Team, body.team_id)
+        if team is None or community not in (None, team.community_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "team not found")
+        community = team.community_id
+    if body.audience != "district":
+        if community is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "name the community")
+        if await session.get(KnownCommunity, community) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
     publish_at = body.publish_at or datetime.now(UTC)
     if publish_at.tzinfo is None:
         raise HTTPException(
@@ -57,7 +68,7 @@ async def announce(
         author_account_id=principal.subject,
         audience=body.audience,
         community_id=None if body.audience == "district" else community,
-        team_id=body.team_id,
+        team_id=body.team_id if body.audience == "team" else None,
         title=body.title,
         body=body.body,
         publish_at=publish_at,
