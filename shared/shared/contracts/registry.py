@@ -1,7 +1,8 @@
 """Events published by the registry service (stream `registry.events`).
 
 They carry ids and the facts other services need, never contact or identity data:
-no national ID, no phone, no birth date, no name of a volunteer.
+no national ID, no phone, no birth date, and a volunteer's name only sealed under a
+key that erasure destroys (docs/decisions/0011).
 """
 
 from __future__ import annotations
@@ -142,8 +143,12 @@ class VolunteerRegistered(EventPayload):
     account_id: str | None = None
     registered_on: date
     # The one piece of personal data in events: certificates and honour rolls print it.
-    # Consumers must forget it on volunteer_erased (docs/decisions/0005).
+    # Consumers must forget it on volunteer_erased (docs/decisions/0005). No longer
+    # filled in plain: the name travels in `sealed_display_name` (decision 0011).
     display_name: str | None = None
+    # The name sealed under the volunteer's own key (shared.events.shredding), which the
+    # registry destroys on erasure; None when it could not be sealed.
+    sealed_display_name: str | None = None
 
 
 class VolunteerProfileChanged(EventPayload):
@@ -194,3 +199,6 @@ class VolunteerErased(EventPayload):
 
     volunteer_id: str
     community_id: str
+    # The person's account, so that a service that never learnt the registration (an
+    # applicant erased before approval) still forgets what the account left with it.
+    account_id: str | None = None
