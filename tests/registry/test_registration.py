@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from shared.auth import Role
+from shared.events.shredding import SubjectKeys
 from tests.registry.conftest import Registry, application, national_id
 
 
@@ -108,8 +109,33 @@ async def test_the_registration_lifecycle_publishes_each_step(registry: Registry
         "category": "resident",
         "account_id": None,
         "registered_on": registered["registered_on"],
-        "display_name": "志愿者1",
+        "display_name": None,
+        "sealed_display_name": registered["sealed_display_name"],
     }
+    # The name travels sealed under the volunteer's key, which the erasure shredded.
+    assert "志愿者1" not in registered["sealed_display_name"]
+    keys = SubjectKeys(registry.redis, registry.namespace)
+    assert await keys.open({vid: registered["sealed_display_name"]}) == {}
+
+
+async def test_the_registered_name_opens_until_erasure(registry: Registry) -> None:
+    community = await registry.community()
+    admin = registry.headers(Role.COMMUNITY_ADMIN, community)
+    applied = await registry.client.post(
+        f"/communities/{community}/volunteers", json=application(7), headers=admin
+    )
+    vid = applied.json()["id"]
+    assert (
+        await registry.client.post(f"/volunteers/{vid}/approve", headers=admin)
+    ).status_code == 200
+    keys = SubjectKeys(registry.redis, registry.namespace)
+
+    [registered] = await registry.payloads("volunteer_registered")  # waits for the relay
+    name = {vid: registered["sealed_display_name"]}
+    assert await keys.open(name) == {vid: "志愿者7"}
+    erased = await registry.client.delete(f"/volunteers/{vid}/personal-data", headers=admin)
+    assert erased.status_code == 200
+    assert await keys.open(name) == {}
 
 
 async def test_numbers_are_unique_and_never_reused(registry: Registry) -> None:

@@ -11,6 +11,7 @@ from registry.settings import Settings
 from registry.volunteers import Registrar
 from shared.app import create_service_app
 from shared.auth import TokenIssuer
+from shared.events.shredding import SubjectKeys
 from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -32,8 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_limits=roster.BODY_LIMITS,
     )
     keys, hash_key = settings.encryption_keys(), settings.hash_key()
+    # The keys that seal names in events live beside the streams (decision 0011).
+    app.state.subject_keys = SubjectKeys(app.state.runtime.redis, settings.stream_namespace)
     app.state.registrar = (
-        Registrar(NationalIdVault(keys, hash_key), settings.district_code)
+        Registrar(NationalIdVault(keys, hash_key), settings.district_code, app.state.subject_keys)
         if keys and hash_key
         else None
     )

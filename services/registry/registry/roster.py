@@ -233,13 +233,17 @@ async def import_roster(
     numbers = (
         await draw_numbers(session, registrar.district_code, len(new_rows)) if new_rows else []
     )
+    staged = []
     for (_, fields), number in zip(new_rows, numbers, strict=True):
         # Rows were checked above (national ID, areas, units, duplicates): stage directly.
         chosen = [area_by_code[code] for code in dict.fromkeys(fields.service_area_codes)]
         volunteer = stage_volunteer(
             session, registrar, community.id, fields, fields.national_id, chosen, self_service=False
         )
-        stage_registered(session, volunteer, number, sorted(area.code for area in chosen))
+        staged.append((volunteer, number, sorted(area.code for area in chosen)))
+    sealed = await registrar.seal_names([volunteer for volunteer, _, _ in staged])
+    for volunteer, number, codes in staged:
+        stage_registered(session, volunteer, number, codes, sealed.get(volunteer.id))
     await session.commit()
     report.imported = len(new_rows)
     report.invalid.sort(key=lambda item: int(item["row"]))

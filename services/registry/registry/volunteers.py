@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,7 +16,9 @@ from registry.models import (
     Account,
     Category,
     Counter,
+    LoginThrottle,
     MemberUnit,
+    RefreshToken,
     ServiceArea,
     TeamMembership,
     Volunteer,
@@ -41,6 +43,7 @@ from shared.contracts.registry import (
 )
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
+from shared.events.shredding import SubjectKeys
 from shared.ids import new_id
 
 NUMBER_COUNTER = "volunteer_number"
@@ -52,10 +55,18 @@ DUPLICATE_MESSAGE = (
 
 @dataclass(frozen=True)
 class Registrar:
-    """What registration needs besides the database: the vault and the district code."""
+    """What registration needs besides the database: the vault, the district code, and
+    the keys that seal names in events (without them, events carry no name)."""
 
     vault: NationalIdVault
     district_code: str
+    names: SubjectKeys | None = None
+
+    async def seal_names(self, volunteers: Sequence[Volunteer]) -> dict[str, str]:
+        """The volunteers' names sealed for `volunteer_registered`, by volunteer id."""
+        if self.names is None:
+            return {}
+        return await self.names.seal({v.id: v.name for v in volunteers})
 
 
 def checked_national_id(raw: str) -> str:
@@ -199,9 +210,16 @@ async def _area_codes(session: AsyncSession, volunteer_id: str) -> list[str]:
 
 
 def stage_registered(
-    session: AsyncSession, volunteer: Volunteer, number: str, area_codes: list[str]
+    session: AsyncSession,
+    volunteer: Volunteer,
+    number: str,
+    area_codes: list[str],
+    sealed_name: str | None = None,
 ) -> None:
-    """Mark a volunteer registered with `number` and stage the event."""
+    """Mark a volunteer registered with `number` and stage the event.
+
+    The name travels only sealed (`Registrar.seal_names`): erasure shreds its key.
+    """
     timestamp = now()
     volunteer.status = VolunteerStatus.REGISTERED
     volunteer.volunteer_number = number
@@ -220,7 +238,7 @@ def stage_registered(
             category=volunteer.category.value,
             account_id=volunteer.account_id,
             registered_on=timestamp.date(),
-            display_name=volunteer.name,
+            sealed_display_name=sealed_name,
         ),
         subject=volunteer.id,
         community=volunteer.community_id,
@@ -238,7 +256,14 @@ async def approve(session: AsyncSession, registrar: Registrar, volunteer: Volunt
     """Approve an application: issue the volunteer number; the applicant's account becomes a volunteer's."""
     _require(volunteer, [VolunteerStatus.APPLIED], "approved")
     [number] = await draw_numbers(session, registrar.district_code, 1)
-    stage_registered(session, volunteer, number, await _area_codes(session, volunteer.id))
+    sealed = await registrar.seal_names([volunteer])
+    stage_registered(
+        session,
+        volunteer,
+        number,
+        await _area_codes(session, volunteer.id),
+        sealed.get(volunteer.id),
+    )
     if volunteer.account_id is not None:
         account = await session.get(Account, volunteer.account_id)
         if account is not None and account.role == Role.RESIDENT:
@@ -315,10 +340,19 @@ async def withdraw(session: AsyncSession, volunteer: Volunteer, reason: str) -> 
     )
 
 
-async def erase(session: AsyncSession, volunteer: Volunteer) -> Volunteer:
-    """Erase personal data on request; the id and number stay so hours stay, anonymous."""
+async def erase(
+    session: AsyncSession, volunteer: Volunteer, names: SubjectKeys | None
+) -> Volunteer:
+    """Erase personal data on request; the id and number stay so hours stay, anonymous.
+
+    The key that sealed the name in events goes first: should the commit then fail,
+    the person is no worse off, and asking again finishes it. The other services
+    forget the rest on `volunteer_erased` (docs/decisions/0011).
+    """
     if volunteer.erased_at is not None:
         raise Conflict("this volunteer's personal data was already erased")
+    if names is not None:
+        await names.shred(volunteer.id)
     timestamp = now()
     volunteer.name = "(erased)"
     volunteer.gender = None
@@ -338,13 +372,25 @@ async def erase(session: AsyncSession, volunteer: Volunteer) -> Volunteer:
     if volunteer.account_id is not None:
         account = await session.get(Account, volunteer.account_id)
         if account is not None:
+            # A username is often the person's phone number or e-mail address: it goes
+            # with the failed-login record kept under it, and the sessions end.
+            await session.exec(
+                delete(LoginThrottle).where(col(LoginThrottle.username) == account.username)
+            )
+            await session.exec(
+                delete(RefreshToken).where(col(RefreshToken.account_id) == account.id)
+            )
             account.disabled = True
             account.username = f"erased-{account.id}"
             session.add(account)
     session.add(volunteer)
     add_event(
         session,
-        VolunteerErased(volunteer_id=volunteer.id, community_id=volunteer.community_id),
+        VolunteerErased(
+            volunteer_id=volunteer.id,
+            community_id=volunteer.community_id,
+            account_id=volunteer.account_id,
+        ),
         subject=volunteer.id,
         community=volunteer.community_id,
     )

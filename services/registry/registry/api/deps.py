@@ -10,6 +10,7 @@ from registry.accounts import Throttle
 from registry.settings import Settings
 from registry.volunteers import Registrar
 from shared.auth import Principal, Role, TokenIssuer, TokenVerifier
+from shared.events.shredding import SubjectKeys
 
 
 async def get_registrar(request: Request) -> Registrar:
@@ -45,6 +46,12 @@ async def get_verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
+async def get_subject_keys(request: Request) -> SubjectKeys:
+    """The keys that seal names in events, which erasure shreds."""
+    keys: SubjectKeys = request.app.state.subject_keys
+    return keys
+
+
 async def get_settings(request: Request) -> Settings:
     """The registry's settings."""
     settings: Settings = request.app.state.settings
@@ -62,6 +69,7 @@ IssuerDep = Annotated[TokenIssuer, Depends(get_issuer)]
 VerifierDep = Annotated[TokenVerifier, Depends(get_verifier)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+SubjectKeysDep = Annotated[SubjectKeys, Depends(get_subject_keys)]
 
 
 def authorize(principal: Principal, community_id: str, *roles: Role) -> None:

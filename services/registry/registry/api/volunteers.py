@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlmodel import col, select
 
 from registry import accounts, organisation, volunteers
-from registry.api.deps import RegistrarDep, SettingsDep, authorize
+from registry.api.deps import RegistrarDep, SettingsDep, SubjectKeysDep, authorize
 from registry.card import card_pdf, verification_url
 from registry.models import (
     CardVerification,
@@ -221,11 +221,15 @@ async def withdraw(
 
 @router.delete("/volunteers/{volunteer_id}/personal-data", response_model=VolunteerPublic)
 async def erase(
-    volunteer_id: str, principal: CurrentPrincipal, session: SessionDep
+    volunteer_id: str, principal: CurrentPrincipal, session: SessionDep, keys: SubjectKeysDep
 ) -> VolunteerPublic:
-    """Erase personal data on request; the number and service history stay, anonymous."""
+    """Erase personal data on request, here and (by `volunteer_erased`) in every service.
+
+    The number and service history stay, anonymous; certificates already issued keep
+    the name they printed (docs/decisions/0011).
+    """
     volunteer = await _admin_target(session, principal, volunteer_id)
-    return await _public(session, await volunteers.erase(session, volunteer))
+    return await _public(session, await volunteers.erase(session, volunteer, keys))
 
 
 @router.get(
