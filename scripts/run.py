@@ -145,6 +145,9 @@ def main() -> int:
             "JWT_PRIVATE_KEY_FILE": str(keys / "jwt-private.pem"),
             "NATIONAL_ID_KEYS_FILE": str(keys / "national-id.keys"),
             "NATIONAL_ID_HASH_KEY_FILE": str(keys / "national-id-hash.key"),
+            # Webhooks go to public addresses only; `make demo`'s receiver listens on this
+            # machine, so the embedded system allows loopback (a deployment leaves it unset).
+            "WEBHOOK_ALLOWED_HOSTS": os.environ.get("WEBHOOK_ALLOWED_HOSTS", "127.0.0.1"),
         }
         env.pop("DATABASE_URL", None)  # the embedded default is SQLite, one file per service
         output = open(log_dir / f"{name}.log", "wb") if log_dir else None  # noqa: SIM115

@@ -179,6 +179,7 @@ class System:
             "NATIONAL_ID_HASH_KEY_FILE": str(self.keys / "national-id-hash.key"),
             "CONSUME_BLOCK_MS": "100",
             "LOG_LEVEL": "DEBUG",
+            "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",  # the simulator's receiver is local
             **self.overrides,
         }
 

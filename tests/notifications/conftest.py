@@ -83,7 +83,8 @@ async def service(
         stream_namespace=namespace,
         consume_block_ms=100,
         jwt_public_key=public_pem,
-        **overrides,
+        # The tests' receivers listen on this machine; a test of the address rule overrides it.
+        **{"webhook_allowed_hosts": ["localhost", "127.0.0.1"], **overrides},
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

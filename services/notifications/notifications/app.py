@@ -20,7 +20,7 @@ from shared.projections.communities_routes import communities_router
 from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
 
 
-def _definition(settings: Settings) -> ServiceDefinition:
+def _definition(settings: Settings, targets: webhooks.Targets) -> ServiceDefinition:
     client = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
 
     async def deliver(runtime: ServiceRuntime) -> None:
@@ -38,6 +38,7 @@ def _definition(settings: Settings) -> ServiceDefinition:
         while await webhooks.dispatch(
             runtime.db,
             client,
+            targets=targets,
             max_attempts=settings.webhook_max_attempts,
             failures_to_disable=settings.webhook_failures_to_disable,
             backoff_base_seconds=settings.webhook_backoff_base_seconds,
@@ -79,14 +80,24 @@ def _definition(settings: Settings) -> ServiceDefinition:
     )
 
 
-DEFINITION = _definition(Settings())
+DEFINITION = _definition(Settings(), webhooks.Targets())
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the notifications app; uvicorn calls this as a factory."""
+def create_app(
+    settings: Settings | None = None, resolve: webhooks.Resolve | None = None
+) -> FastAPI:
+    """Build the notifications app; uvicorn calls this as a factory. `resolve` replaces
+    the system resolver for webhook hosts (tests make a name point elsewhere with it)."""
     settings = settings or Settings()
-    return create_service_app(
-        _definition(settings),
+    targets = webhooks.Targets(
+        settings.webhook_allowed_hosts,
+        resolve or webhooks.resolve_host,
+        resolve_timeout_seconds=settings.webhook_timeout_seconds,
+    )
+    app = create_service_app(
+        _definition(settings, targets),
         settings,
         [communities_router(), inbox.router, webhook_routes.router, announcement_routes.router],
     )
+    app.state.webhook_targets = targets
+    return app

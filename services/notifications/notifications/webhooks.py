@@ -10,6 +10,13 @@ Each delivery is an HTTP POST of the CloudEvents envelope in structured JSON mod
 A failed attempt is retried with exponential back-off (2 s, 4 s, ... up to 1 h) until
 MAX_ATTEMPTS; a subscription failing FAILURES_TO_DISABLE times in a row is disabled and
 its owner notified. Deliveries can be sent again by hand.
+
+Where a webhook may go is the rule in `domain/webhook_targets.py` (public addresses, or
+hosts the district allows), checked by `Targets` at subscription and before every
+delivery: the host is resolved once and the connection made to the address that was
+checked, so a name cannot point elsewhere between the check and the connect (DNS
+rebinding). A delivery refused by that rule ends `refused`, not retried; a redirect is
+not followed, and counts as a failed attempt.
 """
 
 from __future__ import annotations
@@ -17,9 +24,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
+import socket
 import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import httpx
 from redis.asyncio import Redis
@@ -27,9 +38,11 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from notifications.domain.webhook_targets import AllowedHosts, target_refusal
 from notifications.inbox import notify
 from notifications.models import WebhookDelivery, WebhookSubscription
 from shared.db import Database, upsert
+from shared.errors import Unprocessable
 from shared.events.envelope import Envelope, MalformedEvent
 from shared.ids import new_id
 
@@ -155,36 +168,152 @@ async def _claim(db: Database, limit: int) -> tuple[list[WebhookDelivery], datet
         return claimed, claimed_until
 
 
+Resolve = Callable[[str, int], Awaitable[Sequence[str]]]
+"""Gives the addresses of a host name (an address literal gives itself) for a port."""
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for `host`, in its order of preference.
+
+    The system resolver also reads the odd spellings of an address (`2130706433`,
+    `0x7f.1`) as the address they spell, as a connection would.
+    """
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class TargetRefused(Unprocessable):
+    """The webhook URL leads where webhooks may not go (an internal address)."""
+
+
+class TargetUnresolved(Unprocessable):
+    """The webhook URL's host does not resolve (now)."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A checked webhook URL: the request goes to `url`, which holds the checked address
+    in place of the host name, with the name in `headers` (Host) and `extensions` (TLS)."""
+
+    url: httpx.URL
+    headers: dict[str, str] = field(default_factory=dict)
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+class Targets:
+    """Where webhooks may go: the address rule, the district's allowed hosts, a resolver."""
+
+    def __init__(
+        self,
+        allowed_hosts: Iterable[str] = (),
+        resolve: Resolve = resolve_host,
+        resolve_timeout_seconds: float = 5.0,
+    ) -> None:
+        self.allowed = AllowedHosts.parse(allowed_hosts)
+        self._resolve = resolve
+        self._timeout = resolve_timeout_seconds
+
+    async def check(self, url: str) -> Destination:
+        """Resolve the URL's host once and judge every address; raises TargetRefused or
+        TargetUnresolved, else gives where to connect."""
+        parsed = httpx.URL(url)
+        name = parsed.raw_host.decode("ascii")
+        if refusal := target_refusal(parsed.scheme, name, (), self.allowed):
+            raise TargetRefused(refusal)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            async with asyncio.timeout(self._timeout):
+                answers = await self._resolve(name, port)
+            addresses = [ipaddress.ip_address(answer) for answer in answers]
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise TargetUnresolved(
+                f"the webhook URL's host {parsed.host} does not resolve"
+            ) from exc
+        if not addresses:
+            raise TargetUnresolved(f"the webhook URL's host {parsed.host} does not resolve")
+        if refusal := target_refusal(parsed.scheme, name, addresses, self.allowed):
+            raise TargetRefused(refusal)
+        address = str(addresses[0])
+        if address == name:
+            return Destination(parsed)
+        extensions: dict[str, Any] = {}
+        headers = {"Host": parsed.netloc.decode("ascii")}
+        if parsed.scheme == "https":
+            # The certificate is checked against the name. The pool keys connections by
+            # address only, so one verified for another name on the same address must
+            # not carry this request: each such connection serves one delivery.
+            extensions["sni_hostname"] = name
+            headers["Connection"] = "close"
+        return Destination(parsed.copy_with(host=address), headers, extensions)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one delivery attempt came to."""
+
+    ok: bool
+    status_code: int | None = None
+    error: str | None = None
+    refused: bool = False  # the address rule refused it: nothing was sent
+
+
+async def _checked(targets: Targets, url: str) -> Destination | Unprocessable:
+    try:
+        return await targets.check(url)
+    except Unprocessable as exc:  # TargetRefused or TargetUnresolved, kept as the outcome
+        return exc
+
+
 async def _send(
-    client: httpx.AsyncClient, subscription: WebhookSubscription, delivery: WebhookDelivery
-) -> tuple[bool, int | None, str | None]:
+    client: httpx.AsyncClient,
+    subscription: WebhookSubscription,
+    delivery: WebhookDelivery,
+    destination: Destination | Unprocessable,
+) -> Attempt:
+    if isinstance(destination, TargetRefused):
+        return Attempt(False, error=f"refused: {destination.message}"[:500], refused=True)
+    if isinstance(destination, Unprocessable):
+        return Attempt(False, error=destination.message[:500])
     body = delivery.body.encode()
     headers = {
+        **destination.headers,
         "Content-Type": "application/cloudevents+json; charset=utf-8",
         "Linli-Event-Id": delivery.event_id,
         "Linli-Signature": signature(subscription.secret, int(time.time()), body),
     }
     try:
-        response = await client.post(subscription.url, content=body, headers=headers)
+        response = await client.post(
+            destination.url,
+            content=body,
+            headers=headers,
+            extensions=destination.extensions,
+            follow_redirects=False,  # a redirect could lead anywhere, unchecked
+        )
     except httpx.HTTPError as exc:
-        return False, None, f"{type(exc).__name__}: {exc}"[:500]
-    return (
-        response.is_success,
-        response.status_code,
-        None if response.is_success else response.text[:200],
-    )
+        return Attempt(False, error=f"{type(exc).__name__}: {exc}"[:500])
+    if response.is_success:
+        return Attempt(True, response.status_code)
+    if response.is_redirect:
+        location = response.headers.get("Location", "")
+        error = f"redirects are not followed; the receiver answered {response.status_code} to {location}"
+        return Attempt(False, response.status_code, error[:500])
+    return Attempt(False, response.status_code, response.text[:200])
 
 
 async def dispatch(
     db: Database,
     client: httpx.AsyncClient,
     *,
+    targets: Targets,
     limit: int = 50,
     max_attempts: int = MAX_ATTEMPTS,
     failures_to_disable: int = FAILURES_TO_DISABLE,
     backoff_base_seconds: float = 1.0,
 ) -> int:
-    """Send the deliveries that are due; returns how many were accepted."""
+    """Send the deliveries that are due; returns how many were accepted.
+
+    Each subscription's URL is checked once per round, just before its deliveries go.
+    """
     claimed, claimed_until = await _claim(db, limit)
     if not claimed:
         return 0
@@ -199,37 +328,50 @@ async def dispatch(
                 )
             ).all()
         }
+    sendable = [d for d in claimed if subscriptions[d.subscription_id].active]
+    urls = list({subscriptions[d.subscription_id].url for d in sendable})
+    destinations = dict(
+        zip(urls, await asyncio.gather(*(_checked(targets, url) for url in urls)), strict=True)
+    )
     outcomes = await asyncio.gather(
         *(
-            _send(client, subscriptions[d.subscription_id], d)
-            for d in claimed
-            if subscriptions[d.subscription_id].active
+            _send(
+                client,
+                subscriptions[d.subscription_id],
+                d,
+                destinations[subscriptions[d.subscription_id].url],
+            )
+            for d in sendable
         )
     )
     accepted = 0
     async with db.session() as session:
-        sendable = [d for d in claimed if subscriptions[d.subscription_id].active]
-        for delivery, (ok, status_code, error) in zip(sendable, outcomes, strict=True):
+        for delivery, attempt in zip(sendable, outcomes, strict=True):
             subscription = await session.get(WebhookSubscription, delivery.subscription_id)
             assert subscription is not None
             attempts = delivery.attempts + 1
             outcome: dict[str, object] = {
                 "attempts": attempts,
-                "last_status_code": status_code,
-                "last_error": error,
+                "last_status_code": attempt.status_code,
+                "last_error": attempt.error,
             }
-            if ok:
+            if attempt.ok:
                 accepted += 1
                 outcome |= {"status": "delivered", "delivered_at": datetime.now(UTC)}
                 subscription.consecutive_failures = 0
             else:
-                outcome |= {
-                    "status": "dead" if attempts >= max_attempts else "pending",
-                    "next_attempt_at": datetime.now(UTC) + backoff(attempts, backoff_base_seconds),
-                }
+                if attempt.refused:  # retrying would only ask the same question again
+                    outcome |= {"status": "refused"}
+                else:
+                    outcome |= {
+                        "status": "dead" if attempts >= max_attempts else "pending",
+                        "next_attempt_at": datetime.now(UTC)
+                        + backoff(attempts, backoff_base_seconds),
+                    }
                 subscription.consecutive_failures += 1
                 if subscription.active and subscription.consecutive_failures >= failures_to_disable:
-                    await _disable(session, subscription, error or f"HTTP {status_code}")
+                    reason = attempt.error or f"HTTP {attempt.status_code}"
+                    await _disable(session, subscription, reason)
             # Only while it is still this claim's: a redelivery asked for while it was in
             # flight re-queued it, and that request must not be overwritten by this
             # attempt's outcome (it was lost that way, the delivery marked delivered).

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field, HttpUrl
 from sqlmodel import col, select
 
 from notifications.models import WebhookDelivery, WebhookSubscription
+from notifications.webhooks import Targets
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.contracts.base import EVENT_TYPES
 from shared.deps import SessionDep
@@ -20,10 +21,21 @@ from shared.types import Id, Timestamp
 router = APIRouter(tags=["webhooks"])
 
 
+def webhook_targets(request: Request) -> Targets:
+    """The service's rule for where webhooks may go (the one its deliveries use too)."""
+    return cast("Targets", request.app.state.webhook_targets)
+
+
+TargetsDep = Annotated[Targets, Depends(webhook_targets)]
+
+
 class SubscriptionCreate(BaseModel):
     """Input of `POST /webhooks`."""
 
-    url: HttpUrl
+    url: HttpUrl = Field(
+        description="http or https; its host must resolve to public addresses only, "
+        "unless the district lists it among its internal receivers"
+    )
     event_types: list[str] = Field(default_factory=lambda: ["*"], max_length=200)
     community_id: Id | None = Field(
         default=None, description="only this community's events; district admins may omit it"
@@ -87,7 +99,7 @@ async def _owned(
 
 @router.post("/webhooks", response_model=SubscriptionPublic, status_code=status.HTTP_201_CREATED)
 async def subscribe(
-    body: SubscriptionCreate, principal: CurrentPrincipal, session: SessionDep
+    body: SubscriptionCreate, principal: CurrentPrincipal, session: SessionDep, targets: TargetsDep
 ) -> SubscriptionPublic:
     """Subscribe a URL to events: the district admin for any community, a community admin for its own."""
     if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
@@ -102,6 +114,7 @@ async def subscribe(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown event types: {', '.join(unknown)}"
         )
+    await targets.check(str(body.url))  # checked again before every delivery
     subscription = WebhookSubscription(
         id=new_id(),
         owner_account_id=principal.subject,

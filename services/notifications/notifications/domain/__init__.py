@@ -1,0 +1,1 @@
+"""The notifications service's rules, free of HTTP and SQL."""
