@@ -158,3 +158,25 @@ async def service(
 ) -> AsyncIterator[Activities]:
     async with running(activities_settings, redis, keys) as activities:
         yield activities
+
+
+@pytest.fixture
+async def on_postgres(
+    activities_settings: Settings, postgres_admin_url: str
+) -> AsyncIterator[Settings]:
+    """The test's settings, on a database of its own on the PostgreSQL server."""
+    from tests.conftest import create_postgres_database, drop_postgres_database
+
+    url = await create_postgres_database(postgres_admin_url)
+    activities_settings.database_url = url
+    yield activities_settings
+    await drop_postgres_database(postgres_admin_url, url)
+
+
+@pytest.fixture
+async def pg_service(
+    on_postgres: Settings, redis: Redis, keys: tuple[str, str]
+) -> AsyncIterator[Activities]:
+    """The activities service on PostgreSQL."""
+    async with running(on_postgres, redis, keys) as activities:
+        yield activities

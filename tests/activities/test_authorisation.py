@@ -27,7 +27,8 @@ def _activity(n: int) -> dict[str, object]:
 
 
 def _record(n: int) -> dict[str, object]:
-    start = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(days=n)
+    # Whole days back, inside the backfill window.
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=30 - n)
     return {
         "volunteer_id": "{volunteer}",
         "kind": "good_deed",

@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-from redis.asyncio import Redis
 from sqlmodel import col, select, update
 
 from activities.models import SignUp, SignUpStatus
-from activities.settings import Settings
-from tests.activities.conftest import Activities, running
-from tests.conftest import create_postgres_database, drop_postgres_database
-
-
-@pytest.fixture
-async def on_postgres(
-    activities_settings: Settings, postgres_admin_url: str
-) -> AsyncIterator[Settings]:
-    url = await create_postgres_database(postgres_admin_url)
-    activities_settings.database_url = url
-    yield activities_settings
-    await drop_postgres_database(postgres_admin_url, url)
-
-
-@pytest.fixture
-async def pg_service(
-    on_postgres: Settings, redis: Redis, keys: tuple[str, str]
-) -> AsyncIterator[Activities]:
-    async with running(on_postgres, redis, keys) as activities:
-        yield activities
+from tests.activities.conftest import Activities
 
 
 async def test_fifty_concurrent_sign_ups_for_ten_places_on_postgres(pg_service: Activities) -> None:

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.domain.plausibility import Interval
-from activities.ledger import NewRecord, Rules, record_service
+from activities.domain.four_eyes import ATTENDANCE
+from activities.domain.plausibility import credited_presence
+from activities.ledger import NewRecord, Rules, activity_window, record_service
 from activities.models import (
     Activity,
     ActivityStatus,
@@ -83,8 +84,10 @@ async def check_out(
 ) -> SignUp:
     """Record departure; the time served inside the activity becomes a pending record.
 
-    A record the plausibility rules refuse (it overlaps another, or passes the daily
-    cap) is not written; the sign-up is flagged for the organiser to review instead.
+    Only the time inside the activity's window counts (`credited_presence`). A record
+    the plausibility rules refuse (it overlaps another, passes the daily cap, or an
+    activity closed long after it ended reaches past the backfill window) is not
+    written; the sign-up is flagged for the organiser to review instead.
     """
     if signup.checked_in_at is None:
         raise Conflict("the volunteer has not checked in")
@@ -106,9 +109,9 @@ async def check_out(
         subject=activity.id,
         community=activity.community_id,
     )
-    start = max(aware(signup.checked_in_at), aware(activity.starts_at))
-    end = min(moment, aware(activity.ends_at))
-    if end > start:
+    window = activity_window(activity)
+    served = credited_presence(aware(signup.checked_in_at), moment, window)
+    if served is not None:
         try:
             await record_service(
                 session,
@@ -118,14 +121,15 @@ async def check_out(
                     community_id=activity.community_id,
                     kind=ServiceKind.ACTIVITY,
                     source=RecordSource.ATTENDANCE,
-                    started_at=start,
-                    ended_at=end,
-                    recorded_by="attendance",
+                    started_at=served.start,
+                    ended_at=served.end,
+                    recorded_by=ATTENDANCE,
                     activity_id=activity.id,
                     service_area_code=activity.service_area_code,
                     team_id=activity.team_id,
                     place=activity.place,
                     tags=("public_welfare",),
+                    activity_span=window,
                 ),
                 commit=False,
             )
@@ -149,8 +153,3 @@ async def close_forgotten(
         automatically=True,
         commit=False,
     )
-
-
-def activity_span(activity: Activity) -> Interval:
-    """The activity's own time span."""
-    return Interval(aware(activity.starts_at), aware(activity.ends_at))

@@ -9,8 +9,16 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.domain.plausibility import Implausible, Interval, check_record
-from activities.models import RecordSource, RecordStatus, ServiceKind, ServiceRecord
+from activities.domain.four_eyes import Actor, SecondPersonNeeded, check_confirmer, may_confirm
+from activities.domain.plausibility import DEFAULT_CLOCK_SKEW, Implausible, Interval, check_record
+from activities.models import (
+    Activity,
+    KnownVolunteer,
+    RecordSource,
+    RecordStatus,
+    ServiceKind,
+    ServiceRecord,
+)
 from activities.signups import aware, now
 from shared.contracts.activities import (
     ServiceConfirmed,
@@ -27,10 +35,12 @@ LIVE = (RecordStatus.PENDING, RecordStatus.CONFIRMED)
 
 @dataclass(frozen=True)
 class Rules:
-    """The plausibility settings."""
+    """The plausibility settings (see `Settings` for what each means)."""
 
     daily_cap_hours: float
     zone: ZoneInfo
+    backfill_days: int = 90
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW
 
 
 @dataclass(frozen=True)
@@ -76,8 +86,10 @@ async def _checked(
             await _live_spans(session, new.volunteer_id, span, skip),
             daily_cap_hours=rules.daily_cap_hours,
             zone=rules.zone,
+            now=now(),
+            backfill_days=rules.backfill_days,
+            clock_skew=rules.clock_skew,
             activity=new.activity_span,
-            backfill=new.source == RecordSource.BACKFILL,
         )
     except Implausible as exc:
         raise Unprocessable(str(exc)) from exc
@@ -129,26 +141,30 @@ async def record_service(
     record = _stage(session, new, span, RecordStatus.PENDING)
     add_event(
         session,
-        ServiceRecorded(
-            record_id=record.id,
-            volunteer_id=record.volunteer_id,
-            community_id=record.community_id,
-            activity_id=record.activity_id,
-            kind=record.kind.value,
-            source=record.source.value,
-            service_area_code=record.service_area_code,
-            team_id=record.team_id,
-            started_at=span.start,
-            ended_at=span.end,
-            hours=record.hours,
-            tags=tags_of(record),
-        ),
+        _recorded_event(record, span),
         subject=record.volunteer_id,
         community=record.community_id,
     )
     if commit:
         await session.commit()
     return record
+
+
+def activity_window(activity: Activity) -> Interval:
+    """The activity's own time span: a record for it lies inside."""
+    return Interval(aware(activity.starts_at), aware(activity.ends_at))
+
+
+async def _window_of(session: AsyncSession, activity_id: str | None) -> Interval | None:
+    if activity_id is None:
+        return None
+    activity = await session.get(Activity, activity_id)
+    return activity_window(activity) if activity is not None else None
+
+
+async def _account_of(session: AsyncSession, volunteer_id: str) -> str | None:
+    volunteer = await session.get(KnownVolunteer, volunteer_id)
+    return volunteer.account_id if volunteer is not None else None
 
 
 def _confirmed_event(record: ServiceRecord, by: str) -> ServiceConfirmed:
@@ -166,21 +182,46 @@ def _confirmed_event(record: ServiceRecord, by: str) -> ServiceConfirmed:
     )
 
 
-async def confirm(session: AsyncSession, record: ServiceRecord, by: str) -> ServiceRecord:
-    """The organiser confirms a pending record: its hours now count."""
+async def confirm(session: AsyncSession, record: ServiceRecord, by: Actor) -> ServiceRecord:
+    """A second person confirms a pending record: its hours now count (four eyes)."""
     if record.status != RecordStatus.PENDING:
         raise Conflict(f"only a pending record can be confirmed; this one is {record.status.value}")
+    try:
+        check_confirmer(
+            by,
+            recorded_by=record.recorded_by,
+            volunteer_account=await _account_of(session, record.volunteer_id),
+        )
+    except SecondPersonNeeded as exc:
+        raise Unprocessable(str(exc)) from exc
     record.status = RecordStatus.CONFIRMED
-    record.confirmed_by = by
+    record.confirmed_by = by.account_id
     session.add(record)
     add_event(
         session,
-        _confirmed_event(record, by),
+        _confirmed_event(record, by.account_id),
         subject=record.volunteer_id,
         community=record.community_id,
     )
     await session.commit()
     return record
+
+
+def _recorded_event(record: ServiceRecord, span: Interval) -> ServiceRecorded:
+    return ServiceRecorded(
+        record_id=record.id,
+        volunteer_id=record.volunteer_id,
+        community_id=record.community_id,
+        activity_id=record.activity_id,
+        kind=record.kind.value,
+        source=record.source.value,
+        service_area_code=record.service_area_code,
+        team_id=record.team_id,
+        started_at=span.start,
+        ended_at=span.end,
+        hours=record.hours,
+        tags=tags_of(record),
+    )
 
 
 async def correct(
@@ -191,10 +232,16 @@ async def correct(
     started_at: datetime,
     ended_at: datetime,
     reason: str,
-    by: str,
+    by: Actor,
     tags: tuple[str, ...] | None = None,
 ) -> ServiceRecord:
-    """Replace a live record by a corrected entry; the old one is kept, superseded."""
+    """Replace a live record by a corrected entry; the old one is kept, superseded.
+
+    The corrected entry passes every rule a new record passes, and its corrector is its
+    recorder. A confirmed record's correction stays confirmed only when four eyes let
+    the corrector confirm what they recorded (a district admin, not about their own
+    hours); otherwise its hours stop counting until a second person confirms it.
+    """
     if record.status not in LIVE:
         raise Conflict(f"a {record.status.value} record cannot be corrected")
     new = NewRecord(
@@ -204,22 +251,28 @@ async def correct(
         source=record.source,
         started_at=started_at,
         ended_at=ended_at,
-        recorded_by=by,
+        recorded_by=by.account_id,
         activity_id=record.activity_id,
         service_area_code=record.service_area_code,
         team_id=record.team_id,
         place=record.place,
         tags=tuple(tags) if tags is not None else tuple(tags_of(record)),
+        activity_span=await _window_of(session, record.activity_id),
     )
     span = await _checked(session, rules, new, skip=record.id)
     was_confirmed = record.status == RecordStatus.CONFIRMED
+    stays_confirmed = was_confirmed and may_confirm(
+        by,
+        recorded_by=by.account_id,
+        volunteer_account=await _account_of(session, record.volunteer_id),
+    )
     record.status = RecordStatus.SUPERSEDED
     session.add(record)
-    # A correction by the organiser of a confirmed record is itself confirmed.
-    status = RecordStatus.CONFIRMED if was_confirmed else RecordStatus.PENDING
+    status = RecordStatus.CONFIRMED if stays_confirmed else RecordStatus.PENDING
     corrected = _stage(session, new, span, status, corrects=record.id, reason=reason)
-    if was_confirmed:
-        corrected.confirmed_by = by
+    corrected.pairing_id = record.pairing_id
+    if stays_confirmed:
+        corrected.confirmed_by = by.account_id
         add_event(
             session,
             ServiceCorrected(
@@ -235,11 +288,13 @@ async def correct(
                 previous_hours=record.hours,
                 tags=tags_of(corrected),
                 reason=reason,
+                confirmed_by=by.account_id,
             ),
             subject=record.volunteer_id,
             community=record.community_id,
         )
     else:
+        # The old hours stop counting (if they did); the new ones wait for a second person.
         add_event(
             session,
             ServiceVoided(
@@ -247,7 +302,7 @@ async def correct(
                 volunteer_id=record.volunteer_id,
                 community_id=record.community_id,
                 hours=record.hours,
-                was_confirmed=False,
+                was_confirmed=was_confirmed,
                 reason=f"corrected: {reason}",
             ),
             subject=record.volunteer_id,
@@ -255,20 +310,7 @@ async def correct(
         )
         add_event(
             session,
-            ServiceRecorded(
-                record_id=corrected.id,
-                volunteer_id=corrected.volunteer_id,
-                community_id=corrected.community_id,
-                activity_id=corrected.activity_id,
-                kind=corrected.kind.value,
-                source=corrected.source.value,
-                service_area_code=corrected.service_area_code,
-                team_id=corrected.team_id,
-                started_at=span.start,
-                ended_at=span.end,
-                hours=corrected.hours,
-                tags=tags_of(corrected),
-            ),
+            _recorded_event(corrected, span),
             subject=corrected.volunteer_id,
             community=corrected.community_id,
         )

@@ -1,6 +1,9 @@
 """Settings of the activities service, read from the environment."""
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
+
+from pydantic import Field
 
 from shared.settings import ServiceSettings
 
@@ -14,6 +17,11 @@ class Settings(ServiceSettings):
     # Days, the daily cap and check-in windows follow the district's clock.
     time_zone: str = "Asia/Shanghai"
     daily_cap_hours: float = 8.0
+    # How far back a record may start when it is entered (a backfill, a visit written up
+    # later, a correction): what is older nobody can check any more.
+    backfill_days: int = Field(default=90, ge=1, le=3660)
+    # How far a caller's clock may run ahead of ours before a record is in the future.
+    clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
     # How long a waitlisted volunteer has to confirm an offered place.
     offer_window_minutes: int = 120
     check_in_opens_minutes_before: int = 60
@@ -23,3 +31,8 @@ class Settings(ServiceSettings):
     def zone(self) -> ZoneInfo:
         """The district's time zone."""
         return ZoneInfo(self.time_zone)
+
+    @property
+    def clock_skew(self) -> timedelta:
+        """The leeway for clocks running ahead, as a duration."""
+        return timedelta(seconds=self.clock_skew_seconds)

@@ -182,7 +182,12 @@ class ServiceConfirmed(EventPayload):
 
 
 class ServiceCorrected(EventPayload):
-    """A confirmed record was replaced by a corrected one: `hours` replace the old hours."""
+    """A confirmed record was replaced by a corrected one, confirmed at once by the
+    district admin who corrected it (`confirmed_by`): `hours` replace the old hours.
+
+    Anyone else's correction of a confirmed record is `service_voided` followed by a
+    pending `service_recorded`, which a second person confirms (four eyes).
+    """
 
     event_type = "org.linli.activities.service_corrected.v1"
 
@@ -198,6 +203,8 @@ class ServiceCorrected(EventPayload):
     previous_hours: float
     tags: list[str] = Field(default_factory=list)
     reason: str
+    # Absent in events written before four eyes (the corrector confirmed then, unnamed).
+    confirmed_by: str | None = None
 
 
 class ServiceVoided(EventPayload):

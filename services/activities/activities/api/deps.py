@@ -27,7 +27,12 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def rules_of(settings: Settings) -> Rules:
     """The plausibility rules from the settings."""
-    return Rules(daily_cap_hours=settings.daily_cap_hours, zone=settings.zone)
+    return Rules(
+        daily_cap_hours=settings.daily_cap_hours,
+        zone=settings.zone,
+        backfill_days=settings.backfill_days,
+        clock_skew=settings.clock_skew,
+    )
 
 
 def offer_window(settings: Settings) -> timedelta:

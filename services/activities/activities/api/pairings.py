@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from activities import ledger, pairings
 from activities.api.deps import SettingsDep, own_volunteer, rules_of
-from activities.api.records import Reason, RecordPublic, organiser_of, public_record
+from activities.api.records import Reason, RecordPublic, actor_of, organiser_of, public_record
 from activities.models import BeneficiaryCategory, Pairing, PairingKind, ServiceRecord
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
@@ -112,7 +112,11 @@ async def post_visit(
 async def confirm_visit(
     pairing_id: str, record_id: str, principal: CurrentPrincipal, session: SessionDep
 ) -> RecordPublic:
-    """The beneficiary (their own account), or a worker on their behalf, confirms a visit."""
+    """The beneficiary (their own account), or a worker on their behalf, confirms a visit.
+
+    Four eyes as at `/records/{id}/confirm`: not the visiting volunteer, not whoever
+    recorded the visit (unless a district admin).
+    """
     pairing = await _pairing(session, principal, pairing_id)
     record = await session.get(ServiceRecord, record_id)
     if record is None or record.pairing_id != pairing.id:
@@ -123,7 +127,7 @@ async def confirm_visit(
     )
     if not is_beneficiary:
         organiser_of(principal, pairing.community_id)
-    return public_record(await ledger.confirm(session, record, principal.subject))
+    return public_record(await ledger.confirm(session, record, actor_of(principal)))
 
 
 @router.post("/pairings/{pairing_id}/end", response_model=PairingPublic)

@@ -12,9 +12,10 @@ from sqlmodel import col, select
 
 from activities import ledger
 from activities.api.deps import SettingsDep, own_volunteer, rules_of
-from activities.attendance import activity_span
+from activities.domain.four_eyes import Actor
 from activities.models import (
     Activity,
+    ActivityStatus,
     FourOnes,
     KnownVolunteer,
     RecordSource,
@@ -86,7 +87,13 @@ class RecordPublic(BaseModel):
     status: RecordStatus
     corrects_id: str | None
     reason: str | None
-    confirmed_by: str | None
+    recorded_by: str = Field(
+        description="the account that entered it, or `attendance` for a check-out's record"
+    )
+    confirmed_by: str | None = Field(
+        description="the account that confirmed it (never its recorder's, unless a district "
+        "admin's; never the volunteer's own)"
+    )
 
 
 class RecordPage(BaseModel):
@@ -103,6 +110,11 @@ def public_record(record: ServiceRecord) -> RecordPublic:
     data = record.model_dump()
     data["tags"] = ledger.tags_of(record)
     return RecordPublic.model_validate(data)
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The caller as four eyes see them."""
+    return Actor(principal.subject, district_admin=principal.role is Role.DISTRICT_ADMIN)
 
 
 def organiser_of(principal: Principal, community_id: str) -> None:
@@ -148,7 +160,12 @@ async def post_record(
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "the activity is not one of this community's"
             )
-        span, area = activity_span(activity), area or activity.service_area_code
+        if activity.status == ActivityStatus.CANCELLED:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "the activity was cancelled: no hours can be recorded for it",
+            )
+        span, area = ledger.activity_window(activity), area or activity.service_area_code
         team = activity.team_id  # a team's activity counts for the team, as at check-out
     record = await ledger.record_service(
         session,
@@ -174,9 +191,13 @@ async def post_record(
 
 @router.post("/records/{record_id}/confirm", response_model=RecordPublic)
 async def confirm(record_id: str, principal: CurrentPrincipal, session: SessionDep) -> RecordPublic:
-    """Confirm a pending record: its hours count from now on."""
+    """Confirm a pending record: its hours count from now on.
+
+    Four eyes: neither the volunteer themself nor whoever recorded it (unless a district
+    admin) may confirm it; 422 names the rule.
+    """
     record = await _record(session, principal, record_id)
-    return public_record(await ledger.confirm(session, record, principal.subject))
+    return public_record(await ledger.confirm(session, record, actor_of(principal)))
 
 
 @router.post("/records/{record_id}/correct", response_model=RecordPublic)
@@ -187,7 +208,12 @@ async def correct(
     session: SessionDep,
     settings: SettingsDep,
 ) -> RecordPublic:
-    """Correct a record: a new entry replaces it; the old one stays, superseded."""
+    """Correct a record: a new entry replaces it; the old one stays, superseded.
+
+    The new times pass the rules of a new record. A confirmed record's correction counts
+    at once only when a district admin made it; anyone else's waits, pending, for a
+    second person to confirm it.
+    """
     record = await _record(session, principal, record_id)
     corrected = await ledger.correct(
         session,
@@ -196,7 +222,7 @@ async def correct(
         started_at=body.started_at,
         ended_at=body.ended_at,
         reason=body.reason,
-        by=principal.subject,
+        by=actor_of(principal),
         tags=tuple(t.value for t in body.tags) if body.tags is not None else None,
     )
     return public_record(corrected)

@@ -1,8 +1,11 @@
 """Plausibility rules for service records: no padded hours.
 
 A volunteer cannot be in two places at once (no overlapping records), cannot serve more
-than the daily cap in one calendar day (in the district's time zone), and a backfilled
-record cannot be longer than the activity it is for.
+than the daily cap in one calendar day (in the district's time zone), cannot be credited
+with hours not yet served (nothing in the future), and a record cannot be entered long
+after the fact (the backfill window). A record for an activity lies inside the
+activity's own time window: attendance is clipped to it (`credited_presence`), a record
+a person typed in is refused outside it (`check_inside_activity`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+# How far a caller's clock may run ahead of ours before "now" on their side is the
+# future on ours: a phone that is a few minutes fast must not have its visit refused.
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -29,9 +36,76 @@ class Interval:
         """Whether the two spans share any time (touching ends do not)."""
         return self.start < other.end and other.start < self.end
 
+    def within(self, other: Interval) -> bool:
+        """Whether this span lies entirely inside `other` (ends may meet)."""
+        return other.start <= self.start and self.end <= other.end
+
 
 class Implausible(ValueError):
     """A record the rules refuse; the message says which rule and why."""
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def check_timing(
+    new: Interval,
+    *,
+    now: datetime,
+    backfill_days: int,
+    zone: ZoneInfo,
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+) -> None:
+    """Raise Implausible unless `new` has been served already and is recent enough.
+
+    Hours are recorded once they are served: neither the start nor the end may lie after
+    `now` (give or take `clock_skew`). A record reaches back at most `backfill_days`
+    from `now`, by its start: what is older cannot be checked by anyone any more.
+    """
+    latest = now + clock_skew
+    if new.start > latest:
+        raise Implausible(
+            f"no future hours: the service starts {_local(new.start, zone)}, after now "
+            f"({_local(now, zone)}); record it once it is served"
+        )
+    if new.end > latest:
+        raise Implausible(
+            f"no future hours: the service ends {_local(new.end, zone)}, after now "
+            f"({_local(now, zone)}); record it once it is over"
+        )
+    earliest = now - timedelta(days=backfill_days)
+    if new.start < earliest:
+        raise Implausible(
+            f"backfill window: a record reaches back at most {backfill_days} days; "
+            f"the earliest start accepted now is {_local(earliest, zone)}"
+        )
+
+
+def check_inside_activity(new: Interval, activity: Interval, zone: ZoneInfo) -> None:
+    """Raise Implausible unless `new` lies inside the activity's own window.
+
+    Refused, not clipped: a person typed these times, and quietly cutting them would
+    hide the mistake. Nothing before the start or after the end counts, as at
+    check-out (`credited_presence`), so a backfill never credits more than attendance
+    would have.
+    """
+    if not new.within(activity):
+        raise Implausible(
+            "activity window: a record for this activity lies inside its time, "
+            f"{_local(activity.start, zone)}–{_local(activity.end, zone)}"
+        )
+
+
+def credited_presence(arrived: datetime, left: datetime, activity: Interval) -> Interval | None:
+    """The part of a volunteer's presence that counts for an activity, or None.
+
+    Check-in opens before the start and check-out may come after the end; only the time
+    inside the activity's window is service. Clipped, not refused: the clock measured
+    it, nobody chose the times.
+    """
+    start, end = max(arrived, activity.start), min(left, activity.end)
+    return Interval(start, end) if end > start else None
 
 
 def check_record(
@@ -40,18 +114,24 @@ def check_record(
     *,
     daily_cap_hours: float,
     zone: ZoneInfo,
+    now: datetime,
+    backfill_days: int,
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     activity: Interval | None = None,
-    backfill: bool = False,
 ) -> None:
-    """Raise Implausible unless `new` may join the volunteer's `existing` live records."""
+    """Raise Implausible unless `new` may join the volunteer's `existing` live records.
+
+    `activity` is the window of the activity the record is for, if any.
+    """
     if new.end <= new.start:
         raise Implausible("the service must end after it starts")
+    check_timing(new, now=now, backfill_days=backfill_days, zone=zone, clock_skew=clock_skew)
+    if activity is not None:
+        check_inside_activity(new, activity, zone)
     if new.end - new.start > timedelta(hours=daily_cap_hours):
         raise Implausible(
             f"one record cannot be longer than the daily cap of {daily_cap_hours:g} h"
         )
-    if backfill and activity is not None and new.hours > activity.hours:
-        raise Implausible(f"a backfill cannot be longer than the activity ({activity.hours:g} h)")
     spans = list(existing)
     for span in spans:
         if new.overlaps(span):
