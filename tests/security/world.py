@@ -70,7 +70,7 @@ def build_community(system: System, name: str) -> dict[str, Any]:
 
     # Activities learns the volunteer from the registry's events: a record for them is
     # refused (422) until it has.
-    start = datetime(2026, 3, 10, 9, tzinfo=UTC)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)  # backfill window
     record_body = {
         "volunteer_id": volunteer,
         "kind": "good_deed",
