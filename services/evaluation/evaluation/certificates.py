@@ -47,12 +47,20 @@ async def _next_number(session: AsyncSession, year: int) -> str:
 
 
 async def issue(
-    session: AsyncSession, volunteer: KnownVolunteer, date_from: date, date_to: date, issuer: str
+    session: AsyncSession,
+    volunteer: KnownVolunteer,
+    printed_name: str | None,
+    date_from: date,
+    date_to: date,
+    issuer: str,
 ) -> Certificate:
-    """Issue a certificate of the volunteer's confirmed hours in a date range."""
+    """Issue a certificate of the volunteer's confirmed hours in a date range.
+
+    `printed_name` is the name it prints (evaluation.names): None once the person was erased.
+    """
     if date_to < date_from:
         raise Unprocessable("the date range ends before it starts")
-    if volunteer.display_name is None or volunteer.volunteer_number is None:
+    if printed_name is None or volunteer.volunteer_number is None:
         raise Conflict("this volunteer's personal data was erased; no certificate can name them")
     start = datetime.combine(date_from, time.min, tzinfo=UTC)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
@@ -78,7 +86,7 @@ async def issue(
         volunteer_id=volunteer.id,
         community_id=volunteer.community_id,
         volunteer_number=volunteer.volunteer_number,
-        name=volunteer.display_name,
+        name=printed_name,
         date_from=date_from,
         date_to=date_to,
         hours=round(sum(by_area.values()), 2),

@@ -122,6 +122,7 @@ async def volunteer_registered(batch: BatchContext) -> None:
                 "party_member": item.payload.party_member,
                 "status": "registered",
                 "display_name": item.payload.display_name,
+                "sealed_name": item.payload.sealed_display_name,
             }
             for item in batch.items
         ],
@@ -131,10 +132,13 @@ async def volunteer_registered(batch: BatchContext) -> None:
 
 @handlers.on(VolunteerErased)
 async def volunteer_erased(ctx: EventContext, event: VolunteerErased) -> None:
-    # Hours and certificates already issued stay; the name goes (docs/decisions/0005).
+    # Hours and certificates already issued stay; the name goes (decisions 0005, 0011),
+    # and so does the account link, the last thing tying the ledger to a person.
     volunteer = await ctx.session.get(KnownVolunteer, event.volunteer_id)
     if volunteer is not None:
         volunteer.display_name = None
+        volunteer.sealed_name = None
+        volunteer.account_id = None
         volunteer.status = "erased"
         ctx.session.add(volunteer)
 

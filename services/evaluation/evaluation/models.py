@@ -64,7 +64,10 @@ class KnownVolunteer(EvaluationModel, table=True):
     account_id: str | None = Field(default=None, index=True, max_length=26)
     party_member: bool = False
     status: str = Field(default="registered", max_length=20)
+    # The name in plain only from events published before names were sealed; now the
+    # sealed name, opened when printed (evaluation.names), which erasure makes unopenable.
     display_name: str | None = Field(default=None, max_length=50)
+    sealed_name: str | None = Field(default=None, max_length=400)
 
 
 class PairingMembership(EvaluationModel, table=True):

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from evaluation import certificates
 from evaluation.models import Certificate, KnownVolunteer
+from evaluation.names import SubjectKeysDep, names_of
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
 from shared.types import Day
@@ -57,13 +58,15 @@ async def request_certificate(
     principal: CurrentPrincipal,
     session: SessionDep,
     request: Request,
+    keys: SubjectKeysDep,
 ) -> Certificate:
     """Issue a certificate of confirmed hours in a date range: the volunteer themself or an admin."""
     volunteer = await session.get(KnownVolunteer, volunteer_id)
     if volunteer is None or not _may_use(principal, volunteer):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
     issuer = request.app.state.settings.certificate_issuer
-    return await certificates.issue(session, volunteer, body.date_from, body.date_to, issuer)
+    name = (await names_of(keys, [volunteer])).get(volunteer.id)
+    return await certificates.issue(session, volunteer, name, body.date_from, body.date_to, issuer)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from evaluation import periods
 from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
+from evaluation.names import SubjectKeysDep, names_of
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
 from shared.types import Day, Id, ListLimit
@@ -232,7 +233,7 @@ async def decide(
 
 
 @router.get("/periods/{period_id}/honour-roll", response_model=list[RollEntry], tags=["public"])
-async def honour_roll(period_id: str, session: SessionDep) -> list[RollEntry]:
+async def honour_roll(period_id: str, session: SessionDep, keys: SubjectKeysDep) -> list[RollEntry]:
     """Public once published: the commended volunteers of the period."""
     period = await session.get(Period, period_id)
     if period is None or period.phase != Phase.PUBLISHED:
@@ -248,13 +249,14 @@ async def honour_roll(period_id: str, session: SessionDep) -> list[RollEntry]:
             )
         ).all()
     }
+    names = await names_of(keys, known.values())
     return [
         RollEntry(
             volunteer_id=n.volunteer_id,
             volunteer_number=known[n.volunteer_id].volunteer_number
             if n.volunteer_id in known
             else None,
-            name=known[n.volunteer_id].display_name if n.volunteer_id in known else None,
+            name=names.get(n.volunteer_id),
             score=n.score,
         )
         for n in roll
