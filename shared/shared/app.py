@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import HTMLResponse
@@ -14,7 +15,13 @@ from shared.asyncapi import asyncapi_document, asyncapi_html, declare_publicatio
 from shared.auth import TokenVerifier, install_auth
 from shared.errors import ERROR_RESPONSES, install_error_handlers
 from shared.health import router as health_router
-from shared.http import BodyLimitMiddleware, CorrelationIdMiddleware, TextWithoutNulMiddleware
+from shared.http import (
+    AllowHeaderMiddleware,
+    BodyLimitMiddleware,
+    CorrelationIdMiddleware,
+    TextWithoutNulMiddleware,
+    document_text_without_nul,
+)
 from shared.logging import configure_logging
 from shared.runtime import ServiceDefinition, ServiceRuntime
 from shared.settings import ServiceSettings
@@ -65,6 +72,7 @@ def create_service_app(
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_request_body_bytes, overrides=body_limits or {}
     )
+    app.add_middleware(AllowHeaderMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     Instrumentator(excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
     app.include_router(health_router)
@@ -89,4 +97,10 @@ def create_service_app(
             )
         )
 
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_text_without_nul(generate_openapi())
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

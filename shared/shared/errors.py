@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, Request, Response, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.db import database_unavailable
 
@@ -96,6 +98,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+UNREADABLE_BODY = "the request body cannot be read: send JSON in UTF-8, or the form the operation documents"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer DomainErrors with their status, validation errors without echoing input, and
     a database that does not answer with 503 and Retry-After."""
@@ -118,6 +123,17 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "1"},
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot decode (not UTF-8, a broken form) with a
+        # 400 no operation documents; no route of ours raises a 400, so every 400 is
+        # that one, and it is invalid input like any other: a 422.
+        if exc.status_code == status.HTTP_400_BAD_REQUEST:
+            return JSONResponse(
+                {"detail": UNREADABLE_BODY}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+            )
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

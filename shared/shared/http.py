@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import HTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context
@@ -157,9 +159,87 @@ class TextWithoutNulMiddleware:
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
+# What the OpenAPI document says of text, since TextWithoutNulMiddleware refuses NUL.
+TEXT_WITHOUT_NUL = r"^[^\x00]*$"
+
+
+def document_text_without_nul(document: dict[str, Any]) -> dict[str, Any]:
+    """Give every free text of the requests in an OpenAPI document the pattern that
+    excludes NUL, so the document says what TextWithoutNulMiddleware refuses.
+
+    Text with a pattern of its own, a format (dates, e-mail addresses, files) or a
+    fixed set of values is left as it is: none of them can hold a NUL.
+    """
+    for schema in (document.get("components") or {}).get("schemas", {}).values():
+        _exclude_nul(schema)
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                _exclude_nul(parameter.get("schema"))
+            for media in (operation.get("requestBody") or {}).get("content", {}).values():
+                _exclude_nul(media.get("schema"))
+    return document
+
+
+def _exclude_nul(schema: Any) -> None:
+    if isinstance(schema, list):
+        for item in schema:
+            _exclude_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    types = schema.get("type")
+    is_text = types == "string" or (isinstance(types, list) and "string" in types)
+    if is_text and not {"pattern", "format", "enum", "const", "contentMediaType"} & schema.keys():
+        schema["pattern"] = TEXT_WITHOUT_NUL
+    for key, value in schema.items():
+        if key in {"properties", "patternProperties", "$defs"} and isinstance(value, dict):
+            for child in value.values():
+                _exclude_nul(child)
+        elif key in {"items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems"}:
+            _exclude_nul(value)
+
+
 async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
     response = JSONResponse(
         {"detail": "text may not contain NUL (U+0000) characters"},
         status_code=422,
     )
     await response(scope, receive, send)
+
+
+class AllowHeaderMiddleware:
+    """Make a 405's `Allow` list every method the path supports.
+
+    FastAPI makes one route per method, and the router answers a wrong method with the
+    methods of the first route whose path matched only: `POST /streets` hides
+    `GET /streets`. Clients (and RFC 9110) read `Allow` as the whole list.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                allowed = ", ".join(sorted(_methods_of_path(scope)))
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                message["headers"] = [*headers, (b"allow", allowed.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_allow)
+
+
+def _methods_of_path(scope: Scope) -> set[str]:
+    methods: set[str] = set()
+    for route in scope["app"].router.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE and isinstance(getattr(route, "methods", None), set):
+            methods |= route.methods
+    return methods

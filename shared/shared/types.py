@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
@@ -40,3 +40,29 @@ ListLimit = Annotated[
     ),
 ]
 """The `limit` query parameter of a list endpoint: bounded, so no answer is unbounded."""
+
+
+class Input(BaseModel):
+    """The base of a request body: a field it does not declare is refused, not dropped.
+
+    The OpenAPI document says so (`additionalProperties: false`), a misspelt field is
+    an error the caller sees instead of a value silently ignored, and nothing the
+    model does not know reaches the rules. Numbers and booleans in a body are taken
+    as JSON gives them: declare them `StrictInt`, `StrictBool` or `Strict` floats,
+    so `false` is not read as 0 nor `"3"` as 3 (the document promises a JSON type).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _no_default_in_schema(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+OMITTABLE = Field(json_schema_extra=_no_default_in_schema)
+"""Metadata of an update's field that may be left out but not given as null.
+
+Typed `X | SkipJsonSchema[None]` with `= None` and this, the document shows plain `X`
+(no null, no default), so clients are not told null is a value; the model still
+receives None when the field is left out, and its validator refuses an explicit null.
+"""
