@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import col, delete, select
 
-from notifications import webhooks
+from notifications import erasure, webhooks
 from notifications.inbox import notify
 from notifications.models import Participant, Recipient, TeamMember, UpcomingActivity
 from notifications.teams import register_team_handlers, remember_team
@@ -99,10 +99,17 @@ async def volunteer_rejected(ctx: EventContext, event: VolunteerRejected) -> Non
 
 @handlers.on(VolunteerErased)
 async def volunteer_erased(ctx: EventContext, event: VolunteerErased) -> None:
+    # The account comes in the event too: an applicant erased before approval was
+    # never a recipient here, yet may have left contact addresses (decision 0011).
+    accounts = {event.account_id} if event.account_id else set()
     recipient = await ctx.session.get(Recipient, event.volunteer_id)
     if recipient is not None:
+        if recipient.account_id:
+            accounts.add(recipient.account_id)
         recipient.account_id = None
         ctx.session.add(recipient)
+    await erasure.forget_accounts(ctx.session, accounts)
+    await erasure.forget_name_in_webhook_bodies(ctx.session, event.volunteer_id)
 
 
 @handlers.on(TeamMemberJoined)
