@@ -51,6 +51,10 @@ def main(
     ] = "small",
     communities: Annotated[int | None, typer.Option(help="override the scale's")] = None,
     volunteers: Annotated[int | None, typer.Option(help="per community; override")] = None,
+    backfill_days: Annotated[
+        int | None,
+        typer.Option(help="the activities service's backfill window, when not its default 90"),
+    ] = None,
     username: Annotated[
         str, typer.Option(envvar="LINLI_ADMIN_USERNAME", help="a district admin")
     ] = "admin",
@@ -69,12 +73,13 @@ def main(
         chosen = Scale.named(scale)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    if communities is not None or volunteers is not None:
+    if communities is not None or volunteers is not None or backfill_days is not None:
         chosen = Scale(
             **{
                 **chosen.__dict__,
                 "communities": communities or chosen.communities,
                 "volunteers": volunteers or chosen.volunteers,
+                "backfill_days": backfill_days or chosen.backfill_days,
             }
         )
     urls = {

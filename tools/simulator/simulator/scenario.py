@@ -55,6 +55,10 @@ class Scale:
     months: int = 6  # of history before today
     veterans: int = 2  # per community, with enough hours for star levels
     quota: int = 2  # nominations per community
+    # How far back activities accepts a record when it is entered (its `backfill_days`
+    # setting): the half-year's service is entered afterwards, so it is played inside
+    # this window however many months the period spans.
+    backfill_days: int = 90
 
     @classmethod
     def named(cls, name: str) -> Scale:
@@ -369,17 +373,32 @@ class District:
 
     def history(self) -> None:
         """Past activities with their attendance entered afterwards, veterans' long
-        service, and party members' four ones last month; then confirmed, with a few
-        corrections and voids, as a worker would."""
+        service, and party members' four ones last month, all entered by the worker;
+        then confirmed by the team leader (four eyes: whoever entered hours does not
+        confirm them), with a few corrections and voids."""
         for community in self.outcome.communities:
             pending: list[dict[str, Any]] = []
-            for month in range(self.scale.months):
-                for day in (5, 20):
-                    pending += self._past_activity(community, month * 30 + day)
+            for days_ago in self._activity_days():
+                pending += self._past_activity(community, days_ago)
             pending += self._veterans(community)
             pending += self._four_ones(community)
             self._confirm(community, pending)
             self.progress("half-year of service", 1)
+
+    def _reach(self) -> int:
+        """The furthest a record entered now may start, in whole days back: a day short
+        of the backfill window, as a run takes a while and days begin at local midnight."""
+        return self.scale.backfill_days - 2
+
+    def _activity_days(self) -> list[int]:
+        """Days ago of the past activities: on the 5th and 20th day of each month of the
+        half-year, spread evenly over the backfill window when the half-year reaches
+        further back than it does."""
+        days = [month * 30 + day for month in range(self.scale.months) for day in (5, 20)]
+        reach = self._reach()
+        if days[-1] <= reach:
+            return days
+        return [5 + round((day - 5) * (reach - 5) / (days[-1] - 5)) for day in days]
 
     def _record(self, community: Community, body: dict[str, Any]) -> dict[str, Any]:
         def post() -> dict[str, Any]:
@@ -440,12 +459,13 @@ class District:
     def _veterans(self, community: Community) -> list[dict[str, Any]]:
         """Long-serving volunteers: enough hours for the first star level, one for the second."""
         records = []
+        # Days with a community activity are left out: a veteran may have been there.
+        activity_days = set(self._activity_days())
+        free = [d for d in range(7, self._reach() + 1) if d not in activity_days]
         for rank, volunteer in enumerate(community.volunteers[: self.scale.veterans]):
-            for index in range(55 if rank == 0 else 18):
-                days_ago = 7 + 4 * index
-                if days_ago % 30 in (5, 20):
-                    days_ago += 1  # a day with a community activity
-                day = self.today - timedelta(days=days_ago)
+            count = min(len(free), 55 if rank == 0 else 18)
+            for index in range(count):
+                day = self.today - timedelta(days=free[index * len(free) // count])
                 # 6 h, so with a one-hour good deed and a visit the day stays within 8 h.
                 starts = datetime(day.year, day.month, day.day, 8, 0, tzinfo=ZONE)
                 records.append(
@@ -490,10 +510,12 @@ class District:
         return records
 
     def _confirm(self, community: Community, records: list[dict[str, Any]]) -> None:
-        """Confirm each; about one in forty corrected afterwards, one in sixty voided."""
+        """The team leader confirms each record the worker entered; about one in forty is
+        corrected by the worker afterwards (and confirmed again by the leader), one in
+        sixty voided."""
         p = self.platform
         for record in records:
-            confirmed = self._confirmed(community, record["id"])
+            confirmed = self._confirmed(community, record["id"], by=community.leader)
             counted = self.outcome.confirmed_hours
             roll = self.random.random()
             if roll < 1 / 40:
@@ -508,9 +530,10 @@ class District:
                         "reason": "签到表核对后更正",
                     },
                 )
-                # A confirmed record's correction is a new entry, confirmed at once: it
-                # replaces the hours counted above.
-                counted[confirmed["volunteer_id"]] += corrected["hours"] - confirmed["hours"]
+                # The correction is a new entry the worker recorded: the old hours stop
+                # counting, and the new ones count once the leader has confirmed them.
+                counted[confirmed["volunteer_id"]] -= confirmed["hours"]
+                self._confirmed(community, corrected["id"], by=community.leader)
                 self.outcome.corrected += 1
             elif roll < 1 / 40 + 1 / 60:
                 p.post(
@@ -522,10 +545,10 @@ class District:
                 counted[confirmed["volunteer_id"]] -= confirmed["hours"]
                 self.outcome.voided += 1
 
-    def _confirmed(self, community: Community, record_id: str) -> dict[str, Any]:
-        """The worker confirms a pending record; its hours count from now on."""
+    def _confirmed(self, community: Community, record_id: str, by: Caller) -> dict[str, Any]:
+        """`by` confirms a pending record someone else recorded; its hours count from now on."""
         confirmed: dict[str, Any] = self.platform.post(
-            "activities", f"/records/{record_id}/confirm", community.admin
+            "activities", f"/records/{record_id}/confirm", by
         )
         self.outcome.confirmed_hours[confirmed["volunteer_id"]] += confirmed["hours"]
         return confirmed
@@ -615,8 +638,9 @@ class District:
                 community.admin,
                 params={"status": "pending", "page_size": 100},
             )["items"]
+            # Check-out recorded these (the clock, not a person); the worker confirms them.
             for record in pending:
-                self._confirmed(community, record["id"])
+                self._confirmed(community, record["id"], by=community.admin)
                 self.outcome.records += 1
             self._tomorrow(community)
             self.progress("today's activities", 1)
