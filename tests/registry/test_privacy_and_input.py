@@ -135,7 +135,6 @@ async def test_bad_applications_answer_422_with_a_reason_and_write_nothing(
         },
         "unknown service area stargazing": {"service_area_codes": ["stargazing"]},
         "birth date does not match": {"birth_date": "1990-05-05"},
-        "is not one of this community's": {"member_unit_id": unit},
     }
     for expected, change in cases.items():
         response = await registry.client.post(
@@ -147,6 +146,14 @@ async def test_bad_applications_answer_422_with_a_reason_and_write_nothing(
             expected.replace("the national ID number has", "a national ID number has") in detail
             or expected in detail
         ), detail
+    # Another community's member unit answers as an unknown one would.
+    foreign = await registry.client.post(
+        f"/communities/{community}/volunteers",
+        json=application(5, member_unit_id=unit),
+        headers=admin,
+    )
+    assert foreign.status_code == 404, foreign.text
+    assert foreign.json() == {"detail": f"member unit {unit} not found"}
 
     for field, value in {
         "phone": "12345",
@@ -179,7 +186,8 @@ async def test_bad_applications_answer_422_with_a_reason_and_write_nothing(
         json={"name": "队", "service_area_code": "nope"},
         headers=admin,
     )
-    assert bad_team.status_code == 422
+    assert bad_team.status_code == 404
+    assert bad_team.json()["detail"].startswith("service area nope not found")
 
     search = await registry.client.get("/volunteers", headers=admin)
     assert search.json()["total"] == 0

@@ -277,7 +277,8 @@ async def nominate(
         )
     volunteer = await session.get(KnownVolunteer, volunteer_id)
     if volunteer is None or volunteer.community_id != period.community_id:
-        raise Unprocessable("the volunteer is not one of this community's")
+        # Another community's volunteer answers as an unknown one would.
+        raise NotFound("volunteer not found")
     taken = await session.exec(
         select(func.count()).select_from(Nomination).where(col(Nomination.period_id) == period.id)
     )

@@ -90,7 +90,8 @@ async def _check_member_unit(session: AsyncSession, community_id: str, unit_id: 
         return
     unit = await session.get(MemberUnit, unit_id)
     if unit is None or unit.community_id != community_id:
-        raise Unprocessable(f"member unit {unit_id} is not one of this community's")
+        # Another community's unit answers as an unknown one would.
+        raise NotFound(f"member unit {unit_id} not found")
 
 
 async def new_volunteer(

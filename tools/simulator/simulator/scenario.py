@@ -569,7 +569,7 @@ class District:
             return dict(created)
 
         def team_not_known_yet(error: ApiError) -> bool:
-            return error.status == 422 and "team is not one of" in str(error.detail)
+            return error.status == 404 and "team not found" in str(error.detail)
 
         # Activities learns of a new team from the registry's events, a moment later.
         activity = eventually(create, "an activity", retry_if=team_not_known_yet)
