@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from registry.models import Account, Community, LoginThrottle, RefreshToken
 from registry.organisation import now
 from shared.auth import REFRESH, InvalidToken, Role, TokenIssuer, TokenVerifier
-from shared.errors import Conflict, DomainError, TooManyRequests, Unprocessable
+from shared.errors import Conflict, DomainError, NotFound, TooManyRequests, Unprocessable
 from shared.ids import new_id
 
 _hasher = PasswordHasher()
@@ -78,7 +78,7 @@ async def create_account(
         if community_id is None:
             raise Unprocessable(f"a {role.value} account belongs to a community")
         if await session.get(Community, community_id) is None:
-            raise Unprocessable(f"community {community_id} does not exist")
+            raise NotFound(f"community {community_id} not found")
     if (await session.exec(select(Account).where(col(Account.username) == username))).first():
         raise Conflict(f"the username {username!r} is taken")
     account = Account(

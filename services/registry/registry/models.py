@@ -6,14 +6,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints, field_validator, model_validator
+from pydantic import StrictBool, StringConstraints, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Column, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.auth import Role
 from shared.db import UtcDateTime
-from shared.types import Day, Id
+from shared.types import OMITTABLE, Day, Id, Input
 
 service_registry = registry()
 
@@ -227,7 +228,7 @@ class LoginThrottle(RegistryModel, table=True):
 # -- API models -----------------------------------------------------------------------
 
 
-class StreetCreate(SQLModel):
+class StreetCreate(Input):
     """Input of `POST /streets`."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -240,18 +241,26 @@ class StreetPublic(SQLModel):
     name: str
 
 
-class CommunityCreate(SQLModel):
+class CommunityCreate(Input):
     """Input of `POST /communities`."""
 
     name: str = Field(min_length=1, max_length=100, description="e.g. 兴华社区")
     street_id: Id | None = Field(default=None, description="the street (街道) it belongs to")
 
 
-class CommunityUpdate(SQLModel):
+class CommunityUpdate(Input):
     """Input of `PATCH /communities/{id}`."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    street_id: Id | None = None
+    name: Annotated[
+        Annotated[str, Field(min_length=1, max_length=100)] | SkipJsonSchema[None], OMITTABLE
+    ] = None
+    street_id: Id | None = Field(default=None, description="null: the community has no street")
+
+    @model_validator(mode="after")
+    def _name_not_null(self) -> CommunityUpdate:
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name cannot be null; leave it out to keep it")
+        return self
 
 
 class CommunityPublic(SQLModel):
@@ -264,7 +273,7 @@ class CommunityPublic(SQLModel):
     created_at: datetime
 
 
-class MemberUnitCreate(SQLModel):
+class MemberUnitCreate(Input):
     """Input of `POST /communities/{id}/member-units`."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -280,7 +289,7 @@ class MemberUnitPublic(SQLModel):
     kind: MemberUnitKind
 
 
-class ServiceAreaCreate(SQLModel):
+class ServiceAreaCreate(Input):
     """Input of `POST /communities/{id}/service-areas`."""
 
     code: Annotated[
@@ -300,7 +309,7 @@ class ServiceAreaPublic(SQLModel):
     is_default: bool
 
 
-class TeamCreate(SQLModel):
+class TeamCreate(Input):
     """Input of `POST /communities/{id}/teams`."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -319,7 +328,7 @@ class TeamPublic(SQLModel):
     member_count: int = 0
 
 
-class VolunteerFields(SQLModel):
+class VolunteerFields(Input):
     """The fields of a volunteer application (报名表)."""
 
     name: str = Field(min_length=1, max_length=50)
@@ -327,7 +336,7 @@ class VolunteerFields(SQLModel):
     birth_date: Day | None = None
     phone: MobilePhone
     national_id: str = Field(description="18 characters; stored encrypted, shown masked")
-    party_member: bool = False
+    party_member: StrictBool = False
     category: Category
     member_unit_id: Id | None = None
     skills: str = Field(default="", max_length=500)
@@ -357,16 +366,22 @@ class SelfApplication(VolunteerFields):
     password: str = Field(min_length=10, max_length=200)
 
 
-class VolunteerProfileUpdate(SQLModel):
+class VolunteerProfileUpdate(Input):
     """Input of `PATCH /volunteers/{id}`; only the given fields change."""
 
     phone: MobilePhone | None = None
-    party_member: bool | None = None
-    category: Category | None = None
+    party_member: Annotated[StrictBool | SkipJsonSchema[None], OMITTABLE] = None
+    category: Annotated[Category | SkipJsonSchema[None], OMITTABLE] = None
     member_unit_id: Id | None = None
-    skills: str | None = Field(default=None, max_length=500)
-    availability: str | None = Field(default=None, max_length=200)
-    service_area_codes: list[str] | None = Field(default=None, min_length=1, max_length=12)
+    skills: Annotated[Annotated[str, Field(max_length=500)] | SkipJsonSchema[None], OMITTABLE] = (
+        None
+    )
+    availability: Annotated[
+        Annotated[str, Field(max_length=200)] | SkipJsonSchema[None], OMITTABLE
+    ] = None
+    service_area_codes: Annotated[
+        Annotated[list[str], Field(min_length=1, max_length=12)] | SkipJsonSchema[None], OMITTABLE
+    ] = None
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> VolunteerProfileUpdate:
@@ -377,7 +392,7 @@ class VolunteerProfileUpdate(SQLModel):
         return self
 
 
-class Decision(SQLModel):
+class Decision(Input):
     """A reason given with a rejection, suspension or withdrawal."""
 
     reason: str = Field(min_length=2, max_length=500)

@@ -17,7 +17,7 @@ from registry.models import (
     Volunteer,
     VolunteerStatus,
 )
-from registry.organisation import areas_by_code, now
+from registry.organisation import now, service_areas
 from shared.auth import Principal, Role
 from shared.contracts.registry import (
     TeamCreated,
@@ -25,7 +25,7 @@ from shared.contracts.registry import (
     TeamMemberJoined,
     TeamMemberLeft,
 )
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound
 from shared.events.outbox import add_event
 from shared.ids import new_id
 
@@ -35,7 +35,8 @@ async def _registered_volunteer(
 ) -> Volunteer:
     volunteer = await session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.community_id != community_id:
-        raise Unprocessable(f"volunteer {volunteer_id} is not one of this community's volunteers")
+        # A body's id in another community answers as a missing one would.
+        raise NotFound(f"volunteer {volunteer_id} not found in this community")
     if volunteer.status != VolunteerStatus.REGISTERED:
         raise Conflict(f"a volunteer who is {volunteer.status.value} cannot join or lead a team")
     return volunteer
@@ -54,7 +55,14 @@ async def _make_leader(session: AsyncSession, team: Team, volunteer: Volunteer) 
 
 async def create_team(session: AsyncSession, community: Community, data: TeamCreate) -> TeamPublic:
     """Form a team for one of the community's service areas."""
-    [area] = await areas_by_code(session, community.id, [data.service_area_code])
+    areas = {area.code: area for area in await service_areas(session, community.id)}
+    area = areas.get(data.service_area_code)
+    if area is None:
+        # Named in the body like the street of a community: a missing one answers 404.
+        raise NotFound(
+            f"service area {data.service_area_code} not found; this community offers "
+            + ", ".join(sorted(areas))
+        )
     name = data.name.strip()
     clash = await session.exec(
         select(Team).where(col(Team.community_id) == community.id, col(Team.name) == name)

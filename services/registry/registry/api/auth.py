@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -13,19 +15,19 @@ from registry import accounts
 from registry.api.deps import IssuerDep, SettingsDep, ThrottleDep, VerifierDep, authorize
 from shared.auth import CurrentPrincipal, Role, require_roles
 from shared.deps import SessionDep
-from shared.types import Id
+from shared.types import Id, Input
 
 router = APIRouter(tags=["auth"])
 
 
-class Credentials(BaseModel):
+class Credentials(Input):
     """Input of `POST /auth/login`."""
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Input):
     """Input of `POST /auth/refresh` and `POST /auth/logout`."""
 
     refresh_token: str = Field(min_length=1, max_length=4000)
@@ -40,13 +42,29 @@ class Tokens(BaseModel):
     expires_in: int
 
 
-class AccountCreate(BaseModel):
-    """Input of `POST /accounts`."""
-
+class _NewAccount(Input):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=10, max_length=200)
-    role: Role
-    community_id: Id | None = None
+
+
+class DistrictAccountCreate(_NewAccount):
+    """Input of `POST /accounts` for a district admin, who belongs to no community."""
+
+    role: Literal[Role.DISTRICT_ADMIN]
+    community_id: None = Field(default=None, description="none: the district admin's is all")
+
+
+class CommunityAccountCreate(_NewAccount):
+    """Input of `POST /accounts` for a community's role, which names its community."""
+
+    role: Literal[Role.COMMUNITY_ADMIN, Role.TEAM_LEADER, Role.VOLUNTEER, Role.RESIDENT]
+    community_id: Id
+
+
+# The role decides whether a community is named: the document says so (oneOf on role).
+AccountCreate = Annotated[
+    DistrictAccountCreate | CommunityAccountCreate, Field(discriminator="role")
+]
 
 
 class AccountPublic(BaseModel):

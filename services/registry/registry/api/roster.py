@@ -38,7 +38,10 @@ async def import_roster(
     registrar: RegistrarDep,
 ) -> ImportReportPublic:
     """Import a roster: valid new rows are registered, invalid rows reported, known people
-    left unchanged, so importing the same file twice changes nothing."""
+    left unchanged, so importing the same file twice changes nothing.
+
+    422 beyond the schema: a file that is not a .csv or .xlsx table with the header row.
+    """
     authorize(principal, community_id, Role.COMMUNITY_ADMIN)
     community = await organisation.get_community(session, principal, community_id)
     content = await file.read(MAX_UPLOAD_BYTES + 1)

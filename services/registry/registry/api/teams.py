@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel
 
 from registry import organisation, teams
 from registry.api.deps import authorize
 from registry.models import Team, TeamCreate, TeamPublic, Volunteer
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
-from shared.types import Id
+from shared.types import Id, Input
 
 router = APIRouter(tags=["teams"])
 
 
-class MemberRef(BaseModel):
+class MemberRef(Input):
     """Which volunteer."""
 
     volunteer_id: Id

@@ -55,7 +55,12 @@ async def post_volunteer(
     session: SessionDep,
     registrar: RegistrarDep,
 ) -> VolunteerPublic:
-    """A community worker enters an application (报名) on a person's behalf."""
+    """A community worker enters an application (报名) on a person's behalf.
+
+    422 beyond the schema: a national ID number whose check digit or birth date is
+    wrong, a birth date that differs from it, a service area the community does not
+    offer.
+    """
     authorize(principal, community_id, *ADMINS)
     await organisation.get_community(session, principal, community_id)
     volunteer, _ = await volunteers.new_volunteer(
@@ -74,7 +79,10 @@ async def post_volunteer(
 async def post_application(
     data: SelfApplication, session: SessionDep, registrar: RegistrarDep
 ) -> VolunteerPublic:
-    """A person applies for themself, creating their account (a resident until approved)."""
+    """A person applies for themself, creating their account (a resident until approved).
+
+    422 beyond the schema, as for an application a community worker enters.
+    """
     if await session.get(Community, data.community_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
     account = await accounts.create_account(
