@@ -170,6 +170,10 @@ async def review(
         raise Conflict("only the community's volunteers review in its period")
     if reviewed_id == reviewer.id:
         raise Unprocessable("nobody reviews themself")
+    reviewed = await session.get(KnownVolunteer, reviewed_id)
+    if reviewed is None or reviewed.community_id != period.community_id:
+        # Another community's volunteer answers as an unknown one would.
+        raise NotFound("volunteer not found")
     if reviewed_id not in await colleagues(session, period, reviewer.id):
         raise Unprocessable("you can review only volunteers you served with in this period")
     existing = await session.exec(
