@@ -146,3 +146,19 @@ async def test_a_duplicate_event_notifies_nobody_twice_and_language_follows_pref
     assert (
         await service.client.put("/me/preferences", json={"language": "fr"}, headers=person)
     ).status_code == 422
+
+
+async def test_preferences_take_hours_as_json_numbers_only_and_no_unknown_fields(
+    service: Notifications,
+) -> None:
+    person = service.person("acct-strict")
+    night = {"quiet_from_hour": 22, "quiet_to_hour": 7}
+    ok = await service.client.put("/me/preferences", json=night, headers=person)
+    assert ok.status_code == 200, ok.text
+    for wrong in (
+        {"quiet_from_hour": 0, "quiet_to_hour": False},  # was stored as 0
+        {"quiet_from_hour": "22", "quiet_to_hour": 7},
+        {**night, "quiet_hours": "22-7"},  # a misspelt field is not ignored
+    ):
+        refused = await service.client.put("/me/preferences", json=wrong, headers=person)
+        assert refused.status_code == 422, wrong

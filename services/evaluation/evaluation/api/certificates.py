@@ -13,13 +13,13 @@ from evaluation.models import Certificate, KnownVolunteer
 from evaluation.names import SubjectKeysDep, names_of
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import Day
+from shared.types import Day, Input
 
 router = APIRouter(tags=["certificates"])
 ADMINS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN)
 
 
-class CertificateRequest(BaseModel):
+class CertificateRequest(Input):
     """Input of `POST /volunteers/{id}/certificates`."""
 
     date_from: Day

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 from sqlmodel import col, select
 
 from evaluation import periods
@@ -11,39 +11,39 @@ from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
 from evaluation.names import SubjectKeysDep, names_of
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import Day, Id, ListLimit
+from shared.types import Day, Id, Input, ListLimit
 
 router = APIRouter(tags=["periods"])
 
 
-class PeriodCreate(BaseModel):
+class PeriodCreate(Input):
     """Input of `POST /communities/{id}/periods`."""
 
     label: str = Field(min_length=2, max_length=20, description="e.g. 2026H1")
     starts_on: Day
     ends_on: Day
-    quota: int = Field(ge=1, le=100, description="how many the community may nominate")
+    quota: StrictInt = Field(ge=1, le=100, description="how many the community may nominate")
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(Input):
     """Input of `POST /periods/{id}/reviews`."""
 
     reviewed_volunteer_id: Id
-    rating: int = Field(ge=1, le=5)
+    rating: StrictInt = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=500)
 
 
-class Nominate(BaseModel):
+class Nominate(Input):
     """Input of `POST /periods/{id}/nominations`."""
 
     volunteer_id: Id
     reason: str = Field(min_length=2, max_length=500)
 
 
-class Decision(BaseModel):
+class Decision(Input):
     """Input of the district's decision on a nomination."""
 
-    approved: bool
+    approved: StrictBool
     reason: str = Field(min_length=2, max_length=500)
 
 
