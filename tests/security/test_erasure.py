@@ -29,7 +29,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from evaluation.handlers import handlers as evaluation_handlers
 from shared.auth import Role
+from shared.contracts.registry import VolunteerErased, VolunteerRegistered
 from shared.db import Database
+from shared.events.envelope import Envelope
 from shared.events.replay import replay
 from shared.ids import new_id
 from shared.migrations import upgrade_to_head
@@ -546,3 +548,132 @@ async def _rebuild_evaluation(
         await db.dispose()
         await drop_postgres_database(admin_url, url)
     return {"row": [tuple(row) for row in rows], "hits": hits}
+
+
+def test_an_applicant_erased_before_approval_loses_their_contact_choices(system: System) -> None:
+    # Notifications never learnt this person as a recipient: only the account in
+    # volunteer_erased tells it whose preferences to drop.
+    registry, notifications = system.clients["registry"], system.clients["notifications"]
+    district = system.district
+    tag = uuid.uuid4().hex[:6]
+    street = _ok(registry.post("/streets", json={"name": f"申请{tag}街道"}, headers=district))
+    community = _ok(
+        registry.post(
+            "/communities",
+            json={"name": f"申请{tag}社区", "street_id": street["id"]},
+            headers=district,
+        )
+    )["id"]
+    admin = system.headers(Role.COMMUNITY_ADMIN, community, subject=new_id())
+    person = _new_person()
+    serial = random.Random(uuid.uuid4().int).randrange(2_000_000, 3_000_000)
+    password = "a long passphrase"
+    applied = _ok(
+        registry.post(
+            "/applications",
+            json={
+                **application(serial, name=person.name, phone=person.phone),
+                "national_id": national_id(serial),
+                "community_id": community,
+                "username": f"applicant{tag}",
+                "password": password,
+            },
+        )
+    )["id"]
+    login = _ok(
+        registry.post("/auth/login", json={"username": f"applicant{tag}", "password": password}),
+        200,
+    )
+    as_applicant = {"Authorization": f"Bearer {login['access_token']}"}
+    _ok(
+        notifications.put(
+            "/me/preferences",
+            json={"email": person.email, "phone": person.phone, "channels": ["email", "sms"]},
+            headers=as_applicant,
+        ),
+        200,
+    )
+    account = jwt.decode(login["access_token"], options={"verify_signature": False})["sub"]
+    url = _database_url(system, "notifications")
+    assert _query(url, "SELECT 1 FROM preference WHERE account_id = :a", a=account)
+
+    _ok(registry.delete(f"/volunteers/{applied}/personal-data", headers=admin), 200)
+    eventually(
+        lambda: not _query(url, "SELECT 1 FROM preference WHERE account_id = :a", a=account),
+        "notifications drops the applicant's preferences",
+        timeout=60,
+    )
+    assert _search_database_sync(url, "notifications", person) == []
+
+
+def test_a_plain_name_from_before_sealing_leaves_the_webhook_bodies_on_erasure(
+    system: System, redis_url: str
+) -> None:
+    # Entries appended before decision 0011 carry display_name in plain; the stream keeps
+    # them (the decision's one-off rewrite), but what notifications queued from them goes.
+    registry, notifications = system.clients["registry"], system.clients["notifications"]
+    tag = uuid.uuid4().hex[:6]
+    street = _ok(
+        registry.post("/streets", json={"name": f"旧名{tag}街道"}, headers=system.district)
+    )
+    community = _ok(
+        registry.post(
+            "/communities",
+            json={"name": f"旧名{tag}社区", "street_id": street["id"]},
+            headers=system.district,
+        )
+    )["id"]
+    admin = system.headers(Role.COMMUNITY_ADMIN, community, subject=new_id())
+    webhook = _ok(
+        notifications.post(
+            "/webhooks",
+            json={"url": "http://127.0.0.1:9/hook", "community_id": community},
+            headers=admin,
+        )
+    )["id"]
+    person, volunteer = _new_person(), new_id()
+    old = VolunteerRegistered(
+        volunteer_id=volunteer,
+        volunteer_number=f"1101{random.Random(uuid.uuid4().int).randrange(10**11):011d}",
+        community_id=community,
+        service_area_codes=["community_work"],
+        party_member=False,
+        category="resident",
+        registered_on=date.today(),
+        display_name=person.name,
+    )
+    erased = VolunteerErased(volunteer_id=volunteer, community_id=community)
+    stream = f"{system.namespace}registry.events"
+    url = _database_url(system, "notifications")
+    redis = Redis.from_url(redis_url)
+    try:
+        redis.xadd(stream, Envelope.wrap(old, subject=volunteer, community=community).to_fields())
+        eventually(
+            lambda: bool(_search_database_sync(url, "notifications", person)),
+            "the plain name reaches a webhook body",
+            timeout=60,
+        )
+        envelope = Envelope.wrap(erased, subject=volunteer, community=community)
+        redis.xadd(stream, envelope.to_fields())
+        eventually(
+            lambda: bool(
+                _query(url, "SELECT 1 FROM event_inbox WHERE event_id = :id", id=envelope.id)
+            ),
+            "notifications handles volunteer_erased",
+            timeout=60,
+        )
+    finally:
+        redis.close()
+    assert _search_database_sync(url, "notifications", person) == []
+    [(body,)] = _query(
+        url,
+        "SELECT body FROM webhook_delivery WHERE subscription_id = :s AND event_type = :t",
+        s=webhook,
+        t=VolunteerRegistered.event_type,
+    )
+    # The rest of the body is the event as it was.
+    assert json.loads(body)["data"] == {**old.model_dump(mode="json"), "display_name": None}
+
+
+def _search_database_sync(url: str, service: str, person: Person) -> list[Hit]:
+    return asyncio.run(_search_database(url, service, person))
