@@ -100,6 +100,16 @@ def second_receiver() -> Iterator[HTTPServer]:
     server.stop()
 
 
+def recorder(into: list[Request]) -> Callable[[Request], Response]:
+    """A receiver's handler that keeps every request and answers 200."""
+
+    def handler(request: Request) -> Response:
+        into.append(request)
+        return Response("ok")
+
+    return handler
+
+
 def owner(service: Notifications) -> dict[str, str]:
     return service.person("integrator", Role.DISTRICT_ADMIN, None)
 
@@ -224,9 +234,7 @@ async def test_a_name_that_resolves_inside_after_subscribing_is_refused_at_deliv
     service: Notifications, names: Names, httpserver: HTTPServer
 ) -> None:
     received: list[Request] = []
-    httpserver.expect_request("/hook").respond_with_handler(
-        lambda request: received.append(request) or Response("ok")
-    )
+    httpserver.expect_request("/hook").respond_with_handler(recorder(received))
     names.table[NAME] = [PUBLIC]
     response = await subscribe(service, f"http://{NAME}:{httpserver.port}/hook")
     assert response.status_code == 201, response.text
@@ -260,20 +268,18 @@ async def test_the_delivery_connects_to_the_address_that_was_checked(
 ) -> None:
     # The name exists only in the test's table: a second lookup by the HTTP client (the
     # system's resolver) would fail, so a delivery proves the checked address was used.
-    hosts: list[str] = []
-    httpserver.expect_request("/hook", method="POST").respond_with_handler(
-        lambda request: hosts.append(request.headers["Host"]) or Response("ok")
-    )
+    received: list[Request] = []
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(recorder(received))
     names.table[NAME] = ["127.0.0.1"]
     response = await subscribe(service, f"http://{NAME}:{httpserver.port}/hook")
     assert response.status_code == 201, response.text
     await service.publish(community_event(1))
 
     async def delivered() -> bool:
-        return bool(hosts)
+        return bool(received)
 
     await eventually(delivered)
-    assert hosts == [f"{NAME}:{httpserver.port}"]
+    assert [request.headers["Host"] for request in received] == [f"{NAME}:{httpserver.port}"]
 
 
 @pytest.mark.parametrize("allowed_hosts", [["127.0.0.1"]])
@@ -281,9 +287,7 @@ async def test_a_redirect_is_not_followed_and_counts_as_a_failed_delivery(
     service: Notifications, httpserver: HTTPServer, second_receiver: HTTPServer
 ) -> None:
     reached_second: list[Request] = []
-    second_receiver.expect_request("/elsewhere").respond_with_handler(
-        lambda request: reached_second.append(request) or Response("ok")
-    )
+    second_receiver.expect_request("/elsewhere").respond_with_handler(recorder(reached_second))
     elsewhere = f"http://127.0.0.1:{second_receiver.port}/elsewhere"
     httpserver.expect_request("/hook", method="POST").respond_with_response(
         Response(status=302, headers={"Location": elsewhere})

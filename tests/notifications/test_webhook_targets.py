@@ -5,6 +5,7 @@ from __future__ import annotations
 from ipaddress import ip_address
 
 import pytest
+from pydantic import ValidationError
 
 from notifications.domain.webhook_targets import (
     RULE,
@@ -13,6 +14,7 @@ from notifications.domain.webhook_targets import (
     host_key,
     target_refusal,
 )
+from notifications.settings import Settings
 
 STRICT = AllowedHosts()
 
@@ -132,3 +134,19 @@ def test_host_names_compare_without_case_root_dot_or_unicode() -> None:
     assert host_key("Hooks.Example.") == "hooks.example"
     assert host_key("中国.example") == "xn--fiqs8s.example"
     assert AllowedHosts.parse(["中国.example"]).allows_name("XN--FIQS8S.example")
+
+
+def test_the_district_setting_is_a_comma_separated_list_empty_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WEBHOOK_ALLOWED_HOSTS", raising=False)
+    assert Settings(_env_file=None).webhook_allowed_hosts == []
+    monkeypatch.setenv("WEBHOOK_ALLOWED_HOSTS", " 127.0.0.1, crm.district.internal ,10.20.0.0/16")
+    assert Settings(_env_file=None).webhook_allowed_hosts == [
+        "127.0.0.1",
+        "crm.district.internal",
+        "10.20.0.0/16",
+    ]
+    monkeypatch.setenv("WEBHOOK_ALLOWED_HOSTS", "127.0.0.1:8080")
+    with pytest.raises(ValidationError, match="neither a host name nor an address or network"):
+        Settings(_env_file=None)
