@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,10 +30,10 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
-from shared.types import Id, Timestamp
+from shared.types import Id, Input, Timestamp
 
 
-class PairingCreate(BaseModel):
+class PairingCreate(Input):
     """Input of `POST /communities/{id}/pairings`."""
 
     kind: PairingKind
@@ -41,7 +41,7 @@ class PairingCreate(BaseModel):
     beneficiary_category: BeneficiaryCategory
     beneficiary_account_id: Id | None = Field(default=None, description="lets them confirm visits")
     volunteer_ids: list[Id] = Field(min_length=1, max_length=20)
-    cadence_days: int = Field(ge=1, le=90)
+    cadence_days: StrictInt = Field(ge=1, le=90)
 
     @model_validator(mode="after")
     def _check(self) -> PairingCreate:
@@ -52,13 +52,15 @@ class PairingCreate(BaseModel):
         return self
 
 
-class VisitCreate(BaseModel):
+class VisitCreate(Input):
     """Input of `POST /pairings/{id}/visits`."""
 
     volunteer_id: Id
     started_at: Timestamp
     ended_at: Timestamp
-    conversation: bool = Field(default=True, description="counts as a conversation with residents")
+    conversation: StrictBool = Field(
+        default=True, description="counts as a conversation with residents"
+    )
 
 
 async def create_pairing(session: AsyncSession, community_id: str, data: PairingCreate) -> Pairing:

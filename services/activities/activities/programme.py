@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,10 +24,10 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
-from shared.types import Id, Timestamp
+from shared.types import Id, Input, Timestamp
 
 
-class ActivityCreate(BaseModel):
+class ActivityCreate(Input):
     """Input of `POST /communities/{id}/activities`."""
 
     title: str = Field(min_length=1, max_length=100)
@@ -40,9 +40,11 @@ class ActivityCreate(BaseModel):
     place: str = Field(min_length=1, max_length=200)
     starts_at: Timestamp
     ends_at: Timestamp
-    capacity: int = Field(ge=1, le=10_000)
+    capacity: StrictInt = Field(ge=1, le=10_000)
     signup_deadline: Timestamp | None = Field(default=None, description="defaults to the start")
-    repeat_weekly: int = Field(default=1, ge=1, le=52, description="how many weekly occurrences")
+    repeat_weekly: StrictInt = Field(
+        default=1, ge=1, le=52, description="how many weekly occurrences"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ActivityCreate:
@@ -57,13 +59,13 @@ class ActivityCreate(BaseModel):
         return self
 
 
-class ActivityChange(BaseModel):
+class ActivityChange(Input):
     """Input of `PATCH /activities/{id}`."""
 
     place: str | None = Field(default=None, min_length=1, max_length=200)
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
-    capacity: int | None = Field(default=None, ge=1, le=10_000)
+    capacity: StrictInt | None = Field(default=None, ge=1, le=10_000)
 
 
 def is_organiser(principal: Principal, activity: Activity) -> bool:

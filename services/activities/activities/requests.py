@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,7 +27,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
-from shared.types import Id
+from shared.types import Id, Input
 
 # Which team takes a category by default: the community's team of this service area.
 ROUTING: dict[RequestCategory, str] = {
@@ -58,14 +58,14 @@ TARGET_HOURS: dict[RequestCategory, int] = {
 LIVE = (RequestStatus.OPEN, RequestStatus.ASSIGNED)
 
 
-class RequestCreate(BaseModel):
+class RequestCreate(Input):
     """Input of `POST /communities/{id}/requests`."""
 
     category: RequestCategory
     description: str = Field(min_length=5, max_length=2000)
 
 
-class Assignment(BaseModel):
+class Assignment(Input):
     """Input of `POST /requests/{id}/assign`: a volunteer or a team."""
 
     volunteer_id: Id | None = None
@@ -78,7 +78,7 @@ class Assignment(BaseModel):
         return self
 
 
-class Resolution(BaseModel):
+class Resolution(Input):
     """Input of `POST /requests/{id}/resolve`."""
 
     resolution: str = Field(min_length=2, max_length=2000)

@@ -20,7 +20,7 @@ from activities.api.deps import (
 from activities.models import Activity, ActivityStatus, KnownVolunteer, Scope, SignUp, SignUpStatus
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
-from shared.types import Timestamp
+from shared.types import Input, Timestamp
 
 router = APIRouter(tags=["activities"])
 
@@ -64,13 +64,13 @@ class SignUpPublic(BaseModel):
     needs_review: bool
 
 
-class Reason(BaseModel):
+class Reason(Input):
     """Why."""
 
     reason: str = Field(min_length=2, max_length=500)
 
 
-class CheckIn(BaseModel):
+class CheckIn(Input):
     """A team leader scans the card (`volunteer_number`), or a volunteer types the `code`."""
 
     volunteer_number: str | None = Field(default=None, max_length=20)
