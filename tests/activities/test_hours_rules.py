@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from activities.api.deps import rules_of
 from activities.domain.four_eyes import (
     ATTENDANCE,
     Actor,
@@ -22,6 +23,7 @@ from activities.domain.plausibility import (
     check_timing,
     credited_presence,
 )
+from activities.settings import Settings
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -190,3 +192,10 @@ def test_may_confirm_says_what_check_confirmer_would() -> None:
     assert not may_confirm(
         Actor(WORKER, district_admin=True), recorded_by=WORKER, volunteer_account=WORKER
     )
+
+
+def test_the_district_settings_give_the_rules_a_90_day_window_and_5_minutes_leeway() -> None:
+    rules = rules_of(Settings(_env_file=None))
+    assert (rules.backfill_days, rules.clock_skew) == (90, timedelta(minutes=5))
+    changed = rules_of(Settings(_env_file=None, backfill_days=30, clock_skew_seconds=60))
+    assert (changed.backfill_days, changed.clock_skew) == (30, timedelta(minutes=1))

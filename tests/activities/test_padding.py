@@ -388,3 +388,86 @@ async def test_a_correction_passes_the_rules_of_a_new_record_and_waits_for_a_sec
         1.5,
     )
     assert event["confirmed_by"] == "acct-office"
+
+
+async def test_an_activity_closed_after_the_backfill_window_flags_its_check_ins_instead(
+    pg_service: Activities,
+) -> None:
+    service = pg_service
+    [volunteer] = await service.volunteers("c1", 1)
+    activity = await service.activity("c1", starts_in=timedelta(minutes=30))
+    url = f"/activities/{activity['id']}"
+    assert (
+        await service.client.post(f"{url}/sign-ups", headers=service.as_volunteer(volunteer))
+    ).status_code == 201
+    code = (await service.client.get(url, headers=People(service).worker)).json()["check_in_code"]
+    checked_in = await service.client.post(
+        f"{url}/check-in", json={"code": code}, headers=service.as_volunteer(volunteer)
+    )
+    assert checked_in.status_code == 200, checked_in.text
+    # Nobody closed it for a hundred days: its forgotten check-out would reach too far back.
+    long_ago = datetime.now(UTC) - timedelta(days=100)
+    async with service.app.state.runtime.db.session() as session:
+        await session.exec(
+            update(Activity)
+            .where(col(Activity.id) == activity["id"])
+            .values(starts_at=long_ago, ends_at=long_ago + timedelta(hours=2))
+        )
+        await session.exec(
+            update(SignUp)
+            .where(col(SignUp.activity_id) == activity["id"])
+            .values(checked_in_at=long_ago)
+        )
+        await session.commit()
+    completed = await service.client.post(f"{url}/complete", headers=People(service).worker)
+    assert completed.status_code == 200, completed.text
+    [signup] = (await service.client.get(f"{url}/sign-ups", headers=People(service).worker)).json()
+    assert signup["needs_review"] is True
+    assert await service.events("service_recorded") == []
+
+
+async def test_a_corrected_visit_is_still_the_pairings_for_the_beneficiary_to_confirm(
+    pg_service: Activities,
+) -> None:
+    service = pg_service
+    people = People(service)
+    [volunteer] = await service.volunteers("c1", 1)
+    pairing = await service.client.post(
+        "/communities/c1/pairings",
+        json={
+            "kind": "one_helps_one",
+            "beneficiary_label": "王奶奶",
+            "beneficiary_category": "empty_nest_elder",
+            "beneficiary_account_id": "acct-grandma",
+            "volunteer_ids": [volunteer.id],
+            "cadence_days": 7,
+        },
+        headers=people.worker,
+    )
+    visits = f"/pairings/{pairing.json()['id']}/visits"
+    start = hours_ago(26)
+    visit = await service.client.post(
+        visits,
+        json={
+            "volunteer_id": volunteer.id,
+            "started_at": start.isoformat(),
+            "ended_at": (start + timedelta(hours=2)).isoformat(),
+        },
+        headers=service.as_volunteer(volunteer),
+    )
+    corrected = await service.client.post(
+        f"/records/{visit.json()['id']}/correct",
+        json={
+            "started_at": start.isoformat(),
+            "ended_at": (start + timedelta(hours=1)).isoformat(),
+            "reason": "只待了一小时",
+        },
+        headers=people.worker,
+    )
+    assert corrected.status_code == 200, corrected.text
+    grandma = service.headers(Role.RESIDENT, "c1", subject="acct-grandma")
+    confirmed = await service.client.post(
+        f"{visits}/{corrected.json()['id']}/confirm", headers=grandma
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert (confirmed.json()["hours"], confirmed.json()["confirmed_by"]) == (1.0, "acct-grandma")
