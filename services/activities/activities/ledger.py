@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.domain.four_eyes import Actor, SecondPersonNeeded, check_confirmer, may_confirm
-from activities.domain.plausibility import DEFAULT_CLOCK_SKEW, Implausible, Interval, check_record
+from activities.domain.plausibility import Implausible, Interval, check_record
 from activities.models import (
     Activity,
     KnownVolunteer,
@@ -39,8 +39,8 @@ class Rules:
 
     daily_cap_hours: float
     zone: ZoneInfo
-    backfill_days: int = 90
-    clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+    backfill_days: int
+    clock_skew: timedelta
 
 
 @dataclass(frozen=True)
