@@ -28,6 +28,18 @@ Timestamp = Annotated[datetime, BeforeValidator(_text_not_number)]
 Day = Annotated[date, BeforeValidator(_text_not_number)]
 """A calendar day given as ISO 8601 text, e.g. 2026-03-10."""
 
+
+def _json_integer(value: Any) -> Any:
+    # Lax validation reads true as 1 and "3" as 3, which the document's `integer`
+    # refuses; 3.0 it allows (JSON Schema counts it an integer), and so does this.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("give a whole number, not text or a boolean")
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_json_integer)]
+"""A whole number in a request body, as JSON writes it: 3 or 3.0, never true or "3"."""
+
 Id = Annotated[str, StringConstraints(min_length=1, max_length=26)]
 """The id of a record (a ULID: 26 characters), as a request names it."""
 
@@ -48,8 +60,8 @@ class Input(BaseModel):
     The OpenAPI document says so (`additionalProperties: false`), a misspelt field is
     an error the caller sees instead of a value silently ignored, and nothing the
     model does not know reaches the rules. Numbers and booleans in a body are taken
-    as JSON gives them: declare them `StrictInt`, `StrictBool` or `Strict` floats,
-    so `false` is not read as 0 nor `"3"` as 3 (the document promises a JSON type).
+    as JSON gives them: declare them `Integer` and `StrictBool`, so `false` is not
+    read as 0 nor `"3"` as 3 (the document promises a JSON type).
     """
 
     model_config = ConfigDict(extra="forbid")

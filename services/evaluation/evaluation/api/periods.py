@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool
 from sqlmodel import col, select
 
 from evaluation import periods
@@ -11,7 +11,7 @@ from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
 from evaluation.names import SubjectKeysDep, names_of
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import Day, Id, Input, ListLimit
+from shared.types import Day, Id, Input, Integer, ListLimit
 
 router = APIRouter(tags=["periods"])
 
@@ -22,14 +22,14 @@ class PeriodCreate(Input):
     label: str = Field(min_length=2, max_length=20, description="e.g. 2026H1")
     starts_on: Day
     ends_on: Day
-    quota: StrictInt = Field(ge=1, le=100, description="how many the community may nominate")
+    quota: Integer = Field(ge=1, le=100, description="how many the community may nominate")
 
 
 class ReviewCreate(Input):
     """Input of `POST /periods/{id}/reviews`."""
 
     reviewed_volunteer_id: Id
-    rating: StrictInt = Field(ge=1, le=5)
+    rating: Integer = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=500)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, status
-from pydantic import BaseModel, EmailStr, Field, StrictInt, model_validator
+from pydantic import BaseModel, EmailStr, Field, model_validator
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sse_starlette import EventSourceResponse
@@ -18,7 +18,7 @@ from notifications.models import InboxEntry, InboxRead, Preference, Recipient, T
 from notifications.templates import render
 from shared.auth import CurrentPrincipal, Principal
 from shared.deps import SessionDep
-from shared.types import Input
+from shared.types import Input, Integer
 
 router = APIRouter(tags=["inbox"])
 
@@ -41,9 +41,9 @@ class PreferenceUpdate(Input):
     email: EmailStr | None = None
     phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
     channels: list[Literal["email", "sms"]] = Field(default_factory=list)
-    # Strict: `false` is not an hour (lax validation read it as 0).
-    quiet_from_hour: StrictInt | None = Field(default=None, ge=0, le=23)
-    quiet_to_hour: StrictInt | None = Field(default=None, ge=0, le=23)
+    # `false` is not an hour (lax validation read it as 0).
+    quiet_from_hour: Integer | None = Field(default=None, ge=0, le=23)
+    quiet_to_hour: Integer | None = Field(default=None, ge=0, le=23)
 
     @model_validator(mode="after")
     def _addresses(self) -> PreferenceUpdate:
