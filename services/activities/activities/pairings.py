@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, model_validator
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,7 +30,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
-from shared.types import Id, Input, Timestamp
+from shared.types import Id, Input, Integer, Timestamp
 
 
 class PairingCreate(Input):
@@ -41,7 +41,7 @@ class PairingCreate(Input):
     beneficiary_category: BeneficiaryCategory
     beneficiary_account_id: Id | None = Field(default=None, description="lets them confirm visits")
     volunteer_ids: list[Id] = Field(min_length=1, max_length=20)
-    cadence_days: StrictInt = Field(ge=1, le=90)
+    cadence_days: Integer = Field(ge=1, le=90)
 
     @model_validator(mode="after")
     def _check(self) -> PairingCreate:

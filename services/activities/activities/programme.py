@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import Field, model_validator
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,7 +24,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
-from shared.types import Id, Input, Timestamp
+from shared.types import Id, Input, Integer, Timestamp
 
 
 class ActivityCreate(Input):
@@ -40,9 +40,9 @@ class ActivityCreate(Input):
     place: str = Field(min_length=1, max_length=200)
     starts_at: Timestamp
     ends_at: Timestamp
-    capacity: StrictInt = Field(ge=1, le=10_000)
+    capacity: Integer = Field(ge=1, le=10_000)
     signup_deadline: Timestamp | None = Field(default=None, description="defaults to the start")
-    repeat_weekly: StrictInt = Field(
+    repeat_weekly: Integer = Field(
         default=1, ge=1, le=52, description="how many weekly occurrences"
     )
 
@@ -65,7 +65,7 @@ class ActivityChange(Input):
     place: str | None = Field(default=None, min_length=1, max_length=200)
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
-    capacity: StrictInt | None = Field(default=None, ge=1, le=10_000)
+    capacity: Integer | None = Field(default=None, ge=1, le=10_000)
 
 
 def is_organiser(principal: Principal, activity: Activity) -> bool:

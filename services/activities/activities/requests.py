@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -65,17 +65,30 @@ class RequestCreate(Input):
     description: str = Field(min_length=5, max_length=2000)
 
 
-class Assignment(Input):
-    """Input of `POST /requests/{id}/assign`: a volunteer or a team."""
+class ToVolunteer(Input):
+    """Assign the request to one volunteer."""
 
-    volunteer_id: Id | None = None
-    team_id: Id | None = None
+    volunteer_id: Id
 
-    @model_validator(mode="after")
-    def _one(self) -> Assignment:
-        if (self.volunteer_id is None) == (self.team_id is None):
-            raise ValueError("assign to a volunteer or to a team, one of the two")
-        return self
+    @property
+    def team_id(self) -> None:
+        return None
+
+
+class ToTeam(Input):
+    """Assign the request to a team."""
+
+    team_id: Id
+
+    @property
+    def volunteer_id(self) -> None:
+        return None
+
+
+# A volunteer or a team, one of the two: the document says so (anyOf of two objects
+# that each refuse the other's field).
+Assignment = ToVolunteer | ToTeam
+"""Input of `POST /requests/{id}/assign`."""
 
 
 class Resolution(Input):

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from activities import requests
-from activities.api.records import Reason, organiser_of
+from activities.api.activities import Reason
+from activities.api.records import organiser_of
 from activities.models import (
     KnownTeamMember,
     KnownVolunteer,
