@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from redis.asyncio import Redis
 from sqlmodel import col, select
 
+from registry import legacy_names
 from registry.accounts import create_account
 from registry.app import DEFINITION
 from registry.identity import NationalIdVault, generate_keys
@@ -17,6 +19,8 @@ from registry.settings import Settings
 from shared import loop
 from shared.auth import Role
 from shared.db import Database
+from shared.events.redaction import RewriteReport, StreamNotDrained
+from shared.events.shredding import SubjectKeys
 from shared.migrations import upgrade_to_head
 
 app = typer.Typer(help="Registry operator commands.", no_args_is_help=True)
@@ -95,6 +99,33 @@ def rotate() -> None:
         return rotated
 
     typer.echo(f"re-encrypted {loop.run(run())} national ID numbers")
+
+
+@app.command("seal-plain-names")
+def seal_plain_names() -> None:
+    """Seal the names that registrations published in plain before decision 0011.
+
+    For a maintenance window: stop every service first, so that `registry.events` has
+    no unread or pending entries; the stream is rewritten with its ids kept.
+    """
+    settings = Settings()
+
+    async def run() -> RewriteReport:
+        db = Database(settings.resolved_database_url())
+        redis = Redis.from_url(settings.redis_url)
+        try:
+            keys = SubjectKeys(redis, settings.stream_namespace)
+            return await legacy_names.seal_plain_names(db, redis, keys, settings.stream_namespace)
+        finally:
+            await redis.aclose()
+            await db.dispose()
+
+    try:
+        report = loop.run(run())
+    except StreamNotDrained as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{report.changed} of {report.entries} entries of registry.events sealed")
 
 
 if __name__ == "__main__":
