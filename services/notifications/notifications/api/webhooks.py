@@ -64,7 +64,10 @@ class DeliveryPublic(BaseModel):
     id: str
     event_id: str
     event_type: str
-    status: str
+    status: str = Field(
+        description="pending, delivered, dead (its attempts ran out) or refused (the URL "
+        "led to an internal address when it was due; redeliver to check again)"
+    )
     attempts: int
     last_status_code: int | None
     last_error: str | None
