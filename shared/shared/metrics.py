@@ -50,6 +50,11 @@ CONSUMER_PENDING = Gauge(
     "Entries delivered to this service's group and not yet acknowledged.",
     ["service", "stream"],
 )
+CONSUMER_RESTARTS = Counter(
+    "linli_consumer_restarts_total",
+    "Subscribers restarted by the watchdog after they stopped reading a stream.",
+    ["service", "stream"],
+)
 DEAD_LETTERS = Gauge(
     "linli_dead_letters",
     "Entries waiting in this service's dead-letter stream.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,6 +19,9 @@ from pathlib import Path
 from faststream.redis import RedisBroker
 from faststream.redis.subscriber.usecases.stream_subscriber import StreamBatchSubscriber
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shared.db import Database
 from shared.events.broker import subscribe_consumer
@@ -25,12 +29,31 @@ from shared.events.consumer import EventConsumer
 from shared.events.handlers import HandlerRegistry
 from shared.events.pipeline import BatchPipeline
 from shared.events.relay import OutboxRelay
+from shared.events.watchdog import StreamWatch, stall_bound_seconds
 from shared.heap import settle_after_startup
-from shared.metrics import CONSUMER_LAG, CONSUMER_PENDING, DEAD_LETTERS
+from shared.metrics import CONSUMER_LAG, CONSUMER_PENDING, CONSUMER_RESTARTS, DEAD_LETTERS
 from shared.migrations import upgrade_to_head
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+
+def _stale_connection_retry() -> Retry:
+    """Try a command again on a new connection when its pooled one turns out dead.
+
+    `Redis.from_url` gives its connections no retry at all (unlike `Redis()`): after
+    Redis restarted, a command on a pooled connection the old server had closed failed
+    at once with "Connection closed by server", and `/health/ready` answered 503 between
+    two 200s. The failed connection is dropped and the next attempt opens a new one.
+    Only connection errors: a timeout is not retried (it would double a long wait), and
+    the loops above already back off from an outage.
+    """
+    return Retry(
+        ExponentialWithJitterBackoff(base=0.01, cap=0.1),
+        retries=2,
+        supported_errors=(RedisConnectionError,),
+    )
+
 
 _SUPERVISE_SECONDS = 1.0
 _GAUGES_SECONDS = 5.0
@@ -72,11 +95,15 @@ class ServiceRuntime:
             socket_connect_timeout=2,
             socket_timeout=10,
             health_check_interval=15,
+            retry=_stale_connection_retry(),
         )
         self.broker = RedisBroker(
             settings.redis_url,
             logger=logging.getLogger("faststream"),
             graceful_timeout=10,
+            # A pooled connection the server closed (Redis restarted) is tried once more
+            # on a new one, instead of a read error and FastStream's 5 s back-off.
+            retry_on_error=[RedisConnectionError],
             # No argument injection: the kit's handler takes the decoded body only.
             # Resolving `Context("message")` ran in a worker thread for every batch,
             # a thread hop and a wake-up of the event loop each time.
@@ -97,6 +124,12 @@ class ServiceRuntime:
         self.consumer: EventConsumer | None = None
         self._subscribers: list[StreamBatchSubscriber] = []
         self._pipelines: list[BatchPipeline] = []
+        self._watches: list[StreamWatch] = []
+        self._stall_seconds = (
+            settings.consumer_stall_ms / 1000
+            if settings.consumer_stall_ms > 0
+            else stall_bound_seconds(settings.consume_block_ms)
+        )
         if definition.handlers.streams:
             self.consumer = EventConsumer(
                 service=definition.name,
@@ -114,6 +147,12 @@ class ServiceRuntime:
                 batch_size=settings.consume_batch_size,
                 block_ms=settings.consume_block_ms,
             )
+            self._watches = [
+                StreamWatch(key, self.consumer.group, subscriber, pipeline)
+                for key, subscriber, pipeline in zip(
+                    self.consumer.stream_keys, self._subscribers, self._pipelines, strict=True
+                )
+            ]
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._broker_started = False
@@ -157,11 +196,17 @@ class ServiceRuntime:
         await self.redis.aclose()
         await self.db.dispose()
 
+    def stalled_consumers(self) -> list[str]:
+        """What `/health/ready` reports of the streams whose reading has stalled."""
+        return [watch.describe() for watch in self._watches if watch.stalled_since is not None]
+
     async def _supervise_broker(self) -> None:
         """Start the FastStream subscribers once Redis answers; restart any that stopped.
 
         FastStream stops a subscriber for good when its group vanishes (NOGROUP, e.g.
         Redis lost its data); the group is re-created from id 0 and reading resumes.
+        A subscriber that still runs but no longer reads is the watchdog's (see
+        `_watch_reading`).
         """
         assert self.consumer is not None
         while not self._stop.is_set():
@@ -176,10 +221,51 @@ class ServiceRuntime:
                             log.warning("subscriber %s stopped; restarting it", subscriber)
                             await self.consumer.ensure_groups()
                             await subscriber.start()
+                    await self._watch_reading()
             except Exception as exc:  # keep trying until Redis is back
                 log.warning("event subscribers not running yet: %s", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=_SUPERVISE_SECONDS)
+
+    async def _watch_reading(self) -> None:
+        """Report a stream whose reading has stalled; restart it a round later.
+
+        Reported first, restarted on the next round if it has still not moved: a probe
+        sees the stall, and a stream that moves again by itself is left alone.
+        """
+        now = time.monotonic()
+        for watch in self._watches:
+            stuck_since = watch.stuck_since(now, self._stall_seconds)
+            if stuck_since is None:
+                watch.stalled_since = None
+            elif watch.stalled_since is None:
+                watch.stalled_since = stuck_since
+                log.error("%s; restarting its subscriber", watch.describe())
+            else:
+                await self._restart_reading(watch)
+
+    async def _restart_reading(self, watch: StreamWatch) -> None:
+        """A new read loop and a new applier for one stream; what was in hand is reclaimed.
+
+        The read loop is ended first (cancelled until it ends, see decision 0008):
+        FastStream's `stop()` alone would wait its graceful timeout for a hand-over that
+        cannot finish. The pipeline's reset rolls back what was applying and leaves every
+        entry in hand pending in Redis, no longer kept claimed: the reclaimer applies
+        them after the idle time, and the inbox drops any already applied.
+        """
+        assert self.consumer is not None
+        subscriber = watch.subscriber
+        for task in list(subscriber.tasks):
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1)
+        await subscriber.stop()
+        await watch.pipeline.reset()
+        CONSUMER_RESTARTS.labels(self.consumer.service, watch.stream).inc()
+        await self.consumer.ensure_groups()
+        await subscriber.start()
+        watch.read_returned_at = time.monotonic()
+        log.warning("restarted the subscriber of %s for group %s", watch.stream, watch.group)
 
     async def _every(self, task: PeriodicTask) -> None:
         # Every replica runs the task; each must be safe to run concurrently (they lock

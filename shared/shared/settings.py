@@ -35,6 +35,9 @@ class ServiceSettings(BaseSettings):
     consumer_name: str = Field(default_factory=_default_consumer_name)
     consume_batch_size: int = 100
     consume_block_ms: int = 1000
+    # A stream's consumer that has not read for this long is reported not ready and
+    # restarted; 0 derives it from consume_block_ms (shared.events.watchdog).
+    consumer_stall_ms: int = 0
     max_deliveries: int = 5
     reclaim_idle_ms: int = 30_000
     reclaim_interval_ms: int = 5_000

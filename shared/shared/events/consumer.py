@@ -92,6 +92,24 @@ class ReplayBatch:
     skipped: int = 0
 
 
+@dataclass(slots=True)
+class AttemptClock:
+    """When the attempt in progress to apply a batch began (`time.monotonic()`), or None
+    between attempts; a watchdog reads it to tell a handler that never returns from one
+    that backs off from an outage (see `shared.events.pipeline.BatchPipeline.stuck_since`)."""
+
+    since: float | None = None
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[None]:
+        """Mark an attempt as running for the duration of a block."""
+        self.since = time.monotonic()
+        try:
+            yield
+        finally:
+            self.since = None
+
+
 class ConsumerStopping(Exception):
     """Raised inside a retry loop when the service stops; the entries stay pending."""
 
@@ -185,11 +203,16 @@ class EventConsumer:
                 batch.work.append(item)
         return batch
 
-    async def apply_decoded(self, batch: DecodedBatch) -> None:
-        """Dead-letter, apply and acknowledge a decoded batch (the caller keeps it claimed)."""
+    async def apply_decoded(
+        self, batch: DecodedBatch, *, attempt: AttemptClock | None = None
+    ) -> None:
+        """Dead-letter, apply and acknowledge a decoded batch (the caller keeps it claimed).
+
+        `attempt`, if given, is set while each attempt to apply runs.
+        """
         for entry, reason in batch.malformed:
             await self._dead_letter(entry, reason)
-        done, failed = await self._apply_isolating_failures(batch.work)
+        done, failed = await self._apply_isolating_failures(batch.work, attempt)
         for entry, error in failed:
             if entry.deliveries >= self.max_deliveries:
                 await self._dead_letter(entry, f"{type(error).__name__}: {error}"[:2000])
@@ -300,13 +323,13 @@ class EventConsumer:
         return _Work(entry, envelope, envelope.payload(), handler)
 
     async def _apply_isolating_failures(
-        self, work: list[_Work]
+        self, work: list[_Work], attempt: AttemptClock | None = None
     ) -> tuple[list[StreamEntry], list[tuple[StreamEntry, Exception]]]:
         """Apply the batch in one transaction; if it fails, apply each event alone."""
         if not work:
             return [], []
         try:
-            await self._retrying_transient(lambda: self._apply(work))
+            await self._retrying_transient(lambda: self._apply(work), attempt)
             return [item.entry for item in work], []
         except ConsumerStopping:
             raise
@@ -318,7 +341,10 @@ class EventConsumer:
         failed: list[tuple[StreamEntry, Exception]] = []
         for item in work:
             try:
-                await self._retrying_transient(lambda item=item: self._apply([item]))  # type: ignore[misc]
+                await self._retrying_transient(
+                    lambda item=item: self._apply([item]),  # type: ignore[misc]
+                    attempt,
+                )
                 done.append(item.entry)
             except ConsumerStopping:
                 raise
@@ -399,7 +425,9 @@ class EventConsumer:
                 with event_scope(item.envelope):  # the log line carries its correlation id
                     log.debug("handled %s %s", item.envelope.type, item.envelope.id)
 
-    async def _retrying_transient(self, attempt: Callable[[], Awaitable[T]]) -> T:
+    async def _retrying_transient(
+        self, attempt: Callable[[], Awaitable[T]], clock: AttemptClock | None = None
+    ) -> T:
         def stop_when_stopping(_state: RetryCallState) -> bool:
             return self.stopping.is_set()
 
@@ -420,7 +448,7 @@ class EventConsumer:
         )
         try:
             async for attempt_state in retrying:
-                with attempt_state:
+                with attempt_state, clock.timing() if clock else contextlib.nullcontext():
                     return await attempt()
         except Exception as exc:
             if is_transient(exc) and self.stopping.is_set():
