@@ -8,12 +8,18 @@ owns (`Names`), so that a name can resolve to a public address at subscription a
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pytest_httpserver import HTTPServer
 from redis.asyncio import Redis
 from sqlalchemy import func
@@ -56,6 +62,54 @@ def allowed_hosts() -> list[str]:
     return []
 
 
+def _certificate(
+    subject: x509.Name, issuer: x509.Name, key: Any, signer: Any, dns: str | None
+) -> Any:
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=dns is None, path_length=None), critical=True)
+    )
+    if dns is not None:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns)]), False)
+    return builder.sign(signer, hashes.SHA256())
+
+
+@pytest.fixture
+def tls_receiver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """An https receiver on 127.0.0.1 whose certificate names NAME only, under a CA the
+    service's HTTP client is told to trust (httpx reads SSL_CERT_FILE)."""
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Linli test CA")])
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate(ca_name, ca_name, ca_key, ca_key, dns=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    receiver_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, NAME)])
+    certificate = _certificate(receiver_name, ca_name, key, ca_key, dns=NAME)
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "receiver.pem").write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "receiver.pem")
+    server = HTTPServer(host="127.0.0.1", ssl_context=context)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
 @pytest.fixture
 async def service(
     tmp_path: Path,
@@ -64,7 +118,10 @@ async def service(
     namespace: str,
     names: Names,
     allowed_hosts: list[str],
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Notifications]:
+    if "tls_receiver" in request.fixturenames:
+        request.getfixturevalue("tls_receiver")  # its CA trusted before the client is made
     private_pem, public_pem = generate_keypair()
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
@@ -309,3 +366,30 @@ async def test_a_redirect_is_not_followed_and_counts_as_a_failed_delivery(
         f"redirects are not followed; the receiver answered 302 to {elsewhere}"
     )
     assert reached_second == []
+
+
+@pytest.mark.parametrize("allowed_hosts", [["127.0.0.1"]])
+async def test_an_https_delivery_to_the_checked_address_verifies_the_certificate_for_the_name(
+    service: Notifications, names: Names, tls_receiver: HTTPServer
+) -> None:
+    received: list[Request] = []
+    tls_receiver.expect_request("/hook", method="POST").respond_with_handler(recorder(received))
+    names.table[NAME] = ["127.0.0.1"]
+    names.table[f"other.{NAME}"] = ["127.0.0.1"]  # same address, a name the certificate lacks
+    named = await subscribe(service, f"https://{NAME}:{tls_receiver.port}/hook")
+    other = await subscribe(service, f"https://other.{NAME}:{tls_receiver.port}/hook")
+    assert (named.status_code, other.status_code) == (201, 201)
+    [event] = await service.publish(community_event(1))
+
+    async def settled() -> bool:
+        [to_named] = await log(service, named.json()["id"]) or [{"status": None}]
+        [to_other] = await log(service, other.json()["id"]) or [{"attempts": 0}]
+        return to_named["status"] == "delivered" and to_other["attempts"] >= 1
+
+    await eventually(settled)
+    assert [(r.headers["Host"], r.headers["Linli-Event-Id"]) for r in received] == [
+        (f"{NAME}:{tls_receiver.port}", event.id)
+    ]
+    [to_other] = await log(service, other.json()["id"])
+    assert to_other["status"] == "pending"
+    assert "CERTIFICATE_VERIFY_FAILED" in to_other["last_error"]
