@@ -1,72 +1,12 @@
-"""Every endpoint against every role, in the caller's own community and in another one.
-
-In another community everything answers 404 (its data, even its existence, stays
-hidden); in the caller's own community a role that may not act gets 403; a caller
-without a token gets 401.
-"""
+"""The registry's own access rules, beyond the cells of the authorisation matrix
+(`tests/security/test_authorisation_matrix.py`, which calls every operation as every role)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.authorisation import CA, COMMUNITY_ROLES, DA, RE, TL, VO, Endpoint, check_matrix
+from tests.authorisation import CA, COMMUNITY_ROLES, TL
 from tests.registry.conftest import Registry, application
-from tests.registry.test_roster import as_csv, roster_rows
-
-
-def _roster() -> dict[str, tuple[str, bytes, str]]:
-    return {"file": ("r.csv", as_csv(roster_rows(2)), "text/csv")}
-
-
-ENDPOINTS = [
-    Endpoint("GET", "/communities/{community}", (DA, CA, TL, VO, RE)),
-    Endpoint("PATCH", "/communities/{community}", (DA,), body=lambda n: {"name": f"改名{n}"}),
-    Endpoint("GET", "/communities/{community}/service-areas", (DA, CA, TL, VO, RE)),
-    Endpoint(
-        "POST",
-        "/communities/{community}/service-areas",
-        (DA, CA),
-        body=lambda n: {"code": f"area_{n}", "name_zh": "新", "name_en": "New"},
-    ),
-    Endpoint("GET", "/communities/{community}/member-units", (DA, CA, TL, VO, RE)),
-    Endpoint(
-        "POST",
-        "/communities/{community}/member-units",
-        (DA, CA),
-        body=lambda n: {"name": f"单位{n}"},
-    ),
-    Endpoint("GET", "/communities/{community}/teams", (DA, CA, TL, VO, RE)),
-    Endpoint(
-        "POST",
-        "/communities/{community}/teams",
-        (DA, CA),
-        body=lambda n: {"name": f"队{n}", "service_area_code": "elderly_care"},
-    ),
-    Endpoint("GET", "/teams/{team}", (DA, CA, TL, VO, RE)),
-    Endpoint(
-        "POST", "/communities/{community}/volunteers", (DA, CA), body=lambda n: application(500 + n)
-    ),
-    Endpoint("GET", "/volunteers/{volunteer}", (DA, CA, TL), hidden_from=(VO, RE)),
-    Endpoint(
-        "PATCH",
-        "/volunteers/{volunteer}",
-        (DA, CA),
-        hidden_from=(VO, RE),
-        body=lambda n: {"skills": str(n)},
-    ),
-    Endpoint("GET", "/volunteers/{volunteer}/card.pdf", (DA, CA, TL), hidden_from=(VO, RE)),
-    Endpoint(
-        "POST",
-        "/volunteers/{volunteer}/suspend",
-        (DA, CA),
-        hidden_from=(VO, RE),
-        body=lambda n: {"reason": "测试原因"},
-    ),
-    Endpoint("POST", "/volunteers/{volunteer}/reinstate", (DA, CA), hidden_from=(VO, RE)),
-    Endpoint("GET", "/volunteers?community_id={community}", (DA, CA, TL)),
-    Endpoint("GET", "/communities/{community}/roster.csv", (DA, CA)),
-    Endpoint("POST", "/communities/{community}/roster", (DA, CA), files=_roster),
-]
 
 
 @pytest.fixture
@@ -91,16 +31,6 @@ async def world(registry: Registry) -> dict[str, dict[str, str]]:
         ).json()["id"]
         result[key] = {"community": community, "volunteer": volunteer, "team": team}
     return result
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
-async def test_the_authorisation_matrix(
-    registry: Registry, world: dict[str, dict[str, str]], endpoint: Endpoint
-) -> None:
-    problems = await check_matrix(
-        registry.client, registry.headers, endpoint, world["own"], world["other"]
-    )
-    assert not problems, "\n".join(problems)
 
 
 async def test_district_only_endpoints_refuse_every_community_role(registry: Registry) -> None:

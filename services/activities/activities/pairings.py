@@ -27,7 +27,7 @@ from shared.contracts.activities import (
     PairingVisitOverdue,
     VisitRecorded,
 )
-from shared.errors import Conflict, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
 from shared.types import Id, Input, Integer, Timestamp
@@ -68,14 +68,11 @@ async def create_pairing(session: AsyncSession, community_id: str, data: Pairing
     ids = list(dict.fromkeys(data.volunteer_ids))
     for volunteer_id in ids:
         volunteer = await session.get(KnownVolunteer, volunteer_id)
-        if (
-            volunteer is None
-            or volunteer.community_id != community_id
-            or volunteer.status != "registered"
-        ):
-            raise Unprocessable(
-                f"volunteer {volunteer_id} is not a registered volunteer of this community"
-            )
+        if volunteer is None or volunteer.community_id != community_id:
+            # Another community's volunteer answers as an unknown one would.
+            raise NotFound(f"volunteer {volunteer_id} not found")
+        if volunteer.status != "registered":
+            raise Unprocessable(f"volunteer {volunteer_id} is {volunteer.status}, not registered")
     pairing = Pairing(
         id=new_id(),
         community_id=community_id,
@@ -120,6 +117,10 @@ async def record_visit(
     if not pairing.active:
         raise Conflict("the pairing has ended")
     if data.volunteer_id not in await members(session, pairing.id):
+        volunteer = await session.get(KnownVolunteer, data.volunteer_id)
+        if volunteer is None or volunteer.community_id != pairing.community_id:
+            # Another community's volunteer answers as an unknown one would.
+            raise NotFound("volunteer not found")
         raise Unprocessable("the volunteer is not in this pairing")
     tags = (FourOnes.GOOD_DEED.value,) + (
         (FourOnes.CONVERSATION.value,) if data.conversation else ()

@@ -102,7 +102,8 @@ async def create(
     if data.team_id is not None:
         team = await session.get(KnownTeam, data.team_id)
         if team is None or team.community_id != community_id:
-            raise Unprocessable("the team is not one of this community's")
+            # Another community's team answers as an unknown one would.
+            raise NotFound("team not found")
     series_id = new_id() if data.repeat_weekly > 1 else None
     created = []
     for week in range(data.repeat_weekly):

@@ -24,7 +24,7 @@ from shared.contracts.activities import (
     RequestOverdue,
     RequestResolved,
 )
-from shared.errors import Conflict, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
 from shared.types import Id, Input
@@ -167,16 +167,15 @@ async def assign(
         raise Conflict(f"a {request.status.value} request cannot be assigned")
     if data.volunteer_id is not None:
         volunteer = await session.get(KnownVolunteer, data.volunteer_id)
-        if (
-            volunteer is None
-            or volunteer.community_id != request.community_id
-            or volunteer.status != "registered"
-        ):
-            raise Unprocessable("the volunteer is not a registered volunteer of this community")
+        if volunteer is None or volunteer.community_id != request.community_id:
+            # Another community's volunteer answers as an unknown one would.
+            raise NotFound("volunteer not found")
+        if volunteer.status != "registered":
+            raise Unprocessable(f"the volunteer is {volunteer.status}, not registered")
     if data.team_id is not None:
         team = await session.get(KnownTeam, data.team_id)
         if team is None or team.community_id != request.community_id:
-            raise Unprocessable("the team is not one of this community's")
+            raise NotFound("team not found")
     request.assignee_volunteer_id = data.volunteer_id
     request.assignee_team_id = data.team_id
     request.status = RequestStatus.ASSIGNED
@@ -197,6 +196,11 @@ async def resolve(
     """Resolve a request; the assignee (or the named team member) is credited "problem solved"."""
     if request.status not in LIVE:
         raise Conflict(f"a {request.status.value} request cannot be resolved")
+    if data.volunteer_id is not None:
+        volunteer = await session.get(KnownVolunteer, data.volunteer_id)
+        if volunteer is None or volunteer.community_id != request.community_id:
+            # Crediting another community's volunteer would count in its four-ones.
+            raise NotFound("volunteer not found")
     credited = data.volunteer_id or request.assignee_volunteer_id
     request.status = RequestStatus.RESOLVED
     request.resolution = data.resolution

@@ -39,11 +39,14 @@ async def volunteer_hours(
     since: Timestamp | None = None,
     until: Timestamp | None = None,
 ) -> Hours:
-    """Confirmed hours of a volunteer (admins and team leaders of their community)."""
+    """Confirmed hours of a volunteer: the volunteer themself, and the admins and team
+    leaders of their community."""
     ledger = await session.get(VolunteerLedger, volunteer_id)
     if ledger is None or not principal.can_access_community(ledger.community_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no confirmed hours for this volunteer")
-    if principal.role not in READERS:
+    volunteer = await session.get(KnownVolunteer, volunteer_id)
+    themself = volunteer is not None and volunteer.account_id == principal.subject
+    if principal.role not in READERS and not themself:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read others' hours"
         )
