@@ -171,6 +171,20 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
+class ManualClock:
+    """A wall clock (seconds, as `time.time`) that moves only when the test moves it, so
+    a test of leases does not depend on how fast a busy machine runs."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def utcnow() -> datetime:
     """The current time in UTC."""
     return datetime.now(UTC)

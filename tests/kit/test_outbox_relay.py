@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import orjson
 import pytest
 from redis.asyncio import Redis
@@ -17,6 +15,7 @@ from shared.events.outbox import add_event
 from shared.events.relay import OutboxRelay
 from shared.events.tables import OutboxMessage, RelayLease
 from tests.kit.support import (
+    ManualClock,
     effect_counts,
     make_consumer,
     make_relay,
@@ -132,14 +131,16 @@ async def test_the_lease_is_written_again_only_once_a_third_of_it_has_gone_by(
     db: Database, redis: Redis, namespace: str
 ) -> None:
     # Renewing is a committed write: every round would cost a commit per batch.
-    relay = make_relay(db, redis, namespace, lease_ms=3_000)
+    clock = ManualClock()
+    relay = make_relay(db, redis, namespace, lease_ms=3_000, clock=clock)
     await stage_and_commit(db, ["a"])
     assert await relay.publish_pending() == 1
     written = await lease_expiry(db)
+    clock.advance(0.99)  # just short of a third
     await stage_and_commit(db, ["b"])
     assert await relay.publish_pending() == 1
     assert await lease_expiry(db) == written
-    await asyncio.sleep(1.05)
+    clock.advance(0.02)  # just past a third
     assert await relay.publish_pending() == 0
     assert await lease_expiry(db) > written
 
@@ -147,13 +148,14 @@ async def test_the_lease_is_written_again_only_once_a_third_of_it_has_gone_by(
 async def test_a_relay_past_its_lease_publishes_nothing_once_another_took_over(
     db: Database, redis: Redis, namespace: str
 ) -> None:
+    clock = ManualClock()  # both replicas' leases are compared on one clock
     first, second = (
-        make_relay(db, redis, namespace, holder=holder, lease_ms=300)
+        make_relay(db, redis, namespace, holder=holder, lease_ms=300, clock=clock)
         for holder in ("replica-1", "replica-2")
     )
     await stage_and_commit(db, ["a"])
     assert await first.publish_pending() == 1
-    await asyncio.sleep(0.35)  # the first relay stalls past its lease
+    clock.advance(0.301)  # the first relay stalls past its lease
     await stage_and_commit(db, ["b"])
     assert await second.publish_pending() == 1
     await stage_and_commit(db, ["c"])
@@ -164,6 +166,11 @@ async def test_a_relay_past_its_lease_publishes_nothing_once_another_took_over(
     await stage_and_commit(db, ["d"])
     assert await first.publish_pending() == 0
     assert await second.publish_pending() == 1
+    # Once the second's lease has run out in turn, the first may take over again.
+    clock.advance(0.301)
+    await stage_and_commit(db, ["e"])
+    assert await first.publish_pending() == 1
+    assert await second.publish_pending() == 0
 
 
 async def test_outbox_rows_are_ordered_by_commit(db: Database) -> None:

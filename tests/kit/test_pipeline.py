@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 from redis.asyncio import Redis
 from sqlalchemy.exc import OperationalError
@@ -18,6 +19,7 @@ from tests.kit.support import (
     Effect,
     community_event,
     effect_counts,
+    eventually,
     make_consumer,
     make_handlers,
     xadd_events,
@@ -64,8 +66,16 @@ async def test_a_batch_waiting_behind_an_outage_is_kept_claimed_and_never_dead_l
             raise OperationalError("INSERT ...", {}, ConnectionRefusedError("database away"))
         ctx.session.add(Effect(event_id=ctx.envelope.id, name=event.name, handled_by="c1"))
 
-    consumer = make_consumer(db, redis, namespace, "c1", handlers=handlers, max_deliveries=2)
-    other = make_consumer(db, redis, namespace, "c2", max_deliveries=2)  # another replica
+    # A reclaim idle time of a second: the heartbeat renews the claim every third of
+    # it, so a busy machine may delay a beat by most of a second before a replica could
+    # claim (at 300 ms, a beat late by 200 ms was enough).
+    idle_ms = 1000
+    consumer = make_consumer(
+        db, redis, namespace, "c1", handlers=handlers, max_deliveries=2, reclaim_idle_ms=idle_ms
+    )
+    other = make_consumer(  # another replica
+        db, redis, namespace, "c2", max_deliveries=2, reclaim_idle_ms=idle_ms
+    )
     pipeline = BatchPipeline(consumer)
     first, second = community_event("first"), community_event("second")
     await xadd_events(redis, namespace, [first])
@@ -73,10 +83,11 @@ async def test_a_batch_waiting_behind_an_outage_is_kept_claimed_and_never_dead_l
     await xadd_events(redis, namespace, [second])
     await pipeline.submit(await deliver(consumer, redis, namespace))  # waiting its turn
 
-    # Many times the reclaim idle time (300 ms): the other replica finds nothing to claim.
-    for _ in range(10):
-        await asyncio.sleep(0.2)
+    # Over three reclaim idle times, the other replica never finds anything to claim.
+    deadline = time.monotonic() + 3 * idle_ms / 1000
+    while time.monotonic() < deadline:
         assert await other.reclaim_once() == 0
+        await asyncio.sleep(0.1)
 
     database_away = False
     await pipeline.close(grace_seconds=15)
@@ -91,7 +102,8 @@ async def test_a_hand_over_cancelled_while_waiting_leaves_its_batch_to_be_reclai
 ) -> None:
     # FastStream cancels a subscriber's handler when the subscriber stops; a batch
     # whose hand-over was waiting for room must then look abandoned (idle past the
-    # reclaim time, 300 ms here), not be kept claimed by a heartbeat nobody stops.
+    # reclaim time), not be kept claimed by a heartbeat nobody stops.
+    idle_ms = 1000  # beats every third of it: room for a busy machine's late beat
     release = asyncio.Event()
     handlers = HandlerRegistry()
 
@@ -100,7 +112,7 @@ async def test_a_hand_over_cancelled_while_waiting_leaves_its_batch_to_be_reclai
         await release.wait()
         ctx.session.add(Effect(event_id=ctx.envelope.id, name=event.name, handled_by="c1"))
 
-    consumer = make_consumer(db, redis, namespace, "c1", handlers=handlers)
+    consumer = make_consumer(db, redis, namespace, "c1", handlers=handlers, reclaim_idle_ms=idle_ms)
     pipeline = BatchPipeline(consumer)
     try:
         for name in ("applying", "queued"):
@@ -109,16 +121,30 @@ async def test_a_hand_over_cancelled_while_waiting_leaves_its_batch_to_be_reclai
         await xadd_events(redis, namespace, [community_event("cancelled")])
         [cancelled] = await deliver(consumer, redis, namespace)
         waiting = asyncio.create_task(pipeline.submit([cancelled]))
-        await asyncio.sleep(0.1)
+
+        async def waiting_for_room() -> bool:
+            """the third hand-over waits for room"""
+            return pipeline.handing_over_since is not None
+
+        await eventually(waiting_for_room, timeout=10, interval=0.01)
         waiting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await waiting
 
-        await asyncio.sleep(0.6)  # twice the reclaim idle time
-        pending = await redis.xpending_range(namespace + STREAM, "kit", "-", "+", 10)
-        idle = {p["message_id"].decode(): p["time_since_delivered"] for p in pending}
-        assert idle.pop(cancelled.entry_id) >= 300  # another replica may claim it
-        assert all(ms < 300 for ms in idle.values())  # the two handed over stay claimed
+        async def idle_times() -> dict[str, int]:
+            pending = await redis.xpending_range(namespace + STREAM, "kit", "-", "+", 10)
+            return {p["message_id"].decode(): p["time_since_delivered"] for p in pending}
+
+        # Until the cancelled entry is idle past the reclaim time (another replica may
+        # claim it), the two handed over stay claimed, at every look on the way.
+        async def cancelled_is_abandoned() -> bool:
+            """the cancelled hand-over's entry is idle past the reclaim time"""
+            idle = await idle_times()
+            abandoned = idle.pop(cancelled.entry_id) >= idle_ms
+            assert all(ms < idle_ms for ms in idle.values()), idle
+            return abandoned
+
+        await eventually(cancelled_is_abandoned, timeout=4 * idle_ms / 1000)
     finally:
         release.set()
         await pipeline.close(grace_seconds=15)
@@ -138,5 +164,7 @@ async def test_a_heartbeat_stops_even_when_stopped_in_the_middle_of_a_claim(
         heartbeat = consumer.keep_claimed(entries)
         await asyncio.sleep(0.002 + (attempt % 7) * 0.0007)
         heartbeat.stop()
-        await asyncio.sleep(0.05)
+        # It ends after the claim it is in: a deadline a busy machine cannot outrun,
+        # while a heartbeat that swallowed its cancellation would never end.
+        await asyncio.wait({heartbeat.task}, timeout=5)
         assert heartbeat.task.done(), f"still claiming after stop (attempt {attempt})"

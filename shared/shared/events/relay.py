@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -48,7 +49,10 @@ class OutboxRelay:
         lease_ms: int = 10_000,
         retention_ms: int = 0,
         keep_sent: timedelta = timedelta(days=7),
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`clock` gives the wall-clock time in seconds that leases are written in (every
+        replica's lease is compared with every other's); tests pass one they move."""
         self.service = service
         self.db = db
         self.redis = redis
@@ -59,6 +63,7 @@ class OutboxRelay:
         self.lease_ms = lease_ms
         self.retention_ms = retention_ms
         self.keep_sent = keep_sent
+        self._clock = clock
         self._wakeup = asyncio.Event()
         self._lease_until_ms = 0  # when the lease this relay last wrote runs out
         self._next_gauge = 0.0
@@ -131,7 +136,7 @@ class OutboxRelay:
         self._wakeup.clear()
 
     async def _hold_lease(self) -> bool:
-        now_ms = int(time.time() * 1000)
+        now_ms = int(self._clock() * 1000)
         # Renewing is a committed write; doing it every round cost a commit (an fsync)
         # per published batch, on the path of every event. Until a third of the lease
         # has gone by, the lease this relay wrote is still its own: another relay takes
