@@ -303,7 +303,9 @@ class Database:
         # second without it). A connection found dead raises instead; SQLAlchemy then
         # drops every pooled connection older than it, and HTTP answers that one request
         # 503 (shared.errors), the consumers retry it (shared.events.consumer).
-        kwargs: dict[str, Any] = {}
+        # A failed statement's error names its parameters by default, and the kit logs
+        # errors: a national ID or a phone number would reach the logs with it.
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if is_sqlite(url):
             ensure_sqlite_directory(url)
             kwargs["connect_args"] = {"timeout": 30}
