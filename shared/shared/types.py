@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
@@ -22,7 +29,20 @@ def _text_not_number(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[datetime, BeforeValidator(_text_not_number)]
+def _representable_in_utc(value: datetime) -> datetime:
+    # 0001-01-01T00:00+03:00 is a valid date-time, but it is a moment before year 1 in
+    # UTC, which the database (times are stored in UTC) cannot hold: a 500 otherwise.
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is before year 1 in UTC") from None
+    return value
+
+
+Timestamp = Annotated[
+    datetime, BeforeValidator(_text_not_number), AfterValidator(_representable_in_utc)
+]
 """A date and time given as ISO 8601 text, e.g. 2026-03-10T09:00:00+08:00."""
 
 Day = Annotated[date, BeforeValidator(_text_not_number)]

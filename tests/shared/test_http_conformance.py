@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from shared.errors import UNREADABLE_BODY, install_error_handlers
 from shared.http import (
@@ -16,7 +16,7 @@ from shared.http import (
     TextWithoutNulMiddleware,
     document_text_without_nul,
 )
-from shared.types import Day, Input, Integer
+from shared.types import Day, Input, Integer, Timestamp
 
 
 class Note(Input):
@@ -105,3 +105,10 @@ def test_the_document_says_text_holds_no_nul_where_the_middleware_refuses_it(
     assert not pattern.match("a\x00b")
     assert client.post("/notes", json={"text": "a\u0000b"}).status_code == 422
     assert client.get("/notes", params={"q": "a\x00"}).status_code == 422
+
+
+def test_a_time_the_database_cannot_hold_in_utc_is_refused_not_a_server_error() -> None:
+    at = TypeAdapter(Timestamp)
+    assert at.validate_python("0001-01-01T00:00:00-01:00").year == 1
+    with pytest.raises(ValidationError, match="before year 1 in UTC"):
+        at.validate_python("0001-01-01T00:00:00+03:04")
