@@ -10,16 +10,26 @@ behind the lookups instead of stopping at 404.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
+import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.python.asgi import _get_portal
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ignored_auth,
@@ -30,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from shared.auth import Role
+from shared.ids import new_id
 from tests.security.conftest import SERVICES, System, WithoutLifespan
 from tests.security.world import build_community
 
@@ -149,3 +160,74 @@ def test_the_api_keeps_to_its_schema(
                         problems.append(f"[{caller}] {problem}")
     print(f"{service}: {counter[0]} requests in {time.monotonic() - started:.1f}s")
     assert not problems, "\n\n".join(problems)
+
+
+# -- `schemathesis run`, as integrators run it ---------------------------------------------
+# Every check and every phase (examples, coverage, fuzzing, stateful through the links
+# schemathesis infers), against each service served on a local port, with a district
+# admin's token: what `schemathesis run --checks all` reports must stay at zero. The
+# repository's schemathesis.toml names the few rules a JSON Schema cannot state.
+
+ROOT = Path(__file__).resolve().parents[2]
+# Bounded so the four runs take a few minutes on two cores; the seed makes a failure
+# reproducible (SCHEMATHESIS_SEED and SCHEMATHESIS_EXAMPLES explore further).
+CLI_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
+CLI_SEED = os.environ.get("SCHEMATHESIS_SEED", "16")
+
+
+@contextlib.contextmanager
+def _served(app: Any) -> Iterator[str]:
+    """`app` (already running) served over HTTP on a free local port, in the apps' loop."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+    )
+    portal = _get_portal()
+    serving = portal.start_task_soon(server.serve, [listener])
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if serving.done() or time.monotonic() > deadline:
+            raise AssertionError(f"the server on port {port} did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        serving.result(timeout=20)
+        listener.close()
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("service", SERVICES)
+def test_schemathesis_run_finds_nothing(system: System, service: str, tmp_path: Path) -> None:
+    token = system.issuer.issue(new_id(), Role.DISTRICT_ADMIN, None, ttl=timedelta(hours=1))
+    with _served(system.apps[service]) as base_url:
+        started = time.monotonic()
+        run = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "schemathesis"),
+                "run",
+                f"{base_url}/openapi.json",
+                "--checks=all",
+                "--phases=examples,coverage,fuzzing,stateful",
+                f"--max-examples={CLI_EXAMPLES}",
+                f"--seed={CLI_SEED}",
+                "--workers=1",
+                "--request-timeout=10",
+                f"--header=Authorization: Bearer {token}",
+                f"--report-dir={tmp_path}",
+            ],
+            cwd=ROOT,  # where schemathesis.toml is
+            env={**os.environ, "NO_COLOR": "1"},
+            capture_output=True,
+            text=True,
+            timeout=540,
+            check=False,
+        )
+    output = run.stdout + run.stderr
+    phases = [line.strip() for line in output.splitlines() if re.search(r"\(in [\d.]+s\)", line)]
+    print(f"{service}: schemathesis run in {time.monotonic() - started:.1f}s", *phases, sep="\n  ")
+    failures = output[output.find("= FAILURES =") :] if "= FAILURES =" in output else output
+    assert run.returncode == 0, failures[-20000:]
