@@ -53,4 +53,6 @@ async def test_records_of_another_community_cannot_be_touched(
         json=dict(mine, volunteer_id=other["volunteer"]),
         headers=service.headers(CA, "c1"),
     )
-    assert cross.status_code == 422  # another community's volunteer is not one of ours
+    # Another community's volunteer answers as an unknown one would.
+    assert cross.status_code == 404
+    assert cross.json() == {"detail": "volunteer not found"}

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import col, select, update
 
 from activities.models import SignUp, SignUpStatus
+from shared.auth import Role
 from tests.activities.conftest import Activities
 
 
@@ -124,3 +125,33 @@ async def test_sign_up_rules_refuse_with_a_reason(service: Activities) -> None:
     )
     assert late.status_code == 409
     assert late.json()["detail"] == "the sign-up deadline has passed"
+
+
+async def test_a_scanned_card_of_another_community_counts_only_with_a_place(
+    service: Activities,
+) -> None:
+    [stranger] = await service.volunteers("c2", 1, prefix="scan-far")
+    leader = service.headers(Role.TEAM_LEADER, "c1")
+    local = await service.activity("c1", capacity=5, starts_in=timedelta(minutes=30))
+    scan = {"volunteer_number": stranger.volunteer_number}
+    refused = await service.client.post(
+        f"/activities/{local['id']}/check-in", json=scan, headers=leader
+    )
+    unknown = await service.client.post(
+        f"/activities/{local['id']}/check-in",
+        json={"volunteer_number": "99999999999999"},
+        headers=leader,
+    )
+    # Another community's card answers exactly as a number that names nobody.
+    assert refused.status_code == unknown.status_code == 404
+    assert refused.json() == unknown.json()
+
+    # A district-wide activity's place is theirs, and their card checks them in.
+    district = await service.activity(
+        "c1", capacity=5, scope="district", starts_in=timedelta(minutes=30)
+    )
+    url = f"/activities/{district['id']}"
+    placed = await service.client.post(f"{url}/sign-ups", headers=service.as_volunteer(stranger))
+    assert placed.status_code == 201, placed.text
+    scanned = await service.client.post(f"{url}/check-in", json=scan, headers=leader)
+    assert scanned.status_code == 200, scanned.text

@@ -408,7 +408,7 @@ class District:
             return answer
 
         def not_known_yet(error: ApiError) -> bool:
-            return error.status == 422 and "not one of this community" in str(error.detail)
+            return error.status == 404 and "volunteer not found" in str(error.detail)
 
         record = eventually(post, "a service record", retry_if=not_known_yet)
         self.outcome.records += 1

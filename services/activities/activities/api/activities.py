@@ -252,6 +252,17 @@ async def _attendee(
             )
         )
         volunteer = found.first()
+        if volunteer is not None and volunteer.community_id != activity.community_id:
+            # Another community's volunteer is known here only through a place in this
+            # (district-wide) activity; without one, they answer as an unknown number.
+            place = await session.exec(
+                select(SignUp.id).where(
+                    col(SignUp.activity_id) == activity.id,
+                    col(SignUp.volunteer_id) == volunteer.id,
+                )
+            )
+            if place.first() is None:
+                volunteer = None
         if volunteer is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no volunteer with this number")
         return volunteer

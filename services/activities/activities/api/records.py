@@ -17,6 +17,7 @@ from activities.models import (
     Activity,
     ActivityStatus,
     FourOnes,
+    KnownTeam,
     KnownVolunteer,
     RecordSource,
     RecordStatus,
@@ -149,17 +150,15 @@ async def post_record(
     organiser_of(principal, community_id)
     volunteer = await session.get(KnownVolunteer, data.volunteer_id)
     if volunteer is None or volunteer.community_id != community_id:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "the volunteer is not one of this community's"
-        )
+        # Another community's volunteer answers as an unknown one would (and one this
+        # service has not yet learnt from the registry's events is unknown for now).
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
     span, team = None, None
     area = data.service_area_code
     if data.activity_id is not None:
         activity = await session.get(Activity, data.activity_id)
         if activity is None or activity.community_id != community_id:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "the activity is not one of this community's"
-            )
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "activity not found")
         if activity.status == ActivityStatus.CANCELLED:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -253,6 +252,15 @@ async def community_records(
 ) -> RecordPage:
     """The community's records by period, team, service area and status, newest first."""
     organiser_of(principal, community_id)
+    # A filter naming another community's volunteer or team answers as an unknown one.
+    if volunteer_id is not None:
+        volunteer = await session.get(KnownVolunteer, volunteer_id)
+        if volunteer is None or volunteer.community_id != community_id:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
+    if team_id is not None:
+        team = await session.get(KnownTeam, team_id)
+        if team is None or team.community_id != community_id:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "team not found")
     query = select(ServiceRecord).where(col(ServiceRecord.community_id) == community_id)
     for column, value in (
         (ServiceRecord.volunteer_id, volunteer_id),
