@@ -37,6 +37,9 @@ from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+_SUPERVISE_SECONDS = 1.0
+_GAUGES_SECONDS = 5.0
+
 
 def _stale_connection_retry() -> Retry:
     """Try a command again on a new connection when its pooled one turns out dead.
@@ -53,10 +56,6 @@ def _stale_connection_retry() -> Retry:
         retries=2,
         supported_errors=(RedisConnectionError,),
     )
-
-
-_SUPERVISE_SECONDS = 1.0
-_GAUGES_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -215,17 +214,26 @@ class ServiceRuntime:
                     await self.consumer.ensure_groups()
                     await self.broker.start()
                     self._broker_started = True
+                    self._reading_from_now()
                 else:
                     for subscriber in self._subscribers:
                         if not subscriber.running:
                             log.warning("subscriber %s stopped; restarting it", subscriber)
                             await self.consumer.ensure_groups()
                             await subscriber.start()
+                            self._reading_from_now(subscriber)
                     await self._watch_reading()
             except Exception as exc:  # keep trying until Redis is back
                 log.warning("event subscribers not running yet: %s", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=_SUPERVISE_SECONDS)
+
+    def _reading_from_now(self, subscriber: StreamBatchSubscriber | None = None) -> None:
+        # A read loop just started has read nothing yet; its bound runs from now, not
+        # from when the runtime was built (Redis may have been away for minutes).
+        for watch in self._watches:
+            if subscriber is None or watch.subscriber is subscriber:
+                watch.read_returned_at = time.monotonic()
 
     async def _watch_reading(self) -> None:
         """Report a stream whose reading has stalled; restart it a round later.
@@ -264,7 +272,7 @@ class ServiceRuntime:
         CONSUMER_RESTARTS.labels(self.consumer.service, watch.stream).inc()
         await self.consumer.ensure_groups()
         await subscriber.start()
-        watch.read_returned_at = time.monotonic()
+        self._reading_from_now(subscriber)
         log.warning("restarted the subscriber of %s for group %s", watch.stream, watch.group)
 
     async def _every(self, task: PeriodicTask) -> None:
