@@ -62,6 +62,33 @@ OVERRIDES = {
     "RECLAIM_INTERVAL_MS": "500",
     "LOG_LEVEL": "INFO",
 }
+# An advisory lock of the relay test's own: while it holds it, the registry relay's
+# mark-sent UPDATE waits (a trigger takes the lock shared), so the relay stops exactly
+# between publishing and marking sent.
+_HOLD_MARK_SENT = 16_016
+_HOLD_MARK_SENT_DDL = f"""
+CREATE OR REPLACE FUNCTION fault_hold_mark_sent() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared({_HOLD_MARK_SENT});
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER fault_hold_mark_sent BEFORE UPDATE ON event_outbox
+    FOR EACH STATEMENT EXECUTE FUNCTION fault_hold_mark_sent();
+"""
+_RELEASE_MARK_SENT_DDL = """
+DROP TRIGGER IF EXISTS fault_hold_mark_sent ON event_outbox;
+DROP FUNCTION IF EXISTS fault_hold_mark_sent();
+"""
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    """Whether `condition()` became true within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+    return True
 
 
 @dataclass
@@ -163,6 +190,18 @@ class FaultBench:
         """The consumer name the replica reads as (hostname-pid)."""
         return f"{socket.gethostname()}-{replica.process.pid}"
 
+    def events_in_flight(self) -> int:
+        """Entries of the services' streams read and not yet acknowledged, or not yet
+        read, by any group: what an outage now would catch in the middle."""
+        with redis.Redis.from_url(self.system.redis_url) as r:
+            total = 0
+            for stream in ("registry.events", "activities.events", "evaluation.events"):
+                key = self.system.namespace + stream
+                if r.exists(key):
+                    for group in r.xinfo_groups(key):
+                        total += int(group["pending"]) + int(group.get("lag") or 0)
+            return total
+
     def pending_of(self, group: str, consumer: str) -> int:
         with redis.Redis.from_url(self.system.redis_url) as r:
             total = 0
@@ -180,11 +219,32 @@ class FaultBench:
 
     async def kill_registry_mid_relay(self, volunteers: int) -> bool:
         """Import a roster and kill -9 the registry while its relay is between publishing
-        the events and marking them sent; restart it. Whether the moment was caught."""
+        the events and marking them sent; restart it. Whether the moment was caught.
+
+        The moment is made, not waited for (it lasts a few milliseconds): the relay's
+        mark-sent UPDATE waits for an advisory lock held here, so it stays published and
+        unmarked until the registry is killed.
+        """
         url = make_url(self.system.databases["registry"])
         connection = await asyncpg.connect(
             host=url.host, port=url.port, user=url.username, database=url.database
         )
+        await connection.execute(_HOLD_MARK_SENT_DDL)
+        try:
+            return await self._kill_registry_while_held(connection, volunteers)
+        finally:
+            # The killed relay's UPDATE, let go, rolls back with its dead connection;
+            # dropping the trigger waits for that.
+            await connection.execute(_RELEASE_MARK_SENT_DDL)
+            await connection.close()
+            replica = self.system.replicas["registry"][0]
+            if replica.process.poll() is not None:
+                self.system.replicas["registry"].remove(replica)
+                self.system.start("registry", port=replica.port)
+
+    async def _kill_registry_while_held(
+        self, connection: asyncpg.Connection, volunteers: int
+    ) -> bool:
         stream = self.system.namespace + "registry.events"
         admin = self.system.headers(Role.DISTRICT_ADMIN)
         base = self.system.urls["registry"]
@@ -202,6 +262,7 @@ class FaultBench:
             ).json()
             await self._wait_relayed(connection)
             before = await r.xlen(stream)
+            await connection.execute(f"SELECT pg_advisory_lock({_HOLD_MARK_SENT})")
             upload = asyncio.create_task(  # noqa: RUF006 (awaited below)
                 http.post(
                     f"{base}/communities/{community['id']}/roster",
@@ -216,7 +277,8 @@ class FaultBench:
                 )
             )
             caught = False
-            while not caught:
+            deadline = time.monotonic() + 120
+            while not caught and time.monotonic() < deadline:
                 unsent = await connection.fetchval(
                     "select count(*) from event_outbox where sent_at is null"
                 )
@@ -224,30 +286,25 @@ class FaultBench:
                 if published > 0 and unsent > 0:
                     replica = self.system.replicas["registry"][0]
                     replica.process.kill()
+                    replica.process.wait(timeout=20)
                     caught = True
-                elif published >= volunteers and unsent == 0:
-                    break  # missed the moment
-                await asyncio.sleep(0)
-            await connection.close()
+                else:
+                    await asyncio.sleep(0.05)
+            await connection.execute(f"SELECT pg_advisory_unlock({_HOLD_MARK_SENT})")
             # The import answers or dies with the registry; either way the test goes on.
             with contextlib.suppress(httpx.HTTPError):
                 await upload
-        replica = self.system.replicas["registry"][0]
-        replica.process.wait(timeout=20)
-        self.system.replicas["registry"].remove(replica)
-        self.system.start("registry", port=replica.port)
         return caught
 
     @staticmethod
-    async def _wait_relayed(connection: object) -> None:
-        for _ in range(400):
-            if (
-                await connection.fetchval(  # type: ignore[attr-defined]
-                    "select count(*) from event_outbox where sent_at is null"
-                )
-                == 0
-            ):
-                return
+    async def _wait_relayed(connection: asyncpg.Connection, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while (
+            await connection.fetchval("select count(*) from event_outbox where sent_at is null")
+            != 0
+        ):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the registry's outbox was not relayed within {timeout} s")
             await asyncio.sleep(0.05)
 
     def republished(self, stream: str) -> int:

@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from tests.conftest import create_postgres_database, drop_postgres_database
-from tests.e2e.faults import OVERRIDES, FaultBench
+from tests.e2e.faults import OVERRIDES, FaultBench, wait_for
 from tests.e2e.system import SERVICES, OwnRedis, System
 
 pytestmark = pytest.mark.timeout(600)
@@ -79,14 +79,19 @@ def test_a_consumer_paused_past_the_reclaim_timeout_then_resumed(bench: FaultBen
     second = bench.system.start("notifications")
     thread, result = bench.play_in_background(seed=23)
     paused = bench.when_holding_entries(thread, second, lambda: bench.system.pause(second))
+    claimed = False
     if paused:
-        time.sleep(6)  # past RECLAIM_IDLE_MS: the other replica claims its entries
+        # Past RECLAIM_IDLE_MS the other replica claims what the paused one held: resume
+        # once it has, however long a busy machine takes, not after a fixed time.
+        consumer = bench.consumer_of(second)
+        claimed = wait_for(lambda: bench.pending_of("notifications", consumer) == 0, timeout=120)
         bench.system.resume(second)
         bench.injected["consumer paused past reclaim"] += 1
     played = bench.finish(thread, result)
     bench.check(played)
     bench.system.kill(second)
     assert paused, "the second replica never held unacknowledged entries"
+    assert claimed, "the other replica never claimed the paused one's entries"
     report(bench, "paused consumer")
 
 
@@ -114,13 +119,16 @@ def test_redis_killed_and_restarted_with_its_append_only_file(bench: FaultBench)
     while thread.is_alive() and bench.step != "half-year of service":
         bench.step_changed.wait(timeout=1)
         bench.step_changed.clear()
-    time.sleep(2)  # in the middle of the half-year: outboxes and consumers busy
+    # In the middle of the half-year, with events in flight: wait for them rather than
+    # for a time a fast or slow machine would place elsewhere.
+    busy = wait_for(lambda: bench.events_in_flight() > 0, timeout=120, interval=0.01)
     bench.redis_server.kill()
-    time.sleep(2)
-    bench.redis_server.start()
+    time.sleep(2)  # the outage itself: two seconds without Redis
+    bench.redis_server.start()  # returns once it answers PING
     bench.injected["redis kill -9"] += 1
     played = bench.finish(thread, result)
     bench.check(played)
+    assert busy, "no event was in flight when Redis was killed"
     report(bench, "redis killed")
 
 
