@@ -66,7 +66,14 @@ def _activity(_ids: dict[str, Any], n: int) -> dict[str, Any]:
 
 
 def _record(ids: dict[str, Any], n: int) -> dict[str, Any]:
-    return {"volunteer_id": ids["volunteer"], "kind": "good_deed", **_when(-(1 + n % 20))}
+    # For the activity's past window: a record inside it is accepted.
+    return {
+        "volunteer_id": ids["volunteer"],
+        "activity_id": ids["past_activity"],
+        "kind": "good_deed",
+        "started_at": ids["past_activity_starts"],
+        "ended_at": ids["past_activity_ends"],
+    }
 
 
 def _visit(ids: dict[str, Any], n: int) -> dict[str, Any]:
@@ -202,7 +209,11 @@ CALLS: dict[str, Call] = {
         body=lambda ids, n: {**application(next(_serials)), "member_unit_id": ids["member_unit"]},
         foreign=("member_unit",),
     ),
-    "POST /applications": Call("/applications", body=_application),
+    "POST /applications": Call(
+        "/applications",
+        body=lambda ids, n: {**_application(ids, n), "member_unit_id": ids["member_unit"]},
+        foreign=("member_unit",),
+    ),
     "GET /volunteers": Call(
         "/volunteers",
         query={"community_id": "{community}", "team_id": "{team}"},
@@ -268,7 +279,7 @@ CALLS: dict[str, Call] = {
         foreign=("volunteer_number",),
     ),
     "POST /communities/{community_id}/records": Call(
-        "/communities/{community}/records", body=_record, foreign=("volunteer",)
+        "/communities/{community}/records", body=_record, foreign=("volunteer", "past_activity")
     ),
     "GET /communities/{community_id}/records": Call(
         "/communities/{community}/records",

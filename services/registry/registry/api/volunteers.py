@@ -16,6 +16,7 @@ from registry.models import (
     Community,
     Decision,
     SelfApplication,
+    Team,
     Volunteer,
     VolunteerApplication,
     VolunteerPage,
@@ -129,6 +130,11 @@ async def get_volunteers(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"role {principal.role} may not search volunteers"
         )
+    if team_id is not None:
+        # A filter naming another community's team answers as an unknown one.
+        team = await session.get(Team, team_id)
+        if team is None or community_id not in (None, team.community_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "team not found")
     criteria = volunteers.VolunteerFilter(
         community_id=community_id,
         text=q,
