@@ -70,11 +70,22 @@ class Reason(Input):
     reason: str = Field(min_length=2, max_length=500)
 
 
-class CheckIn(Input):
-    """A team leader scans the card (`volunteer_number`), or a volunteer types the `code`."""
+class ByCard(Input):
+    """A team leader scans the volunteer's card (the code, if given too, is not read)."""
 
-    volunteer_number: str | None = Field(default=None, max_length=20)
+    volunteer_number: str = Field(max_length=20)
     code: str | None = Field(default=None, max_length=12)
+
+
+class ByCode(Input):
+    """The volunteer types the activity's code."""
+
+    volunteer_number: None = None
+    code: str = Field(max_length=12)
+
+
+# The card's number or the activity's code, at least one: the document says so (anyOf).
+CheckIn = ByCard | ByCode
 
 
 def _public(activity: Activity, organiser: bool) -> ActivityPublic:
@@ -266,11 +277,6 @@ async def _attendee(
         if volunteer is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no volunteer with this number")
         return volunteer
-    if body.code is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "give the volunteer_number (scanned) or the activity's code",
-        )
     if body.code != activity.check_in_code:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "the code is not this activity's"
