@@ -95,10 +95,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status.HTTP_413_CONTENT_TOO_LARGE: _error("the request body is too large"),
     status.HTTP_422_UNPROCESSABLE_CONTENT: _error("invalid input", UnprocessableBody),
     status.HTTP_429_TOO_MANY_REQUESTS: _error("too many attempts; see Retry-After"),
+    status.HTTP_503_SERVICE_UNAVAILABLE: _error("the database is not answering; see Retry-After"),
 }
 
 
-UNREADABLE_BODY = "the request body cannot be read: send JSON in UTF-8, or the form the operation documents"
+UNREADABLE_BODY = (
+    "the request body cannot be read: send JSON in UTF-8, or the form the operation documents"
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:
