@@ -52,7 +52,8 @@ CONSUMER_PENDING = Gauge(
 )
 CONSUMER_RESTARTS = Counter(
     "linli_consumer_restarts_total",
-    "Subscribers restarted by the watchdog after they stopped reading a stream.",
+    "Subscribers (by stream) and reclaimers (stream 'reclaimer') the watchdog restarted "
+    "after they stopped moving.",
     ["service", "stream"],
 )
 DEAD_LETTERS = Gauge(

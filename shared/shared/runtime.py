@@ -29,7 +29,7 @@ from shared.events.consumer import EventConsumer
 from shared.events.handlers import HandlerRegistry
 from shared.events.pipeline import BatchPipeline
 from shared.events.relay import OutboxRelay
-from shared.events.watchdog import StreamWatch, stall_bound_seconds
+from shared.events.watchdog import ReclaimerWatch, StreamWatch, stall_bound_seconds
 from shared.heap import settle_after_startup
 from shared.metrics import CONSUMER_LAG, CONSUMER_PENDING, CONSUMER_RESTARTS, DEAD_LETTERS
 from shared.migrations import upgrade_to_head
@@ -124,6 +124,7 @@ class ServiceRuntime:
         self._subscribers: list[StreamBatchSubscriber] = []
         self._pipelines: list[BatchPipeline] = []
         self._watches: list[StreamWatch] = []
+        self._reclaimer: ReclaimerWatch | None = None
         self._stall_seconds = (
             settings.consumer_stall_ms / 1000
             if settings.consumer_stall_ms > 0
@@ -152,6 +153,7 @@ class ServiceRuntime:
                     self.consumer.stream_keys, self._subscribers, self._pipelines, strict=True
                 )
             ]
+            self._reclaimer = ReclaimerWatch(self.consumer)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._broker_started = False
@@ -164,12 +166,7 @@ class ServiceRuntime:
         for task in self.definition.periodic:
             self._tasks.append(asyncio.create_task(self._every(task), name=task.name))
         if self.consumer is not None:
-            self._tasks.append(
-                asyncio.create_task(
-                    self.consumer.run_reclaimer(self._stop, self.settings.reclaim_interval_ms),
-                    name="reclaimer",
-                )
-            )
+            self._start_reclaimer()
             self._tasks.append(asyncio.create_task(self._supervise_broker(), name="broker"))
             self._tasks.append(asyncio.create_task(self._update_gauges(), name="gauges"))
         settle_after_startup()
@@ -196,8 +193,22 @@ class ServiceRuntime:
         await self.db.dispose()
 
     def stalled_consumers(self) -> list[str]:
-        """What `/health/ready` reports of the streams whose reading has stalled."""
-        return [watch.describe() for watch in self._watches if watch.stalled_since is not None]
+        """What `/health/ready` reports of the streams (or the reclaimer) that stalled."""
+        return [watch.describe() for watch in self._watched() if watch.stalled_since is not None]
+
+    def _watched(self) -> list[StreamWatch | ReclaimerWatch]:
+        reclaimer = [self._reclaimer] if self._reclaimer is not None else []
+        return [*self._watches, *reclaimer]
+
+    def _start_reclaimer(self) -> None:
+        assert self.consumer is not None
+        assert self._reclaimer is not None
+        task = asyncio.create_task(
+            self.consumer.run_reclaimer(self._stop, self.settings.reclaim_interval_ms),
+            name="reclaimer",
+        )
+        self._reclaimer.task = task
+        self._tasks.append(task)
 
     async def _supervise_broker(self) -> None:
         """Start the FastStream subscribers once Redis answers; restart any that stopped.
@@ -242,15 +253,17 @@ class ServiceRuntime:
         sees the stall, and a stream that moves again by itself is left alone.
         """
         now = time.monotonic()
-        for watch in self._watches:
+        for watch in self._watched():
             stuck_since = watch.stuck_since(now, self._stall_seconds)
             if stuck_since is None:
                 watch.stalled_since = None
             elif watch.stalled_since is None:
                 watch.stalled_since = stuck_since
-                log.error("%s; restarting its subscriber", watch.describe())
-            else:
+                log.error("%s; restarting it", watch.describe())
+            elif isinstance(watch, StreamWatch):
                 await self._restart_reading(watch)
+            else:
+                await self._restart_reclaimer(watch)
 
     async def _restart_reading(self, watch: StreamWatch) -> None:
         """A new read loop and a new applier for one stream; what was in hand is reclaimed.
@@ -274,6 +287,24 @@ class ServiceRuntime:
         await subscriber.start()
         self._reading_from_now(subscriber)
         log.warning("restarted the subscriber of %s for group %s", watch.stream, watch.group)
+
+    async def _restart_reclaimer(self, watch: ReclaimerWatch) -> None:
+        """End the reclaimer (cancelled until it ends) and start a new one.
+
+        What it was applying rolls back and stays pending, no longer kept claimed; the
+        new reclaimer claims it again after the idle time, one more delivery counted, so
+        an event whose handler never returns ends in dead letters after `max_deliveries`.
+        """
+        assert self.consumer is not None
+        task = watch.task
+        if task is not None:
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1)
+            self._tasks.remove(task)
+        CONSUMER_RESTARTS.labels(self.consumer.service, "reclaimer").inc()
+        self._start_reclaimer()
+        log.warning("restarted the reclaimer of group %s", self.consumer.group)
 
     async def _every(self, task: PeriodicTask) -> None:
         # Every replica runs the task; each must be safe to run concurrently (they lock

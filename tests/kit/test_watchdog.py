@@ -58,10 +58,11 @@ class KitService:
         await xadd_events(self.redis, self.namespace, [envelope])
         return envelope
 
-    def restarts(self) -> float:
+    def restarts(self, of: str = "") -> float:
+        """How often the watchdog restarted the stream's subscriber (or `of`: 'reclaimer')."""
         value = REGISTRY.get_sample_value(
             "linli_consumer_restarts_total",
-            {"service": "kit", "stream": self.namespace + STREAM},
+            {"service": "kit", "stream": of or self.namespace + STREAM},
         )
         return value or 0.0
 
@@ -73,6 +74,7 @@ async def kit_service(
     redis: Redis,
     namespace: str,
     handle: Callable[[EventContext, CommunityCreated], Awaitable[None]],
+    max_deliveries: int = 5,
 ) -> AsyncIterator[KitService]:
     handlers = HandlerRegistry()
     handlers.on(CommunityCreated)(handle)
@@ -88,6 +90,7 @@ async def kit_service(
         consumer_stall_ms=int(STALL_SECONDS * 1000),
         reclaim_idle_ms=1000,
         reclaim_interval_ms=300,
+        max_deliveries=max_deliveries,
         log_json=False,
     )
     definition = ServiceDefinition(
@@ -137,13 +140,14 @@ async def _settled(service: KitService) -> None:
     assert await service.redis.xlen(service.namespace + "kit.dead-letters") == 0
 
 
-async def _stall_report(service: KitService) -> dict[str, Any]:
+async def _stall_report(service: KitService, of: str = "") -> dict[str, Any]:
     report: dict[str, Any] = {}
 
     async def reported() -> bool:
         """the stall reported on /health/ready"""
         response = await service.ready()
-        if response.status_code == 503 and "consumers" in response.json()["checks"]:
+        checks = response.json()["checks"]
+        if response.status_code == 503 and of in checks.get("consumers", []):
             report.update(response.json()["checks"])
             return True
         return False
@@ -274,3 +278,52 @@ async def test_an_idle_consumer_or_one_waiting_out_an_outage_is_never_reported_s
         assert [a for a in answers if a[1] != 200] == []
         assert service.restarts() == restarts
         await _settled(service)
+
+
+async def test_an_event_whose_handler_never_returns_ends_in_dead_letters_and_the_rest_flows(
+    database_url: str, redis_url: str, redis: Redis, namespace: str
+) -> None:
+    # The subscriber's applier hangs on it first, then the reclaimer that claims it
+    # again: each is reported and restarted, and the delivery count this costs sends
+    # the event to dead letters instead of stopping the service's consuming for ever.
+    calls: dict[str, int] = {}
+
+    async def handle(ctx: EventContext, event: CommunityCreated) -> None:
+        calls[event.name] = calls.get(event.name, 0) + 1
+        if event.name == "deadlocks":
+            await asyncio.Event().wait()
+        _record(ctx, event)
+
+    async with kit_service(
+        database_url, redis_url, redis, namespace, handle, max_deliveries=2
+    ) as service:
+        before = await service.publish("before")
+        await _applied_once(service.runtime.db, [before])
+        stream_restarts, reclaimer_restarts = service.restarts(), service.restarts("reclaimer")
+
+        deadlocks = await service.publish("deadlocks")
+        behind = await service.publish("behind")
+        await _stall_report(service, of=f"has not read {namespace}{STREAM}")
+        report = await _stall_report(service, of="the reclaimer of group kit")
+        assert _since(report) <= datetime.now(UTC)
+
+        async def dead_lettered() -> bool:
+            """the event whose handler never returns is in dead letters"""
+            return await redis.xlen(namespace + "kit.dead-letters") == 1
+
+        await eventually(dead_lettered, timeout=60)
+        [(_, letter)] = await redis.xrange(namespace + "kit.dead-letters")
+        assert letter[b"id"] == deadlocks.id.encode()
+
+        after = await service.publish("after")
+        await _applied_once(service.runtime.db, [before, behind, after])
+        assert deadlocks.id not in await effect_counts(service.runtime.db)
+        assert calls["deadlocks"] == 2  # read once, reclaimed once, then given up
+        assert service.restarts() == stream_restarts + 1
+        assert service.restarts("reclaimer") == reclaimer_restarts + 1
+
+        async def ready_again() -> bool:
+            """ready again"""
+            return (await service.ready()).status_code == 200
+
+        await eventually(ready_again, timeout=20)

@@ -153,6 +153,9 @@ class EventConsumer:
         self.reclaim_idle_ms = reclaim_idle_ms
         self.reclaim_batch = reclaim_batch
         self.stopping = asyncio.Event()
+        #: The reclaimer's attempt to apply what it claimed, while one runs (a watchdog
+        #: reads it: the reclaimer runs handlers too, see shared.events.watchdog).
+        self.reclaiming = AttemptClock()
 
     @property
     def stream_keys(self) -> list[str]:
@@ -177,12 +180,17 @@ class EventConsumer:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    async def process(self, entries: Sequence[StreamEntry]) -> None:
-        """Handle a batch of entries from one or more streams; see the module docstring."""
+    async def process(
+        self, entries: Sequence[StreamEntry], *, attempt: AttemptClock | None = None
+    ) -> None:
+        """Handle a batch of entries from one or more streams; see the module docstring.
+
+        `attempt`, if given, is set while each attempt to apply runs.
+        """
         if not entries:
             return
         async with self._kept_claimed(entries):
-            await self.apply_decoded(self.decode(entries))
+            await self.apply_decoded(self.decode(entries), attempt=attempt)
 
     def decode(self, entries: Sequence[StreamEntry]) -> DecodedBatch:
         """Parse and validate delivered entries; nothing is written or acknowledged yet.
@@ -257,36 +265,42 @@ class EventConsumer:
                 raise
             if not pending:
                 continue
-            delivered = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
-            claimed = cast(
-                "list[tuple[bytes, dict[bytes, bytes] | None]]",
-                await self.redis.xclaim(
-                    key,
-                    self.group,
-                    self.consumer_name,
-                    self.reclaim_idle_ms,
-                    list[Any](delivered),
-                ),
-            )
-            entries: list[StreamEntry] = []
-            vanished: list[StreamEntry] = []
-            for raw_id, fields in claimed:
-                entry_id = _text(raw_id)
-                entry = StreamEntry(key, entry_id, fields or {}, delivered[entry_id] + 1)
-                if not fields:
-                    vanished.append(entry)  # trimmed or deleted: nothing left to handle
-                elif delivered[entry_id] >= self.max_deliveries:
-                    await self._dead_letter(
-                        entry,
-                        f"delivered {delivered[entry_id]} times and never acknowledged: "
-                        "the consumer handling it stopped each time",
-                    )
-                else:
-                    entries.append(entry)
-            await self._ack(vanished)
-            await self.process(entries)
-            claimed_total += len(claimed)
+            for item in pending:
+                claimed_total += await self._reclaim_one(
+                    key, _text(item["message_id"]), int(item["times_delivered"])
+                )
         return claimed_total
+
+    async def _reclaim_one(self, key: str, entry_id: str, delivered: int) -> int:
+        """Claim one idle entry and handle it; returns 1 if it was claimed, else 0.
+
+        One at a time, each claimed just before it is handled: a claim counts a
+        delivery, and entries claimed together are applied together. Claimed with an
+        event whose handler never returns, the others would hang with it, be claimed
+        again with it after each restart (see shared.events.watchdog) and end in dead
+        letters with it.
+        """
+        claimed = cast(
+            "list[tuple[bytes, dict[bytes, bytes] | None]]",
+            await self.redis.xclaim(
+                key, self.group, self.consumer_name, self.reclaim_idle_ms, [entry_id]
+            ),
+        )
+        if not claimed:
+            return 0  # another replica claimed it meanwhile, or it was deleted
+        [(_, fields)] = claimed
+        entry = StreamEntry(key, entry_id, fields or {}, delivered + 1)
+        if not fields:
+            await self._ack([entry])  # trimmed or deleted: nothing left to handle
+        elif delivered >= self.max_deliveries:
+            await self._dead_letter(
+                entry,
+                f"delivered {delivered} times and never acknowledged: "
+                "the consumer handling it stopped each time",
+            )
+        else:
+            await self.process([entry], attempt=self.reclaiming)
+        return 1
 
     async def run_reclaimer(self, stop: asyncio.Event, interval_ms: int) -> None:
         """Reclaim idle entries every `interval_ms` until `stop` is set.

@@ -13,10 +13,14 @@ What is measured, per stream:
   none (a healthy idle loop comes back every block time) or with an error;
 - while the read loop waits to hand a batch over, the applier instead: the time its
   current attempt has run (see `BatchPipeline.stuck_since`).
+
+The reclaimer applies what it claims itself, so a handler that never returns stops it
+too: its `ReclaimerWatch` measures the time its current attempt has run.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,6 +30,7 @@ from typing import Any
 from faststream.redis.subscriber.usecases.basic import CONSUME_ERROR_BACKOFF_SECONDS
 from faststream.redis.subscriber.usecases.stream_subscriber import StreamBatchSubscriber
 
+from shared.events.consumer import EventConsumer
 from shared.events.pipeline import BatchPipeline
 
 #: How long a read on a connection gone silent waits before it fails (redis-py's default
@@ -76,10 +81,10 @@ class StreamWatch:
 
     def describe(self) -> str:
         """What `/health/ready` says of this stream while it is reported stalled."""
-        since = self.stalled_since if self.stalled_since is not None else time.monotonic()
-        wall = datetime.now(UTC).timestamp() - (time.monotonic() - since)
-        at = datetime.fromtimestamp(wall, UTC).isoformat(timespec="seconds")
-        return f"stalled: group {self.group} has not read {self.stream} since {at}"
+        return (
+            f"stalled: group {self.group} has not read {self.stream} "
+            f"since {_utc(self.stalled_since)}"
+        )
 
     def _track_reads(self) -> None:
         # FastStream has no hook for a read that returns nothing, so the read loop's
@@ -95,3 +100,37 @@ class StreamWatch:
                 self.read_returned_at = time.monotonic()
 
         self.subscriber._get_msgs = read_and_note  # type: ignore[method-assign,assignment]
+
+
+@dataclass
+class ReclaimerWatch:
+    """The reclaimer of a service's group, and whether it still moves."""
+
+    consumer: EventConsumer
+    task: asyncio.Task[None] | None = None
+    #: Since when (`time.monotonic()`) the reclaimer is reported stalled, if it is.
+    stalled_since: float | None = None
+
+    def stuck_since(self, now: float, bound_seconds: float) -> float | None:
+        """Since when the reclaimer has not moved, if it counts as stalled: one attempt
+        has run longer than the bound, or its task has ended."""
+        if self.task is not None and self.task.done():
+            return now
+        started = self.consumer.reclaiming.since
+        if started is not None and now - started > bound_seconds:
+            return started
+        return None
+
+    def describe(self) -> str:
+        """What `/health/ready` says of the reclaimer while it is reported stalled."""
+        return (
+            f"stalled: the reclaimer of group {self.consumer.group} has applied one batch "
+            f"since {_utc(self.stalled_since)}"
+        )
+
+
+def _utc(monotonic: float | None) -> str:
+    """A `time.monotonic()` instant as UTC wall-clock time, to the second."""
+    since = monotonic if monotonic is not None else time.monotonic()
+    wall = datetime.now(UTC).timestamp() - (time.monotonic() - since)
+    return datetime.fromtimestamp(wall, UTC).isoformat(timespec="seconds")
