@@ -118,3 +118,12 @@ def test_an_interval_knows_its_hours_to_the_minute_and_what_it_lies_within() -> 
     assert Interval(local(20, 8), local(20, 18)).within(day)
     assert not Interval(local(20, 7, 59), local(20, 12)).within(day)
     assert not Interval(local(20, 12), local(20, 18, 1)).within(day)
+
+
+def test_the_district_s_midnight_is_on_the_hour_whatever_the_record_s_minutes() -> None:
+    # 22:30:30.5-01:30 local: 1.49 h on the 19th, 1.5 h on the 20th; the next day's
+    # 6.5 h leave room for exactly those 1.5 h.
+    night = Interval(local(19, 22, 30).replace(second=30, microsecond=500_000), local(20, 1, 30))
+    check(night, Interval(local(20, 8), local(20, 14, 30)))
+    with pytest.raises(Implausible, match=r"^2026-11-20: 6.6 h already recorded; 1.5 h more"):
+        check(night, Interval(local(20, 8), local(20, 14, 36)))

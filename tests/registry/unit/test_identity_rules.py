@@ -75,6 +75,11 @@ def test_an_impossible_number_is_refused_saying_why_without_the_number(
     assert raw.strip() not in str(refused.value)
 
 
+def test_a_leap_day_is_a_birth_date() -> None:
+    first_17 = "11010520000229001"
+    assert normalise(first_17 + check_character(first_17)) == first_17 + "3"
+
+
 def test_the_birth_date_is_read_from_the_number() -> None:
     assert birth_date_of(VALID) == date(1949, 12, 31)
     assert birth_date_of("110105198001010016") == date(1980, 1, 1)
@@ -144,7 +149,7 @@ def test_a_vault_without_keys_is_refused(keys: list[str], hash_key: str) -> None
 
 
 def test_generated_keys_are_private_files_kept_unless_asked_to_replace(tmp_path: Path) -> None:
-    directory = tmp_path / "keys"
+    directory = tmp_path / "deployment" / "keys"  # made with its parents
     keys_path, hash_path = generate_keys(directory)
     assert (keys_path.name, hash_path.name) == ("national-id.keys", "national-id-hash.key")
     first = (keys_path.read_text(), hash_path.read_text())
