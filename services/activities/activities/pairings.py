@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import Field, StrictBool, field_validator
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,23 +34,38 @@ from shared.ids import new_id
 from shared.types import Id, Input, Integer, Timestamp
 
 
-class PairingCreate(Input):
-    """Input of `POST /communities/{id}/pairings`."""
-
-    kind: PairingKind
+class _NewPairing(Input):
     beneficiary_label: str = Field(min_length=1, max_length=50, description="e.g. 王奶奶")
     beneficiary_category: BeneficiaryCategory
     beneficiary_account_id: Id | None = Field(default=None, description="lets them confirm visits")
-    volunteer_ids: list[Id] = Field(min_length=1, max_length=20)
     cadence_days: Integer = Field(ge=1, le=90)
 
-    @model_validator(mode="after")
-    def _check(self) -> PairingCreate:
-        if self.kind == PairingKind.ONE_HELPS_ONE and len(set(self.volunteer_ids)) != 1:
-            raise ValueError("one helps one pairs exactly one volunteer")
-        if self.kind == PairingKind.MANY_HELP_ONE and len(set(self.volunteer_ids)) < 2:
-            raise ValueError("many help one pairs two or more volunteers")
-        return self
+
+class OneHelpsOne(_NewPairing):
+    """Input of `POST /communities/{id}/pairings` for one helps one (一帮一)."""
+
+    kind: Literal[PairingKind.ONE_HELPS_ONE]
+    volunteer_ids: list[Id] = Field(min_length=1, max_length=1, description="the one volunteer")
+
+
+class ManyHelpOne(_NewPairing):
+    """Input of `POST /communities/{id}/pairings` for many help one (多帮一)."""
+
+    kind: Literal[PairingKind.MANY_HELP_ONE]
+    volunteer_ids: list[Id] = Field(
+        min_length=2, max_length=20, json_schema_extra={"uniqueItems": True}
+    )
+
+    @field_validator("volunteer_ids")
+    @classmethod
+    def _different(cls, ids: list[Id]) -> list[Id]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("many help one pairs two or more different volunteers")
+        return ids
+
+
+# The kind decides how many volunteers are paired: the document says so (oneOf on kind).
+PairingCreate = Annotated[OneHelpsOne | ManyHelpOne, Field(discriminator="kind")]
 
 
 class VisitCreate(Input):
