@@ -45,6 +45,9 @@ format: install ## format and fix what ruff can
 bench: install ## benchmarks against this machine's ceilings (REDIS_URL, DATABASE_URL; see docs/benchmarks.md)
 	$(UV) run --locked python -m bench all
 
+mutation: install ## mutation testing of the rule modules, ~1 h (GROUP=domain: the pure rules, ~5 min; docs/testing.md)
+	$(UV) run --locked bash -c 'source scripts/services.sh && python scripts/mutation.py $(GROUP)'
+
 contracts: install ## re-export the JSON Schemas of every event type
 	$(UV) run --locked python -m shared.contracts.schemas
 
@@ -54,4 +57,4 @@ migrate: install ## apply every service's migrations to its database (DATABASE_U
 migration: install ## new migration: make migration SERVICE=activities MESSAGE="add activity"
 	cd services/$(SERVICE) && $(abspath $(UV)) run --locked alembic revision --autogenerate -m "$(MESSAGE)"
 
-.PHONY: help install run test lint format bench contracts migrate migration
+.PHONY: help install run test lint format bench contracts migrate migration mutation
