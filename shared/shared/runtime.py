@@ -100,9 +100,11 @@ class ServiceRuntime:
             settings.redis_url,
             logger=logging.getLogger("faststream"),
             graceful_timeout=10,
-            # A pooled connection the server closed (Redis restarted) is tried once more
-            # on a new one, instead of a read error and FastStream's 5 s back-off.
-            retry_on_error=[RedisConnectionError],
+            # A pooled connection the server closed (Redis restarted) is tried again on a
+            # new one, instead of a read error and FastStream's 5 s back-off. Not
+            # `retry_on_error`: that would retry timeouts too, doubling a silent read's
+            # wait (the watchdog's bound counts one, see shared.events.watchdog).
+            retry=_stale_connection_retry(),
             # No argument injection: the kit's handler takes the decoded body only.
             # Resolving `Context("message")` ran in a worker thread for every batch,
             # a thread hop and a wake-up of the event loop each time.
