@@ -25,3 +25,9 @@ def test_every_entry_of_the_allowed_hosts_is_read_after_a_network() -> None:
     assert allowed.names == frozenset({"crm.district.internal"})
     assert allowed.allows_address(ip_address("127.0.0.1"))
     assert allowed.allows_address(ip_address("10.20.3.4"))
+
+
+def test_an_empty_entry_is_skipped_not_the_end_of_the_list() -> None:
+    # "a.internal, , b.internal" or a trailing comma in WEBHOOK_ALLOWED_HOSTS
+    allowed = AllowedHosts.parse(["a.internal", " ", "b.internal", ""])
+    assert allowed.names == frozenset({"a.internal", "b.internal"})
