@@ -30,13 +30,19 @@ def _text_not_number(value: Any) -> Any:
 
 
 def _representable_in_utc(value: datetime) -> datetime:
-    # 0001-01-01T00:00+03:00 is a valid date-time, but it is a moment before year 1 in
-    # UTC, which the database (times are stored in UTC) cannot hold: a 500 otherwise.
+    # 0001-01-01T00:00+03:00 is a valid date-time, but a moment before year 1 in UTC,
+    # which Python and the database (times are stored in UTC) cannot hold: it used to
+    # be a 500. Such a time, within hours of year 1 or of year 9999, is read as the
+    # nearest moment that has a UTC form; as a filter's bound it means the same.
     if value.tzinfo is not None:
         try:
             value.astimezone(UTC)
         except OverflowError:
-            raise ValueError("the time is before year 1 in UTC") from None
+            return (
+                datetime.min.replace(tzinfo=UTC)
+                if value.year == 1
+                else datetime.max.replace(tzinfo=UTC)
+            )
     return value
 
 
