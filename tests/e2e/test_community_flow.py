@@ -132,7 +132,16 @@ def test_every_service_serves_health_metrics_and_event_docs(
 
 
 def test_an_open_page_gets_new_notifications_live(system: System, http: httpx.Client) -> None:
-    admin = system.headers(Role.COMMUNITY_ADMIN, "live-community")
+    district = system.headers(Role.DISTRICT_ADMIN)
+    created = http.post(
+        f"{system.urls['registry']}/communities", json={"name": "直播社区"}, headers=district
+    )
+    assert created.status_code == 201, created.text
+    community = created.json()["id"]
+    # Announcements go only to communities the notifications service has learnt of.
+    known = f"{system.urls['notifications']}/communities/{community}"
+    wait_for(lambda: http.get(known, headers=district).status_code == 200)
+    admin = system.headers(Role.COMMUNITY_ADMIN, community)
     url = f"{system.urls['notifications']}/inbox/stream"
     with (
         httpx.Client(timeout=httpx.Timeout(10.0, read=15.0)) as listener,
