@@ -43,7 +43,7 @@ def test_the_dead_letter_stream_of_a_service() -> None:
 def test_a_dead_letter_keeps_the_original_fields_and_says_why_it_failed() -> None:
     before = datetime.now(UTC)
     letter = dead_letter_fields(
-        {**ORIGINAL, b"deadletter.reason": b"an earlier failure"},
+        {**ORIGINAL, b"deadletter.reason": b"an earlier failure", b"deadletter.note": b"x"},
         stream="registry.events",
         entry_id="1700000000000-0",
         group="activities",
@@ -95,7 +95,10 @@ async def test_an_entry_without_dead_letter_fields_is_shown_with_empty_ones(
 ) -> None:
     key = namespace + "activities.dead-letters"
     await redis.xadd(key, {b"id": b"evt-9", b"deadletter.deliveries": b""})  # type: ignore[arg-type]
-    [letter] = await list_dead_letters(redis, key)
+    await redis.xadd(key, {b"id": b"evt-\xff"})  # type: ignore[arg-type]
+    [letter, bare] = await list_dead_letters(redis, key)
+    assert bare.deliveries == 0
+    assert bare.original == {"id": "evt-\ufffd"}  # bytes that are not UTF-8, replaced
     assert (letter.stream, letter.entry_id, letter.group, letter.reason, letter.time) == (
         "",
         "",
@@ -121,3 +124,13 @@ async def test_a_replay_puts_the_original_back_on_its_stream_and_removes_the_let
     assert [letter.id for letter in await list_dead_letters(redis, key)] == [kept]
     assert await replay_dead_letter(redis, key, replayed, namespace=namespace) is None
     assert await redis.xlen(namespace + "registry.events") == 1
+
+
+async def test_a_listing_shows_the_oldest_hundred_unless_told_otherwise(
+    redis: Redis, namespace: str
+) -> None:
+    key = namespace + "activities.dead-letters"
+    for n in range(101):
+        await redis.xadd(key, fields(n))  # type: ignore[arg-type]
+    assert len(await list_dead_letters(redis, key)) == 100
+    assert len(await list_dead_letters(redis, key, count=101)) == 101
