@@ -151,7 +151,12 @@ def test_an_open_page_gets_new_notifications_live(system: System, http: httpx.Cl
         assert stream.headers["content-type"].startswith("text/event-stream")
         announced = http.post(
             f"{system.urls['notifications']}/announcements",
-            json={"audience": "community", "title": "停水通知", "body": "明日上午停水"},
+            json={
+                "audience": "community",
+                "community_id": community,
+                "title": "停水通知",
+                "body": "明日上午停水",
+            },
             headers=admin,
         )
         assert announced.status_code == 201, announced.text

@@ -57,7 +57,12 @@ async def test_announcements_reach_their_audience_now_or_later(service: Notifica
     assert made.json()["published"] is True
     await service.client.post(
         "/announcements",
-        json={"audience": "community", "title": "社区通知", "body": "周三下午健康义诊"},
+        json={
+            "audience": "community",
+            "community_id": "c1",
+            "title": "社区通知",
+            "body": "周三下午健康义诊",
+        },
         headers=c1_admin,
     )
     await service.client.post(
@@ -70,6 +75,7 @@ async def test_announcements_reach_their_audience_now_or_later(service: Notifica
         "/announcements",
         json={
             "audience": "community",
+            "community_id": "c1",
             "title": "定时通知",
             "body": "明早集合",
             "publish_at": later,
@@ -103,7 +109,7 @@ async def test_announcements_reach_their_audience_now_or_later(service: Notifica
     assert (
         await service.client.post(
             "/announcements",
-            json={"audience": "community", "title": "x", "body": "y"},
+            json={"audience": "community", "community_id": "c1", "title": "x", "body": "y"},
             headers=member,
         )
     ).status_code == 403
@@ -155,3 +161,21 @@ async def test_a_team_of_another_community_is_404_and_hears_nothing(
     assert made.status_code == 201, made.text
     assert made.json()["community_id"] == "c1"
     assert "越权" in await service.titles(member)
+
+
+async def test_an_announcement_of_the_longest_body_reaches_the_inbox(
+    service: Notifications,
+) -> None:
+    await service.publish(CommunityCreated(community_id="c1", name="兴华"))
+    await service.settle()
+    admin = service.person("admin-1", Role.COMMUNITY_ADMIN, "c1")
+    resident = service.person("res-1", Role.RESIDENT, "c1")
+    longest = "长" * 4000  # the most the document allows
+    made = await service.client.post(
+        "/announcements",
+        json={"audience": "community", "community_id": "c1", "title": "长通知", "body": longest},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    inbox = (await service.client.get("/inbox", headers=resident)).json()
+    assert [entry["body"] for entry in inbox if entry["title"] == "长通知"] == [longest]

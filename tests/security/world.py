@@ -165,7 +165,12 @@ def build_community(system: System, name: str) -> dict[str, Any]:
     announcement = _ok(
         notifications.post(
             "/announcements",
-            json={"audience": "community", "title": f"{name}通知", "body": "周三下午健康义诊"},
+            json={
+                "audience": "community",
+                "community_id": community,
+                "title": f"{name}通知",
+                "body": "周三下午健康义诊",
+            },
             headers=admin,
         )
     )["id"]

@@ -92,7 +92,9 @@ class InboxEntry(NotificationsModel, table=True):
     event_id: str = Field(max_length=80)  # an event id, or a marker for a service's own notice
     event_type: str = Field(max_length=200)
     template: str = Field(max_length=60)
-    params: str = Field(default="{}", max_length=2000)  # JSON, rendered per reader language
+    # JSON, rendered per reader language; an announcement's body alone may be 4,000
+    # characters, so no length bound.
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     channels_done: bool = Field(default=False, index=True)
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 

@@ -920,6 +920,7 @@ class District:
                 community.admin,
                 json={
                     "audience": "community",
+                    "community_id": community.id,
                     "title": "感谢大家",
                     "body": "感谢各位志愿者半年来的付出",
                 },

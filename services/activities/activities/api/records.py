@@ -29,13 +29,13 @@ from activities.models import (
 from activities.signups import now
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import Id, ListLimit, Timestamp
+from shared.types import Id, Input, ListLimit, Timestamp
 
 router = APIRouter(tags=["records"])
 ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
 
 
-class RecordCreate(BaseModel):
+class RecordCreate(Input):
     """Input of `POST /communities/{id}/records`: a service done outside attendance."""
 
     volunteer_id: Id
@@ -54,7 +54,7 @@ class RecordCreate(BaseModel):
         return self
 
 
-class Correction(BaseModel):
+class Correction(Input):
     """Input of `POST /records/{id}/correct`."""
 
     started_at: Timestamp
@@ -63,7 +63,7 @@ class Correction(BaseModel):
     tags: list[FourOnes] | None = None
 
 
-class Reason(BaseModel):
+class Reason(Input):
     """Why."""
 
     reason: str = Field(min_length=2, max_length=500)

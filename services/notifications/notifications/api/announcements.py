@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from notifications.announcements import publish_due
 from notifications.models import Announcement, Team
@@ -14,20 +14,40 @@ from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
 from shared.ids import new_id
 from shared.projections.communities import KnownCommunity
-from shared.types import Id, Timestamp
+from shared.types import Id, Input, Timestamp
 
 router = APIRouter(tags=["announcements"])
 
 
-class AnnouncementCreate(BaseModel):
-    """Input of `POST /announcements`."""
-
-    audience: Literal["district", "community", "team"]
-    community_id: Id | None = None
-    team_id: Id | None = None
+class _Announcement(Input):
     title: str = Field(min_length=1, max_length=100)
     body: str = Field(min_length=1, max_length=4000)
     publish_at: Timestamp | None = Field(default=None, description="now when omitted")
+
+
+class ToDistrict(_Announcement):
+    """To everyone in the district (the district admin only)."""
+
+    audience: Literal["district"]
+
+
+class ToCommunity(_Announcement):
+    """To one community's people (a community admin names their own)."""
+
+    audience: Literal["community"]
+    community_id: Id
+
+
+class ToTeam(_Announcement):
+    """To one team's members; the team names its community."""
+
+    audience: Literal["team"]
+    team_id: Id
+    community_id: Id | None = Field(default=None, description="the team's, when given")
+
+
+# The audience decides which ids the announcement names (oneOf on `audience`).
+AnnouncementCreate = Annotated[ToDistrict | ToCommunity | ToTeam, Field(discriminator="audience")]
 
 
 @router.post("/announcements", response_model=Announcement, status_code=status.HTTP_201_CREATED)
@@ -41,23 +61,23 @@ async def announce(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "only the district admin announces to the whole district"
         )
-    if not principal.is_district_wide and body.community_id not in (None, principal.community):
+    community = None if isinstance(body, ToDistrict) else body.community_id
+    if not principal.is_district_wide and community not in (None, principal.community):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    community = body.community_id if principal.is_district_wide else principal.community
-    if body.audience == "team":
-        if body.team_id is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "name the team")
+    team_id = body.team_id if isinstance(body, ToTeam) else None
+    if team_id is not None:
         # The team must be one of the caller's community's own: another community's team
         # answers exactly as an unknown one does.
-        team = await session.get(Team, body.team_id)
-        if team is None or community not in (None, team.community_id):
+        team = await session.get(Team, team_id)
+        if (
+            team is None
+            or not principal.can_access_community(team.community_id)
+            or community not in (None, team.community_id)
+        ):
             raise HTTPException(status.HTTP_404_NOT_FOUND, "team not found")
         community = team.community_id
-    if body.audience != "district":
-        if community is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "name the community")
-        if await session.get(KnownCommunity, community) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    if community is not None and await session.get(KnownCommunity, community) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
     publish_at = body.publish_at or datetime.now(UTC)
     if publish_at.tzinfo is None:
         raise HTTPException(
@@ -67,8 +87,8 @@ async def announce(
         id=new_id(),
         author_account_id=principal.subject,
         audience=body.audience,
-        community_id=None if body.audience == "district" else community,
-        team_id=body.team_id if body.audience == "team" else None,
+        community_id=community,
+        team_id=team_id,
         title=body.title,
         body=body.body,
         publish_at=publish_at,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field, HttpUrl
@@ -16,7 +16,7 @@ from shared.auth import CurrentPrincipal, Principal, Role
 from shared.contracts.base import EVENT_TYPES
 from shared.deps import SessionDep
 from shared.ids import new_id
-from shared.types import Id, Timestamp
+from shared.types import Id, Input, Timestamp
 
 router = APIRouter(tags=["webhooks"])
 
@@ -29,14 +29,23 @@ def webhook_targets(request: Request) -> Targets:
 TargetsDep = Annotated[Targets, Depends(webhook_targets)]
 
 
-class SubscriptionCreate(BaseModel):
+def _known_event_types(schema: dict[str, Any]) -> None:
+    # Read when the document is made, once every contract module has registered its types.
+    schema["enum"] = ["*", *sorted(EVENT_TYPES)]
+
+
+EventTypeName = Annotated[str, Field(max_length=200, json_schema_extra=_known_event_types)]
+"""An event type this deployment publishes, or `*` for every one."""
+
+
+class SubscriptionCreate(Input):
     """Input of `POST /webhooks`."""
 
     url: HttpUrl = Field(
         description="http or https; its host must resolve to public addresses only, "
         "unless the district lists it among its internal receivers"
     )
-    event_types: list[str] = Field(default_factory=lambda: ["*"], max_length=200)
+    event_types: list[EventTypeName] = Field(default_factory=lambda: ["*"], max_length=200)
     community_id: Id | None = Field(
         default=None, description="only this community's events; district admins may omit it"
     )
