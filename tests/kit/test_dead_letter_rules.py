@@ -123,6 +123,9 @@ async def test_a_replay_puts_the_original_back_on_its_stream_and_removes_the_let
     assert back == {**ORIGINAL, b"id": b"evt-2"}  # the same event id: others drop it
     assert [letter.id for letter in await list_dead_letters(redis, key)] == [kept]
     assert await replay_dead_letter(redis, key, replayed, namespace=namespace) is None
+    # An id that names no letter replays nothing, not the next letter after it.
+    assert await replay_dead_letter(redis, key, "1-1", namespace=namespace) is None
+    assert [letter.id for letter in await list_dead_letters(redis, key)] == [kept]
     assert await redis.xlen(namespace + "registry.events") == 1
 
 
