@@ -45,7 +45,7 @@ format: install ## format and fix what ruff can
 bench: install ## benchmarks against this machine's ceilings (REDIS_URL, DATABASE_URL; see docs/benchmarks.md)
 	$(UV) run --locked python -m bench all
 
-mutation: install ## mutation testing of the rule modules, ~1 h (GROUP=domain: the pure rules, ~5 min; docs/testing.md)
+mutation: install ## mutation testing of the rule modules (GROUP=domain: the pure rules, ~2 min; docs/testing.md)
 	$(UV) run --locked bash -c 'source scripts/services.sh && python scripts/mutation.py $(GROUP)'
 
 contracts: install ## re-export the JSON Schemas of every event type
