@@ -188,7 +188,8 @@ def test_oversize_text_is_refused_with_422_naming_the_field(
     response = system.clients[service].post(path.format(**world), json=body, headers=headers)
     assert response.status_code == 422, response.text[:300]
     [error] = response.json()["detail"]
-    assert (error["loc"], error["type"]) == (["body", field], "string_too_long")
+    # A body that is one of several shapes names its shape between: body, community, title.
+    assert (error["loc"][0], error["loc"][-1], error["type"]) == ("body", field, "string_too_long")
 
 
 @pytest.mark.parametrize("service", SERVICES)
