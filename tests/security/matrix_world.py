@@ -15,20 +15,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
-
 from shared.auth import Role
 from shared.ids import new_id
 from tests.registry.conftest import application
 from tests.security.conftest import System, eventually
-from tests.security.world import build_community
+from tests.security.world import _ok, build_community
 
 PASSWORD = "a long passphrase"
-
-
-def _ok(response: requests.Response, status: int = 201) -> Any:
-    assert response.status_code == status, f"{response.request.url}: {response.text}"
-    return response.json() if response.content else None
 
 
 def _registered(system: System, community: str, admin: dict[str, str], serial: int) -> str:
@@ -98,6 +91,20 @@ def matrix_world(system: System, name: str, serial: int) -> dict[str, Any]:
         registry.get(f"/volunteers/{world['volunteer']}", headers=admin), 200
     )["volunteer_number"]
 
+    def record(days_ago: int, seconds: int) -> str:
+        start = time.time() - days_ago * 86400
+        body = {
+            "volunteer_id": world["volunteer"],
+            "kind": "good_deed",
+            "started_at": iso(start),
+            "ended_at": iso(start + seconds),
+        }
+        return str(
+            _ok(activities.post(f"/communities/{community}/records", json=body, headers=admin))[
+                "id"
+            ]
+        )
+
     def activity(publish: bool, starts_in: float = 4 * 86400, hours: float = 2) -> str:
         start = time.time() + starts_in
         body = {
@@ -133,18 +140,7 @@ def matrix_world(system: System, name: str, serial: int) -> dict[str, Any]:
     # Check-in opens before the start: an activity about to begin, the volunteer in it.
     world["ongoing"] = activity(True, starts_in=1800)
     _ok(activities.post(f"/activities/{world['ongoing']}/sign-ups", headers=world["as_volunteer"]))
-    world["voidable"] = _ok(
-        activities.post(
-            f"/communities/{community}/records",
-            json={
-                "volunteer_id": world["volunteer"],
-                "kind": "good_deed",
-                "started_at": iso(time.time() - 3 * 86400),
-                "ended_at": iso(time.time() - 3 * 86400 + 3600),
-            },
-            headers=admin,
-        )
-    )["id"]
+    world["voidable"] = record(days_ago=3, seconds=3600)
     world["visit"] = _ok(
         activities.post(
             f"/pairings/{world['pairing']}/visits",
@@ -189,18 +185,7 @@ def matrix_world(system: System, name: str, serial: int) -> dict[str, Any]:
             headers=admin,
         )
     )["id"]
-    served = _ok(
-        activities.post(
-            f"/communities/{community}/records",
-            json={
-                "volunteer_id": world["volunteer"],
-                "kind": "good_deed",
-                "started_at": iso(time.time() - 5 * 86400),
-                "ended_at": iso(time.time() - 5 * 86400 + 7200),
-            },
-            headers=admin,
-        )
-    )["id"]
+    served = record(days_ago=5, seconds=7200)
     _ok(activities.post(f"/records/{served}/confirm", headers=district), 200)
     issued: dict[str, Any] = {}
 
