@@ -21,8 +21,9 @@ from sqlmodel import col, select
 
 from shared.db import Database
 from shared.events.envelope import Envelope
-from shared.events.relay import OutboxRelay
+from shared.events.relay import OutboxRelay, backoff_seconds
 from shared.events.tables import OutboxMessage, RelayLease
+from shared.metrics import OUTBOX_BACKLOG
 from tests.kit.support import (
     community_event,
     eventually,
@@ -34,6 +35,7 @@ from tests.kit.support import (
 # A poll so long that nothing in a test is published by it: what is published came
 # from a wake-up or from going straight on after a full batch.
 NEVER_MS = 600_000
+DAY_MS = 86_400_000
 
 
 class Running:
@@ -57,9 +59,27 @@ class Running:
         await eventually(met, timeout=timeout)
 
 
+class FailedRounds(logging.Handler):
+    """The relay's "round failed" warnings, as they are logged."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("outbox relay round failed"):
+            self.records.append(record)
+
+
 @contextlib.asynccontextmanager
-async def running(relay: OutboxRelay) -> AsyncIterator[Running]:
+async def running(relay: OutboxRelay, *, failing: bool = False) -> AsyncIterator[Running]:
+    """Run the relay's loop for the block. Unless the test makes rounds fail on purpose
+    (`failing`), none may: a round that fails after publishing still lets events through,
+    so only this check sees it."""
     loop = Running(relay)
+    failed = FailedRounds()
+    logger = logging.getLogger("shared.events.relay")
+    logger.addHandler(failed)
     try:
         yield loop
     finally:
@@ -67,6 +87,9 @@ async def running(relay: OutboxRelay) -> AsyncIterator[Running]:
         loop.stop.set()
         loop.task.cancel()
         await asyncio.gather(loop.task, return_exceptions=True)
+        logger.removeHandler(failed)
+    if not failing:
+        assert [r.getMessage() for r in failed.records] == []
 
 
 async def commit_without_wakeup(
@@ -183,12 +206,19 @@ async def test_a_failing_round_backs_off_longer_each_time_and_recovery_loses_not
     await redis.set(stream, "not a stream")  # every XADD to it fails (WRONGTYPE)
     committed = await stage_and_commit(db, ["一社区", "二社区"])
     relay = make_relay(db, redis, namespace, poll_ms=50)
-    async with running(relay) as loop:
+    async with running(relay, failing=True) as loop:
 
         async def three_failures() -> bool:
             return len(_round_failures(caplog)) >= 3
 
         await loop.until("three rounds failed", three_failures)
+        messages = [r.getMessage() for r in _round_failures(caplog)[:3]]
+        assert [m.split(": ", 1)[0] for m in messages] == [
+            "outbox relay round failed (1 in a row, next in 0.4 s)",
+            "outbox relay round failed (2 in a row, next in 0.8 s)",
+            "outbox relay round failed (3 in a row, next in 1.6 s)",
+        ]
+        assert all("WRONGTYPE" in m for m in messages)  # the cause, for the operator
         first, second, third = (r.created for r in _round_failures(caplog)[:3])
         # 0.4 s after the first failure, 0.8 s after the second (timers may fire a
         # millisecond early); the upper bounds leave a busy machine more than a second.
@@ -213,8 +243,10 @@ async def test_a_failing_round_backs_off_longer_each_time_and_recovery_loses_not
             return len(_round_failures(caplog)) >= failures_before + 2
 
         await loop.until("two rounds failed again", two_more_failures)
-        again = [r.created for r in _round_failures(caplog)[failures_before:]]
-        assert 0.39 <= again[1] - again[0] < 0.4 + 1.5
+        again = _round_failures(caplog)[failures_before:]
+        restarted = "outbox relay round failed (1 in a row, next in 0.4 s)"
+        assert again[0].getMessage().startswith(restarted)
+        assert 0.39 <= again[1].created - again[0].created < 0.4 + 1.5
         await redis.delete(stream)
         await loop.until("the third row is published too", recovered)
     assert await published_ids(redis, namespace) == [third.id]
@@ -300,6 +332,7 @@ async def test_the_backlog_gauge_counts_what_a_relay_without_the_lease_cannot_se
     assert await make_relay(db, redis, namespace, holder="other").publish_pending() == 1
     await stage_and_commit(db, ["二社区", "三社区"])
     relay = make_relay(db, redis, namespace, holder="standby", poll_ms=50)
+    OUTBOX_BACKLOG.labels("registry").set(-1)  # not what an earlier test's relay left
     async with running(relay) as loop:
 
         async def gauge_shows_two() -> bool:
@@ -308,3 +341,29 @@ async def test_the_backlog_gauge_counts_what_a_relay_without_the_lease_cannot_se
 
         await loop.until("the gauge shows the two rows the other replica holds", gauge_shows_two)
     assert await relay.backlog() == 2
+
+
+def test_the_back_off_doubles_from_0_4_s_up_to_5_s() -> None:
+    assert [backoff_seconds(n) for n in range(1, 8)] == [0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0]
+
+
+async def test_the_stream_is_trimmed_to_its_retention_once_every_group_has_read_it(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    stream = namespace + "registry.events"
+    old_ms = int(time.time() * 1000) - 10 * DAY_MS
+    pipe = redis.pipeline(transaction=False)
+    for i in range(2000):  # many internal nodes: approximate trimming drops whole ones
+        pipe.xadd(stream, {"n": str(i)}, id=f"{old_ms + i}-0")
+    await pipe.execute()
+    await redis.xgroup_create(stream, "reader", id="$")  # has read all of them
+    relay = make_relay(db, redis, namespace, poll_ms=NEVER_MS, retention_ms=DAY_MS)
+    async with running(relay) as loop:
+        [fresh] = await stage_and_commit(db, ["一社区"])
+
+        async def trimmed() -> bool:
+            return await redis.xlen(stream) < 2000 and await relay.backlog() == 0
+
+        await loop.until("the old entries are trimmed and the new one published", trimmed)
+    [(_, last)] = await redis.xrevrange(stream, count=1)
+    assert Envelope.from_fields(last).id == fresh.id

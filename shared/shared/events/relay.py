@@ -26,6 +26,15 @@ log = logging.getLogger(__name__)
 
 _BACKLOG_GAUGE_SECONDS = 5.0
 _HOUSEKEEPING_SECONDS = 60.0
+_BACKOFF_FIRST_SECONDS = 0.4
+_BACKOFF_CAP_SECONDS = 5.0
+
+
+def backoff_seconds(failures: int) -> float:
+    """How long the relay waits after its `failures`-th failed round in a row: 0.4 s,
+    doubling, at most 5 s (an outage is retried often enough to end within seconds of
+    Redis or the database coming back, and rarely enough not to flood the log)."""
+    return min(_BACKOFF_FIRST_SECONDS * 2.0 ** (failures - 1), _BACKOFF_CAP_SECONDS)
 
 
 class OutboxRelay:
@@ -112,8 +121,14 @@ class OutboxRelay:
                     failures = 0
                 except Exception as exc:  # the relay must outlive Redis and database outages
                     failures += 1
-                    log.warning("outbox relay round failed: %s", exc)
-                    await _sleep_or_stop(stop, min(0.2 * 2**failures, 5.0))
+                    delay = backoff_seconds(failures)
+                    log.warning(
+                        "outbox relay round failed (%d in a row, next in %.1f s): %s",
+                        failures,
+                        delay,
+                        exc,
+                    )
+                    await _sleep_or_stop(stop, delay)
                     continue
                 if published < self.batch_size:
                     await self._wait_for_work(stop)
