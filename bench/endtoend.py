@@ -239,17 +239,17 @@ async def _pending(base: str, token: str, total: int) -> list[str]:
 
     found: list[str] = []
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        page = 1
+        params: dict[str, Any] = {"status": "pending", "limit": 200}
         while len(found) < total:
             response = await client.get(
                 f"/communities/{COMMUNITY}/records",
                 headers={"Authorization": f"Bearer {token}"},
-                params={"status": "pending", "page": page, "page_size": 100},
+                params=params,
             )
             response.raise_for_status()
-            items: list[dict[str, Any]] = response.json()["items"]
-            if not items:
+            page: dict[str, Any] = response.json()
+            found += [item["id"] for item in page["items"]]
+            if page["next_cursor"] is None:
                 break
-            found += [item["id"] for item in items]
-            page += 1
+            params["cursor"] = page["next_cursor"]
     return found

@@ -81,10 +81,11 @@ async def _activities(base: str, token: str) -> tuple[list[str], list[str]]:
     async with httpx.AsyncClient(base_url=base) as client:
         response = await client.get(
             f"/communities/{COMMUNITY}/activities",
+            params={"limit": 200},
             headers={"Authorization": f"Bearer {token}"},
         )
         response.raise_for_status()
-        listed: list[dict[str, Any]] = response.json()
+        listed: list[dict[str, Any]] = response.json()["items"]
         ids = [a["id"] for a in listed]
         codes = []
         for activity_id in ids:

@@ -40,7 +40,7 @@ async def record(
 async def confirmed_hours(service: Activities, volunteer: str) -> float:
     page = await service.client.get(
         "/communities/c1/records",
-        params={"volunteer_id": volunteer, "status": "confirmed", "page_size": 100},
+        params={"volunteer_id": volunteer, "status": "confirmed", "limit": 200},
         headers=service.headers(Role.COMMUNITY_ADMIN, "c1"),
     )
     return round(sum(r["hours"] for r in page.json()["items"]), 2)
@@ -176,7 +176,7 @@ async def test_attendance_becomes_a_record_and_completion_marks_no_shows(
 
     roster = {
         s["volunteer_id"]: s
-        for s in (await service.client.get(f"{url}/sign-ups", headers=leader)).json()
+        for s in (await service.client.get(f"{url}/sign-ups", headers=leader)).json()["items"]
     }
     assert roster[absent.id]["status"] == "no_show"
     assert roster[forgetful.id]["needs_review"] is True

@@ -421,7 +421,9 @@ async def test_an_activity_closed_after_the_backfill_window_flags_its_check_ins_
         await session.commit()
     completed = await service.client.post(f"{url}/complete", headers=People(service).worker)
     assert completed.status_code == 200, completed.text
-    [signup] = (await service.client.get(f"{url}/sign-ups", headers=People(service).worker)).json()
+    [signup] = (await service.client.get(f"{url}/sign-ups", headers=People(service).worker)).json()[
+        "items"
+    ]
     assert signup["needs_review"] is True
     assert await service.events("service_recorded") == []
 

@@ -14,10 +14,15 @@ from tests.activities.conftest import Activities
 
 async def _age_pairing(service: Activities, pairing_id: str, days: int) -> None:
     async with service.app.state.runtime.db.session() as session:
+        pairing = await session.get(Pairing, pairing_id)
+        assert pairing is not None
         await session.exec(
             update(Pairing)
             .where(col(Pairing.id) == pairing_id)
-            .values(created_at=datetime.now(UTC) - timedelta(days=days))
+            .values(
+                created_at=datetime.now(UTC) - timedelta(days=days),
+                next_visit_due_at=datetime.now(UTC) - timedelta(days=days - pairing.cadence_days),
+            )
         )
         await session.commit()
 
@@ -85,7 +90,10 @@ async def test_a_pairing_overdue_for_a_visit_raises_its_event_once_per_lapse(
         await session.exec(
             update(Pairing)
             .where(col(Pairing.id) == pairing["id"])
-            .values(last_visit_at=datetime.now(UTC) - timedelta(days=10))
+            .values(
+                last_visit_at=datetime.now(UTC) - timedelta(days=10),
+                next_visit_due_at=datetime.now(UTC) - timedelta(days=3),
+            )
         )
         await session.commit()
     assert await _check_pairings(service) == 1
@@ -141,9 +149,10 @@ async def test_a_request_is_routed_resolved_and_seen_only_by_those_concerned(
     ).status_code == 404
     assert (await service.client.get(url, headers=service.as_volunteer(helper))).status_code == 200
     assert [
-        r["id"] for r in (await service.client.get("/me/requests", headers=resident)).json()
+        r["id"]
+        for r in (await service.client.get("/me/requests", headers=resident)).json()["items"]
     ] == [request["id"]]
-    assert (await service.client.get("/me/requests", headers=other_resident)).json() == []
+    assert (await service.client.get("/me/requests", headers=other_resident)).json()["items"] == []
 
     refused = await service.client.post(
         f"{url}/resolve", json={"resolution": "已陪同"}, headers=service.as_volunteer(outsider)

@@ -94,7 +94,7 @@ async def test_a_suspended_volunteer_loses_future_sign_ups_through_events_alone(
 
     async def cancelled() -> bool:
         roster = await service.client.get(url, headers=admin)
-        return [s["status"] for s in roster.json()] == ["cancelled"]
+        return [s["status"] for s in roster.json()["items"]] == ["cancelled"]
 
     await eventually(cancelled)
     [event] = await service.events("sign_up_cancelled")

@@ -10,6 +10,7 @@ import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
 import redis
@@ -129,18 +130,18 @@ def confirmed_hours_in_activities(system: System) -> dict[str, float]:
     with httpx.Client(timeout=30) as http:
         communities = http.get(f"{system.urls['activities']}/communities", headers=admin).json()
         for community in communities:
-            page = 1
+            params: dict[str, Any] = {"status": "confirmed", "limit": 200}
             while True:
                 answer = http.get(
                     f"{system.urls['activities']}/communities/{community['id']}/records",
-                    params={"status": "confirmed", "page": page, "page_size": 100},
+                    params=params,
                     headers=admin,
                 ).json()
                 for record in answer["items"]:
                     hours[record["volunteer_id"]] += record["hours"]
-                if page * 100 >= answer["total"]:
+                if answer["next_cursor"] is None:
                     break
-                page += 1
+                params["cursor"] = answer["next_cursor"]
     return dict(hours)
 
 
@@ -180,7 +181,7 @@ def assert_each_confirmation_notified_once(
                 f"{system.urls['notifications']}/inbox",
                 params={"limit": 200},
                 headers={"Authorization": f"Bearer {token}"},
-            ).json()
+            ).json()["items"]
             told = sum(1 for entry in inbox if entry["event_type"] == CONFIRMED)
             assert told == confirmed[volunteer], (
                 f"volunteer {volunteer}: {told} notifications for {confirmed[volunteer]} confirmations"

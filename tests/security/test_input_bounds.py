@@ -112,12 +112,12 @@ def test_a_roster_with_a_giant_csv_field_is_refused_not_a_500(
 # activity, a caller's own webhooks, dashboards over communities).
 PAGED = [
     ("registry", "/volunteers", "page_size", 100),
-    ("activities", "/communities/{community}/records", "page_size", 100),
+    ("activities", "/communities/{community}/records", "limit", 200),
     ("activities", "/communities/{community}/activities", "limit", 200),
-    ("activities", "/communities/{community}/pairings", "limit", 500),
-    ("activities", "/communities/{community}/requests", "limit", 500),
-    ("activities", "/me/records", "limit", 500),
-    ("activities", "/me/requests", "limit", 500),
+    ("activities", "/communities/{community}/pairings", "limit", 200),
+    ("activities", "/communities/{community}/requests", "limit", 200),
+    ("activities", "/me/records", "limit", 200),
+    ("activities", "/me/requests", "limit", 200),
     ("evaluation", "/periods/{period}/reviews", "limit", 500),
     ("evaluation", "/periods/{period}/ranking", "limit", 500),
     ("notifications", "/inbox", "limit", 200),

@@ -80,6 +80,22 @@ class Scope(StrEnum):
 class Activity(ActivitiesModel, table=True):
     """An activity volunteers sign up for: a patrol, a health check, a festival visit."""
 
+    # The list's filters each lead an index that ends in its order (start, id); the last
+    # one finds what has ended and is still open, for automatic completion.
+    __table_args__ = (
+        Index("ix_activity_community_start", "community_id", "starts_at", "id"),
+        Index("ix_activity_community_status_start", "community_id", "status", "starts_at", "id"),
+        Index(
+            "ix_activity_community_area_start",
+            "community_id",
+            "service_area_code",
+            "starts_at",
+            "id",
+        ),
+        Index("ix_activity_team_start", "team_id", "starts_at", "id"),
+        Index("ix_activity_status_end", "status", "ends_at"),
+    )
+
     id: str = Field(primary_key=True, max_length=26)
     community_id: str = Field(index=True, max_length=26)
     series_id: str | None = Field(default=None, index=True, max_length=26)
@@ -116,6 +132,8 @@ class SignUp(ActivitiesModel, table=True):
     __table_args__ = (
         UniqueConstraint("activity_id", "volunteer_id"),
         Index("ix_sign_up_activity_status", "activity_id", "status"),
+        Index("ix_sign_up_activity_created", "activity_id", "created_at", "id"),
+        Index("ix_sign_up_review_created", "needs_review", "created_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=26)
@@ -172,7 +190,17 @@ class ServiceRecord(ActivitiesModel, table=True):
     """One entry of the service-record ledger (做好记录)."""
 
     __tablename__ = "service_record"
-    __table_args__ = (Index("ix_service_record_volunteer_time", "volunteer_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_service_record_volunteer_time", "volunteer_id", "started_at"),
+        Index("ix_service_record_community_start", "community_id", "started_at", "id"),
+        Index(
+            "ix_service_record_community_status_start",
+            "community_id",
+            "status",
+            "started_at",
+            "id",
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=26)
     volunteer_id: str = Field(max_length=26)
@@ -219,6 +247,11 @@ class PairingKind(StrEnum):
 class Pairing(ActivitiesModel, table=True):
     """Volunteers paired with a vulnerable resident, with a visit cadence."""
 
+    __table_args__ = (
+        Index("ix_pairing_community_created", "community_id", "created_at", "id"),
+        Index("ix_pairing_community_due", "community_id", "active", "next_visit_due_at", "id"),
+    )
+
     id: str = Field(primary_key=True, max_length=26)
     community_id: str = Field(index=True, max_length=26)
     kind: PairingKind
@@ -228,6 +261,9 @@ class Pairing(ActivitiesModel, table=True):
     cadence_days: int
     active: bool = Field(default=True, index=True)
     last_visit_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # The last visit (or the pairing's start) plus the cadence, kept as a column so that
+    # "which pairings are overdue" is a range on an index, not arithmetic on every row.
+    next_visit_due_at: datetime = Field(sa_column=_timestamp())
     # The due date an overdue event was raised for: one event per lapse, not per check.
     overdue_raised_for: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     created_at: datetime = Field(sa_column=_timestamp())
@@ -273,6 +309,14 @@ class ResidentRequest(ActivitiesModel, table=True):
     """A resident's service request."""
 
     __tablename__ = "resident_request"
+    __table_args__ = (
+        Index("ix_resident_request_community_due", "community_id", "due_at", "id"),
+        Index("ix_resident_request_community_status_due", "community_id", "status", "due_at", "id"),
+        Index(
+            "ix_resident_request_community_category_due", "community_id", "category", "due_at", "id"
+        ),
+        Index("ix_resident_request_resident_opened", "resident_account_id", "opened_at", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=26)
     community_id: str = Field(index=True, max_length=26)
@@ -287,3 +331,19 @@ class ResidentRequest(ActivitiesModel, table=True):
     overdue_raised: bool = False
     resolved_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     resolution: str | None = Field(default=None, max_length=2000)
+
+
+class RequestStep(ActivitiesModel, table=True):
+    """One step of a request's progress, as its resident follows it: opened, assigned
+    (each reassignment a step), resolved, closed. Appended, never changed."""
+
+    __tablename__ = "request_step"
+    __table_args__ = (Index("ix_request_step_request_at", "request_id", "at", "id"),)
+
+    id: str = Field(primary_key=True, max_length=26)
+    request_id: str = Field(foreign_key="resident_request.id", max_length=26)
+    status: str = Field(max_length=20)  # a RequestStatus value
+    at: datetime = Field(sa_column=_timestamp())
+    team_id: str | None = Field(default=None, max_length=26)
+    volunteer_id: str | None = Field(default=None, max_length=26)
+    note: str | None = Field(default=None, max_length=2000)

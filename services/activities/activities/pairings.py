@@ -89,6 +89,7 @@ async def create_pairing(session: AsyncSession, community_id: str, data: Pairing
             raise NotFound(f"volunteer {volunteer_id} not found")
         if volunteer.status != "registered":
             raise Unprocessable(f"volunteer {volunteer_id} is {volunteer.status}, not registered")
+    created = now()
     pairing = Pairing(
         id=new_id(),
         community_id=community_id,
@@ -97,7 +98,8 @@ async def create_pairing(session: AsyncSession, community_id: str, data: Pairing
         beneficiary_category=data.beneficiary_category,
         beneficiary_account_id=data.beneficiary_account_id,
         cadence_days=data.cadence_days,
-        created_at=now(),
+        created_at=created,
+        next_visit_due_at=created + timedelta(days=data.cadence_days),
     )
     session.add(pairing)
     session.add_all(PairingMember(pairing_id=pairing.id, volunteer_id=v) for v in ids)
@@ -124,6 +126,19 @@ async def members(session: AsyncSession, pairing_id: str) -> list[str]:
         select(PairingMember.volunteer_id).where(col(PairingMember.pairing_id) == pairing_id)
     )
     return sorted(rows.all())
+
+
+async def members_of(session: AsyncSession, pairing_ids: list[str]) -> dict[str, list[str]]:
+    """The volunteers of each of these pairings."""
+    found: dict[str, list[str]] = {}
+    if not pairing_ids:
+        return found
+    rows = await session.exec(
+        select(PairingMember).where(col(PairingMember.pairing_id).in_(pairing_ids))
+    )
+    for member in rows.all():
+        found.setdefault(member.pairing_id, []).append(member.volunteer_id)
+    return {pairing: sorted(ids) for pairing, ids in found.items()}
 
 
 async def record_visit(
@@ -161,6 +176,7 @@ async def record_visit(
     visited = data.started_at
     if pairing.last_visit_at is None or visited > aware(pairing.last_visit_at):
         pairing.last_visit_at = visited
+        pairing.next_visit_due_at = next_due(pairing)
     session.add(pairing)
     add_event(
         session,
@@ -178,17 +194,24 @@ async def record_visit(
     return record.id
 
 
-def due_at(pairing: Pairing) -> datetime:
-    """When the next visit is due."""
+def next_due(pairing: Pairing) -> datetime:
+    """When the next visit is due: the cadence after the last visit, or after the start."""
     last = pairing.last_visit_at or pairing.created_at
     return aware(last) + timedelta(days=pairing.cadence_days)
 
 
+def due_at(pairing: Pairing) -> datetime:
+    """When the next visit is due, as kept on the pairing."""
+    return aware(pairing.next_visit_due_at)
+
+
 async def raise_overdue(session: AsyncSession) -> int:
     """Raise PairingVisitOverdue for each pairing newly overdue; once per lapse."""
-    rows = await session.exec(select(Pairing).where(col(Pairing.active)))
-    raised = 0
     moment = now()
+    rows = await session.exec(
+        select(Pairing).where(col(Pairing.active), col(Pairing.next_visit_due_at) < moment)
+    )
+    raised = 0
     for pairing in rows.all():
         due = due_at(pairing)
         already = pairing.overdue_raised_for

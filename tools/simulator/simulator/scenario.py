@@ -636,7 +636,7 @@ class District:
                 "activities",
                 f"/communities/{community.id}/records",
                 community.admin,
-                params={"status": "pending", "page_size": 100},
+                params={"status": "pending", "limit": 200},
             )["items"]
             # Check-out recorded these (the clock, not a person); the worker confirms them.
             for record in pending:

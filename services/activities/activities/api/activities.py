@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from activities import attendance, programme, signups
 from activities.api.deps import (
     SettingsDep,
+    known_team,
     offer_window,
     own_volunteer,
     require_organiser,
@@ -20,6 +22,7 @@ from activities.api.deps import (
 from activities.models import Activity, ActivityStatus, KnownVolunteer, Scope, SignUp, SignUpStatus
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.paging import Page, PageParams, paginate
 from shared.types import Input, Timestamp
 
 router = APIRouter(tags=["activities"])
@@ -88,6 +91,11 @@ class ByCode(Input):
 CheckIn = ByCard | ByCode
 
 
+def public_signup(signup: SignUp) -> SignUpPublic:
+    """The API view of a sign-up."""
+    return SignUpPublic.model_validate(signup, from_attributes=True)
+
+
 def _public(activity: Activity, organiser: bool) -> ActivityPublic:
     model = ActivityForOrganiser if organiser else ActivityPublic
     return model.model_validate(activity, from_attributes=True)
@@ -118,24 +126,55 @@ async def post_activity(
     return [_public(a, True) for a in created]
 
 
-@router.get("/communities/{community_id}/activities", response_model=list[ActivityPublic])
+@router.get("/communities/{community_id}/activities", response_model=Page[ActivityPublic])
 async def list_activities(
     community_id: str,
     principal: CurrentPrincipal,
     session: SessionDep,
-    starting_after: Timestamp | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[ActivityPublic]:
+    paging: PageParams,
+    status_: Annotated[ActivityStatus | None, Query(alias="status")] = None,
+    team_id: Annotated[str | None, Query(max_length=26)] = None,
+    service_area: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="in the title or place")
+    ] = None,
+    from_: Annotated[
+        Timestamp | None, Query(alias="from", description="starting at or after")
+    ] = None,
+    to: Annotated[Timestamp | None, Query(description="starting before")] = None,
+) -> Page[ActivityPublic]:
     """The community's activities by start time (drafts only for organisers)."""
     if not principal.can_access_community(community_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    await known_team(session, team_id, community_id)
     query = select(Activity).where(col(Activity.community_id) == community_id)
     if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
         query = query.where(col(Activity.status) != ActivityStatus.DRAFT)
-    if starting_after is not None:
-        query = query.where(col(Activity.starts_at) > starting_after)
-    rows = await session.exec(query.order_by(col(Activity.starts_at)).limit(limit))
-    return [_public(a, False) for a in rows.all()]
+    for column, value in (
+        (Activity.status, status_),
+        (Activity.team_id, team_id),
+        (Activity.service_area_code, service_area),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    if q is not None:
+        query = query.where(
+            or_(
+                col(Activity.title).icontains(q, autoescape=True),
+                col(Activity.place).icontains(q, autoescape=True),
+            )
+        )
+    if from_ is not None:
+        query = query.where(col(Activity.starts_at) >= from_)
+    if to is not None:
+        query = query.where(col(Activity.starts_at) < to)
+    return await paginate(
+        session,
+        query,
+        order=[col(Activity.starts_at), col(Activity.id)],
+        paging=paging,
+        convert=lambda a: _public(a, False),
+    )
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityPublic | ActivityForOrganiser)
@@ -200,18 +239,29 @@ async def sign_up(activity_id: str, principal: CurrentPrincipal, session: Sessio
     return await signups.sign_up(session, activity_id, volunteer)
 
 
-@router.get("/activities/{activity_id}/sign-ups", response_model=list[SignUpPublic])
+@router.get("/activities/{activity_id}/sign-ups", response_model=Page[SignUpPublic])
 async def roster(
-    activity_id: str, principal: CurrentPrincipal, session: SessionDep
-) -> list[SignUp]:
-    """The activity's roster (organisers)."""
+    activity_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    status_: Annotated[SignUpStatus | None, Query(alias="status")] = None,
+    needs_review: bool | None = None,
+) -> Page[SignUpPublic]:
+    """The activity's roster in sign-up order (organisers)."""
     require_organiser(principal, await programme.get_activity(session, principal, activity_id))
-    rows = await session.exec(
-        select(SignUp)
-        .where(col(SignUp.activity_id) == activity_id)
-        .order_by(col(SignUp.created_at))
+    query = select(SignUp).where(col(SignUp.activity_id) == activity_id)
+    if status_ is not None:
+        query = query.where(col(SignUp.status) == status_)
+    if needs_review is not None:
+        query = query.where(col(SignUp.needs_review).is_(needs_review))
+    return await paginate(
+        session,
+        query,
+        order=[col(SignUp.created_at), col(SignUp.id)],
+        paging=paging,
+        convert=public_signup,
     )
-    return list(rows.all())
 
 
 async def _signup(

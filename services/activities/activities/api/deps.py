@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.ledger import Rules
-from activities.models import Activity, KnownVolunteer
+from activities.models import Activity, KnownTeam, KnownVolunteer
 from activities.programme import is_organiser
 from activities.settings import Settings
 from shared.auth import Principal
@@ -57,3 +57,23 @@ def require_organiser(principal: Principal, activity: Activity) -> None:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"role {principal.role} does not organise this activity"
         )
+
+
+async def known_team(session: AsyncSession, team_id: str | None, community_id: str) -> None:
+    """404 for a filter naming a team this community does not have (another's answers the same)."""
+    if team_id is None:
+        return
+    team = await session.get(KnownTeam, team_id)
+    if team is None or team.community_id != community_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "team not found")
+
+
+async def known_volunteer(
+    session: AsyncSession, volunteer_id: str | None, community_id: str
+) -> None:
+    """404 for a filter naming a volunteer this community does not have."""
+    if volunteer_id is None:
+        return
+    volunteer = await session.get(KnownVolunteer, volunteer_id)
+    if volunteer is None or volunteer.community_id != community_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")

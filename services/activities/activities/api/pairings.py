@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
+from sqlalchemy import and_, not_
 from sqlmodel import col, select
 
 from activities import ledger, pairings
 from activities.api.deps import SettingsDep, own_volunteer, rules_of
 from activities.api.records import Reason, RecordPublic, actor_of, organiser_of, public_record
 from activities.models import BeneficiaryCategory, Pairing, PairingKind, ServiceRecord
+from activities.signups import now
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import ListLimit
+from shared.paging import Page, PageParams, paginate
 
 router = APIRouter(tags=["pairings"])
 
@@ -34,14 +37,23 @@ class PairingPublic(BaseModel):
     next_visit_due: datetime
 
 
-async def _public(session: SessionDep, pairing: Pairing) -> PairingPublic:
+def _public_with(pairing: Pairing, volunteer_ids: list[str]) -> PairingPublic:
     return PairingPublic(
         **pairing.model_dump(
-            exclude={"beneficiary_account_id", "overdue_raised_for", "created_at"}
+            exclude={
+                "beneficiary_account_id",
+                "overdue_raised_for",
+                "created_at",
+                "next_visit_due_at",
+            }
         ),
-        volunteer_ids=await pairings.members(session, pairing.id),
+        volunteer_ids=volunteer_ids,
         next_visit_due=pairings.due_at(pairing),
     )
+
+
+async def _public(session: SessionDep, pairing: Pairing) -> PairingPublic:
+    return _public_with(pairing, await pairings.members(session, pairing.id))
 
 
 async def _pairing(session: SessionDep, principal: Principal, pairing_id: str) -> Pairing:
@@ -67,19 +79,42 @@ async def post_pairing(
     return await _public(session, await pairings.create_pairing(session, community_id, data))
 
 
-@router.get("/communities/{community_id}/pairings", response_model=list[PairingPublic])
+@router.get("/communities/{community_id}/pairings", response_model=Page[PairingPublic])
 async def list_pairings(
-    community_id: str, principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
-) -> list[PairingPublic]:
-    """The community's active pairings."""
+    community_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    active: Annotated[bool, Query(description="false lists the ended ones")] = True,
+    overdue: Annotated[
+        bool | None, Query(description="true: active and past its next visit's due date")
+    ] = None,
+    category: BeneficiaryCategory | None = None,
+) -> Page[PairingPublic]:
+    """The community's pairings, oldest first."""
     organiser_of(principal, community_id)
-    rows = await session.exec(
-        select(Pairing)
-        .where(col(Pairing.community_id) == community_id, col(Pairing.active))
-        .order_by(col(Pairing.created_at))
-        .limit(limit)
+    query = select(Pairing).where(
+        col(Pairing.community_id) == community_id, col(Pairing.active).is_(active)
     )
-    return [await _public(session, p) for p in rows.all()]
+    if category is not None:
+        query = query.where(col(Pairing.beneficiary_category) == category)
+    if overdue is not None:
+        late = and_(col(Pairing.active), col(Pairing.next_visit_due_at) < now())
+        query = query.where(late if overdue else not_(late))
+    page = await paginate(
+        session, query, order=[col(Pairing.created_at), col(Pairing.id)], paging=paging
+    )
+    return await public_page(session, page)
+
+
+async def public_page(session: SessionDep, page: Page[Any]) -> Page[PairingPublic]:
+    """A page of pairings with their volunteers, read in one query."""
+    volunteers = await pairings.members_of(session, [p.id for p in page.items])
+    return Page[PairingPublic](
+        items=[_public_with(p, volunteers.get(p.id, [])) for p in page.items],
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.post(

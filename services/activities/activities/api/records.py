@@ -7,17 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from activities import ledger
-from activities.api.deps import SettingsDep, own_volunteer, rules_of
+from activities.api.deps import (
+    SettingsDep,
+    known_team,
+    known_volunteer,
+    own_volunteer,
+    rules_of,
+)
 from activities.domain.four_eyes import Actor
 from activities.models import (
     Activity,
     ActivityStatus,
     FourOnes,
-    KnownTeam,
     KnownVolunteer,
     RecordSource,
     RecordStatus,
@@ -29,7 +33,8 @@ from activities.models import (
 from activities.signups import now
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import Id, Input, ListLimit, Timestamp
+from shared.paging import Page, PageParams, paginate
+from shared.types import Id, Input, Timestamp
 
 router = APIRouter(tags=["records"])
 ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
@@ -97,13 +102,7 @@ class RecordPublic(BaseModel):
     )
 
 
-class RecordPage(BaseModel):
-    """One page of records."""
-
-    items: list[RecordPublic]
-    total: int
-    page: int
-    page_size: int
+RECORD_ORDER = [col(ServiceRecord.started_at), col(ServiceRecord.id)]
 
 
 def public_record(record: ServiceRecord) -> RecordPublic:
@@ -236,31 +235,26 @@ async def void(
     return public_record(await ledger.void(session, record, body.reason))
 
 
-@router.get("/communities/{community_id}/records", response_model=RecordPage)
+@router.get("/communities/{community_id}/records", response_model=Page[RecordPublic])
 async def community_records(
     community_id: str,
     principal: CurrentPrincipal,
     session: SessionDep,
-    volunteer_id: str | None = None,
-    team_id: str | None = None,
-    service_area: str | None = None,
+    paging: PageParams,
+    volunteer_id: Annotated[str | None, Query(max_length=26)] = None,
+    team_id: Annotated[str | None, Query(max_length=26)] = None,
+    service_area: Annotated[str | None, Query(max_length=40)] = None,
     status_: Annotated[RecordStatus | None, Query(alias="status")] = None,
-    since: Timestamp | None = None,
-    until: Timestamp | None = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> RecordPage:
+    from_: Annotated[
+        Timestamp | None, Query(alias="from", description="started at or after")
+    ] = None,
+    to: Annotated[Timestamp | None, Query(description="started before")] = None,
+) -> Page[RecordPublic]:
     """The community's records by period, team, service area and status, newest first."""
     organiser_of(principal, community_id)
     # A filter naming another community's volunteer or team answers as an unknown one.
-    if volunteer_id is not None:
-        volunteer = await session.get(KnownVolunteer, volunteer_id)
-        if volunteer is None or volunteer.community_id != community_id:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
-    if team_id is not None:
-        team = await session.get(KnownTeam, team_id)
-        if team is None or team.community_id != community_id:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "team not found")
+    await known_volunteer(session, volunteer_id, community_id)
+    await known_team(session, team_id, community_id)
     query = select(ServiceRecord).where(col(ServiceRecord.community_id) == community_id)
     for column, value in (
         (ServiceRecord.volunteer_id, volunteer_id),
@@ -270,37 +264,40 @@ async def community_records(
     ):
         if value is not None:
             query = query.where(col(column) == value)
-    if since is not None:
-        query = query.where(col(ServiceRecord.started_at) >= since)
-    if until is not None:
-        query = query.where(col(ServiceRecord.started_at) < until)
-    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
-    rows = await session.exec(
-        query.order_by(col(ServiceRecord.started_at).desc(), col(ServiceRecord.id))
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    return RecordPage(
-        items=[public_record(r) for r in rows.all()],
-        total=int(total),
-        page=page,
-        page_size=page_size,
+    if from_ is not None:
+        query = query.where(col(ServiceRecord.started_at) >= from_)
+    if to is not None:
+        query = query.where(col(ServiceRecord.started_at) < to)
+    return await paginate(
+        session,
+        query,
+        order=RECORD_ORDER,
+        paging=paging,
+        descending=True,
+        convert=public_record,
     )
 
 
-@router.get("/me/records", response_model=list[RecordPublic])
+@router.get("/me/records", response_model=Page[RecordPublic])
 async def my_records(
-    principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
-) -> list[RecordPublic]:
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    status_: Annotated[RecordStatus | None, Query(alias="status")] = None,
+) -> Page[RecordPublic]:
     """The caller's own service records, newest first."""
     volunteer = await own_volunteer(session, principal)
-    rows = await session.exec(
-        select(ServiceRecord)
-        .where(col(ServiceRecord.volunteer_id) == volunteer.id)
-        .order_by(col(ServiceRecord.started_at).desc())
-        .limit(limit)
+    query = select(ServiceRecord).where(col(ServiceRecord.volunteer_id) == volunteer.id)
+    if status_ is not None:
+        query = query.where(col(ServiceRecord.status) == status_)
+    return await paginate(
+        session,
+        query,
+        order=RECORD_ORDER,
+        paging=paging,
+        descending=True,
+        convert=public_record,
     )
-    return [public_record(r) for r in rows.all()]
 
 
 class ScheduleItem(BaseModel):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
+from sqlalchemy import and_, not_
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from activities import requests
 from activities.api.activities import Reason
@@ -18,9 +21,10 @@ from activities.models import (
     RequestStatus,
     ResidentRequest,
 )
+from activities.signups import now
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.types import ListLimit
+from shared.paging import Page, PageParams, paginate
 
 router = APIRouter(tags=["requests"])
 ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
@@ -42,7 +46,8 @@ class RequestPublic(BaseModel):
     resolution: str | None
 
 
-def _public(request: ResidentRequest) -> RequestPublic:
+def public_request(request: ResidentRequest) -> RequestPublic:
+    """The API view of a request."""
     return RequestPublic.model_validate(request, from_attributes=True)
 
 
@@ -88,38 +93,82 @@ async def post_request(
     """A resident files a request; it is routed to the community's team for its category."""
     if not principal.can_access_community(community_id) or principal.is_district_wide:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    return _public(await requests.open_request(session, community_id, principal.subject, data))
-
-
-@router.get("/me/requests", response_model=list[RequestPublic])
-async def my_requests(
-    principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
-) -> list[RequestPublic]:
-    """The caller's own requests."""
-    rows = await session.exec(
-        select(ResidentRequest)
-        .where(col(ResidentRequest.resident_account_id) == principal.subject)
-        .order_by(col(ResidentRequest.opened_at).desc())
-        .limit(limit)
+    return public_request(
+        await requests.open_request(session, community_id, principal.subject, data)
     )
-    return [_public(r) for r in rows.all()]
 
 
-@router.get("/communities/{community_id}/requests", response_model=list[RequestPublic])
+def filtered_requests(
+    query: SelectOfScalar[ResidentRequest],
+    status_: RequestStatus | None,
+    category: RequestCategory | None,
+    overdue: bool | None,
+) -> SelectOfScalar[ResidentRequest]:
+    """The filters every list of requests takes; overdue: live and past its target."""
+    if status_ is not None:
+        query = query.where(col(ResidentRequest.status) == status_)
+    if category is not None:
+        query = query.where(col(ResidentRequest.category) == category)
+    if overdue is not None:
+        late = and_(
+            col(ResidentRequest.status).in_(requests.LIVE), col(ResidentRequest.due_at) < now()
+        )
+        query = query.where(late if overdue else not_(late))
+    return query
+
+
+StatusFilter = Annotated[RequestStatus | None, Query(alias="status")]
+Overdue = Annotated[
+    bool | None, Query(description="true: open or assigned and past its target; false: not")
+]
+REQUEST_ORDER = [col(ResidentRequest.due_at), col(ResidentRequest.id)]
+
+
+@router.get("/me/requests", response_model=Page[RequestPublic])
+async def my_requests(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    status_: StatusFilter = None,
+    category: RequestCategory | None = None,
+) -> Page[RequestPublic]:
+    """The caller's own requests, newest first; `/requests/{id}/progress` tells each one's story."""
+    query = select(ResidentRequest).where(
+        col(ResidentRequest.resident_account_id) == principal.subject
+    )
+    return await paginate(
+        session,
+        filtered_requests(query, status_, category, None),
+        order=[col(ResidentRequest.opened_at), col(ResidentRequest.id)],
+        paging=paging,
+        descending=True,
+        convert=public_request,
+    )
+
+
+@router.get("/communities/{community_id}/requests", response_model=Page[RequestPublic])
 async def community_requests(
     community_id: str,
     principal: CurrentPrincipal,
     session: SessionDep,
-    status_filter: RequestStatus | None = None,
-    limit: ListLimit = 500,
-) -> list[RequestPublic]:
-    """The community's requests (organisers)."""
+    paging: PageParams,
+    status_: StatusFilter = None,
+    category: RequestCategory | None = None,
+    overdue: Overdue = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description="in the text")] = None,
+) -> Page[RequestPublic]:
+    """The community's requests by their target time, soonest first (organisers)."""
     organiser_of(principal, community_id)
     query = select(ResidentRequest).where(col(ResidentRequest.community_id) == community_id)
-    if status_filter is not None:
-        query = query.where(col(ResidentRequest.status) == status_filter)
-    rows = await session.exec(query.order_by(col(ResidentRequest.due_at)).limit(limit))
-    return [_public(r) for r in rows.all()]
+    if q is not None:
+        query = query.where(col(ResidentRequest.description).icontains(q, autoescape=True))
+    return await paginate(
+        session,
+        filtered_requests(query, status_, category, overdue),
+        order=REQUEST_ORDER,
+        paging=paging,
+        convert=public_request,
+    )
 
 
 @router.get("/requests/{request_id}", response_model=RequestPublic)
@@ -127,7 +176,7 @@ async def get_request(
     request_id: str, principal: CurrentPrincipal, session: SessionDep
 ) -> RequestPublic:
     """One request: its resident, its assignees and the organisers see it; nobody else."""
-    return _public(await _request(session, principal, request_id))
+    return public_request(await _request(session, principal, request_id))
 
 
 @router.post("/requests/{request_id}/assign", response_model=RequestPublic)
@@ -137,7 +186,7 @@ async def assign(
     """Assign the request to a volunteer or a team (organisers)."""
     request = await _request(session, principal, request_id)
     organiser_of(principal, request.community_id)
-    return _public(await requests.assign(session, request, body))
+    return public_request(await requests.assign(session, request, body))
 
 
 @router.post("/requests/{request_id}/resolve", response_model=RequestPublic)
@@ -150,7 +199,7 @@ async def resolve(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "only an assignee or an organiser resolves a request"
         )
-    return _public(await requests.resolve(session, request, body))
+    return public_request(await requests.resolve(session, request, body))
 
 
 @router.post("/requests/{request_id}/close", response_model=RequestPublic)
@@ -163,4 +212,4 @@ async def close(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "only the resident or an organiser closes a request"
         )
-    return _public(await requests.close(session, request, body.reason))
+    return public_request(await requests.close(session, request, body.reason))
