@@ -103,12 +103,12 @@ def webhook_state(system: System, played: Played) -> str:
     """The subscription and its delivery log, for a failure message."""
     admin = system.headers(Role.DISTRICT_ADMIN)
     base = system.urls["notifications"]
-    subscriptions = httpx.get(f"{base}/webhooks", headers=admin).json()
+    subscriptions = httpx.get(f"{base}/webhooks", headers=admin).json()["items"]
     log = httpx.get(
         f"{base}/webhooks/{played.outcome.webhook_id}/deliveries",
         params={"limit": 200},
         headers=admin,
-    ).json()
+    ).json()["items"]
     statuses = Counter((d["status"], d["attempts"], d["last_status_code"]) for d in log)
     return (
         f"subscriptions {subscriptions}; latest deliveries by (status, attempts, code) "

@@ -63,7 +63,9 @@ class Notifications:
         raise AssertionError("notifications did not catch up")
 
     async def titles(self, headers: dict[str, str]) -> list[str]:
-        return [n["title"] for n in (await self.client.get("/inbox", headers=headers)).json()]
+        return [
+            n["title"] for n in (await self.client.get("/inbox", headers=headers)).json()["items"]
+        ]
 
 
 @pytest.fixture
@@ -78,13 +80,17 @@ async def service(
 ) -> AsyncIterator[Notifications]:
     private_pem, public_pem = generate_keypair()
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
         redis_url=redis_url,
         stream_namespace=namespace,
         consume_block_ms=100,
         jwt_public_key=public_pem,
-        # The tests' receivers listen on this machine; a test of the address rule overrides it.
-        **{"webhook_allowed_hosts": ["localhost", "127.0.0.1"], **overrides},
+        # SQLite unless a module runs on `database_url` (SQLite and PostgreSQL). The
+        # tests' receivers listen on this machine; a test of the address rule overrides it.
+        **{
+            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
+            "webhook_allowed_hosts": ["localhost", "127.0.0.1"],
+            **overrides,
+        },
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

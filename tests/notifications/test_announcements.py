@@ -177,5 +177,5 @@ async def test_an_announcement_of_the_longest_body_reaches_the_inbox(
         headers=admin,
     )
     assert made.status_code == 201, made.text
-    inbox = (await service.client.get("/inbox", headers=resident)).json()
+    inbox = (await service.client.get("/inbox", headers=resident)).json()["items"]
     assert [entry["body"] for entry in inbox if entry["title"] == "长通知"] == [longest]

@@ -94,7 +94,7 @@ async def test_each_rule_reaches_the_right_people_and_nobody_else(service: Notif
     assert sorted(two) == sorted(["志愿者注册成功", "候补转正", "居民诉求", "星级志愿者"])
     assert admin == ["结对走访逾期"]
     assert other_admin == []
-    body = (await service.client.get("/inbox", headers=service.person("acct-1"))).json()
+    body = (await service.client.get("/inbox", headers=service.person("acct-1"))).json()["items"]
     assert any(n["body"] == "您的 2.5 小时志愿服务已确认。" for n in body)
 
 
@@ -117,7 +117,7 @@ async def test_community_wide_announcements_reach_the_role_and_are_read_per_pers
     await service.settle()
     alice, bob = service.person("alice"), service.person("bob")
     assert (await service.client.get("/inbox/unread-count", headers=alice)).json() == {"unread": 1}
-    [entry] = (await service.client.get("/inbox", headers=alice)).json()
+    [entry] = (await service.client.get("/inbox", headers=alice)).json()["items"]
     assert entry["body"] == "治安巡逻：2026-12-05 09:00 开始，名额 10 人。"
     assert (
         await service.client.post(f"/inbox/{entry['id']}/read", headers=alice)
@@ -125,7 +125,7 @@ async def test_community_wide_announcements_reach_the_role_and_are_read_per_pers
     assert (await service.client.get("/inbox/unread-count", headers=alice)).json() == {"unread": 0}
     assert (await service.client.get("/inbox/unread-count", headers=bob)).json() == {"unread": 1}
     resident = service.person("carol", Role.RESIDENT)
-    assert (await service.client.get("/inbox", headers=resident)).json() == []
+    assert (await service.client.get("/inbox", headers=resident)).json()["items"] == []
     assert (
         await service.client.post(f"/inbox/{entry['id']}/read", headers=resident)
     ).status_code == 404
@@ -140,7 +140,7 @@ async def test_a_duplicate_event_notifies_nobody_twice_and_language_follows_pref
     person = service.person("acct-1")
     assert await service.titles(person) == ["志愿者注册成功"]
     await service.client.put("/me/preferences", json={"language": "en"}, headers=person)
-    [entry] = (await service.client.get("/inbox", headers=person)).json()
+    [entry] = (await service.client.get("/inbox", headers=person)).json()["items"]
     assert entry["title"] == "Registration approved"
     assert entry["body"] == "Your volunteer registration is approved: number Nv1."
     assert (

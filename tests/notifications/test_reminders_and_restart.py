@@ -64,7 +64,7 @@ async def test_a_rejected_applicant_is_told_why(service: Notifications) -> None:
     await service.settle()
     [entry] = (
         await service.client.get("/inbox", headers=service.person("acct-9", Role.RESIDENT))
-    ).json()
+    ).json()["items"]
     assert entry["body"] == "您的志愿者申请未通过：材料不全"
 
 

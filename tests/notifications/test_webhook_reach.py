@@ -187,7 +187,7 @@ async def log(service: Notifications, subscription_id: str) -> list[dict[str, An
         f"/webhooks/{subscription_id}/deliveries", headers=owner(service)
     )
     assert response.status_code == 200, response.text
-    return list(response.json())
+    return list(response.json()["items"])
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
@@ -238,7 +238,7 @@ async def test_a_subscription_to_an_internal_address_is_refused_and_nothing_stor
         assert kind in detail, (url, detail)
         assert detail.endswith("list its host in WEBHOOK_ALLOWED_HOSTS"), url
     assert await stored_subscriptions(service) == 0
-    assert (await service.client.get("/webhooks", headers=owner(service))).json() == []
+    assert (await service.client.get("/webhooks", headers=owner(service))).json()["items"] == []
 
 
 async def test_only_http_and_https_urls_to_hosts_that_resolve_are_taken(

@@ -98,7 +98,7 @@ async def test_a_receiver_failing_twice_gets_the_event_once_accepted_and_signed(
                 f"/webhooks/{subscription['id']}/deliveries",
                 headers=service.person("integrator", Role.DISTRICT_ADMIN, None),
             )
-        ).json()
+        ).json()["items"]
         return bool(log) and log[0]["status"] == "delivered"
 
     await eventually(accepted)
@@ -122,7 +122,7 @@ async def test_a_receiver_failing_twice_gets_the_event_once_accepted_and_signed(
             f"/webhooks/{subscription['id']}/deliveries",
             headers=service.person("integrator", Role.DISTRICT_ADMIN, None),
         )
-    ).json()
+    ).json()["items"]
     assert log["attempts"] == 3
     assert {r.headers["Linli-Event-Id"] for r in received} == {envelope.id}
 
@@ -139,13 +139,15 @@ async def test_a_dead_receiver_ends_disabled_and_its_owner_is_told(service: Noti
     owner = service.person("integrator", Role.DISTRICT_ADMIN, None)
 
     async def disabled() -> bool:
-        [current] = (await service.client.get("/webhooks", headers=owner)).json()
+        [current] = (await service.client.get("/webhooks", headers=owner)).json()["items"]
         return not current["active"]
 
     await eventually(disabled)
-    [current] = (await service.client.get("/webhooks", headers=owner)).json()
+    [current] = (await service.client.get("/webhooks", headers=owner)).json()["items"]
     assert "disabled after 4 failures in a row" in current["disabled_reason"]
-    titles = [n["title"] for n in (await service.client.get("/inbox", headers=owner)).json()]
+    titles = [
+        n["title"] for n in (await service.client.get("/inbox", headers=owner)).json()["items"]
+    ]
     assert titles == ["Webhook 已停用"]
 
 
@@ -174,7 +176,7 @@ async def test_redelivery_and_catch_up_from_the_past(
     owner = service.person("integrator", Role.DISTRICT_ADMIN, None)
     log = (
         await service.client.get(f"/webhooks/{subscription['id']}/deliveries", headers=owner)
-    ).json()
+    ).json()["items"]
     assert len(log) == 3
     again = await service.client.post(
         f"/webhooks/{subscription['id']}/deliveries/{log[0]['id']}/redeliver", headers=owner
@@ -219,7 +221,9 @@ async def test_a_disabled_subscription_keeps_its_backlog_and_sends_it_at_once_wh
 
     async def failed_once() -> bool:
         log = await service.client.get(f"/webhooks/{subscription['id']}/deliveries", headers=owner)
-        return len(log.json()) == 2 and all(d["attempts"] >= 1 for d in log.json())
+        return len(log.json()["items"]) == 2 and all(
+            d["attempts"] >= 1 for d in log.json()["items"]
+        )
 
     await eventually(failed_once)
     paused = await service.client.post(f"/webhooks/{subscription['id']}/disable", headers=owner)
@@ -285,7 +289,7 @@ async def test_a_redelivery_asked_for_while_the_delivery_is_in_flight_is_not_los
 
     owner = service.person("integrator", Role.DISTRICT_ADMIN, None)
     deliveries = f"/webhooks/{subscription['id']}/deliveries"
-    [delivery] = (await service.client.get(deliveries, headers=owner)).json()
+    [delivery] = (await service.client.get(deliveries, headers=owner)).json()["items"]
     again = await service.client.post(f"{deliveries}/{delivery['id']}/redeliver", headers=owner)
     assert again.status_code == 200
     release.set()

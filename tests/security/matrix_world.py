@@ -234,7 +234,7 @@ def matrix_world(system: System, name: str, serial: int) -> dict[str, Any]:
     def delivered() -> bool:
         deliveries[:] = notifications.get(
             f"/webhooks/{world['webhook']}/deliveries", headers=admin
-        ).json()
+        ).json()["items"]
         return bool(deliveries)
 
     eventually(delivered, "the webhook has a delivery")

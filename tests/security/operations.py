@@ -397,4 +397,7 @@ CALLS: dict[str, Call] = {
         body={"audience": "team", "team_id": "{team}", "title": "队内通知", "body": "周六集合"},
         foreign=("team",),
     ),
+    "GET /announcements": Call(
+        "/announcements", query={"community_id": "{community}"}, foreign=("community",)
+    ),
 }

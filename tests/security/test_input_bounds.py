@@ -121,7 +121,9 @@ PAGED = [
     ("evaluation", "/periods/{period}/reviews", "limit", 500),
     ("evaluation", "/periods/{period}/ranking", "limit", 500),
     ("notifications", "/inbox", "limit", 200),
-    ("notifications", "/webhooks/{webhook}/deliveries", "limit", 500),
+    ("notifications", "/webhooks/{webhook}/deliveries", "limit", 200),
+    ("notifications", "/webhooks", "limit", 200),
+    ("notifications", "/announcements", "limit", 200),
 ]
 
 

@@ -273,7 +273,9 @@ def test_each_community_s_announcement_reaches_its_own_volunteer_only(
     ):
 
         def titles(headers: dict[str, str] = who["as_volunteer"]) -> set[str]:
-            return {n["title"] for n in notifications.get("/inbox", headers=headers).json()}
+            return {
+                n["title"] for n in notifications.get("/inbox", headers=headers).json()["items"]
+            }
 
         eventually(lambda title=own_title: title in titles(), f"{own_title} is delivered")
         assert other_title not in titles()

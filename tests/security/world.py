@@ -184,7 +184,7 @@ def build_community(system: System, name: str) -> dict[str, Any]:
     inbox: list[dict[str, Any]] = []
 
     def inbox_filled() -> bool:
-        inbox[:] = notifications.get("/inbox", headers=as_volunteer).json()
+        inbox[:] = notifications.get("/inbox", headers=as_volunteer).json()["items"]
         return bool(inbox)
 
     eventually(inbox_filled, "the volunteer's inbox has a notification")

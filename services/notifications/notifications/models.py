@@ -78,8 +78,11 @@ class InboxEntry(NotificationsModel, table=True):
 
     __tablename__ = "inbox_entry"
     __table_args__ = (
-        Index("ix_inbox_account", "account_id", "created_at"),
-        Index("ix_inbox_role", "community_id", "role", "created_at"),
+        # The inbox is read newest first by (created_at, id), by each way of addressing.
+        Index("ix_inbox_account", "account_id", "created_at", "id"),
+        Index("ix_inbox_role", "community_id", "role", "created_at", "id"),
+        Index("ix_inbox_volunteer_listed", "volunteer_id", "created_at", "id"),
+        Index("ix_inbox_team_listed", "team_id", "created_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=26)
@@ -112,6 +115,9 @@ class WebhookSubscription(NotificationsModel, table=True):
     """An integration's subscription: which events, of which community, go to which URL."""
 
     __tablename__ = "webhook_subscription"
+    __table_args__ = (
+        Index("ix_webhook_subscription_owner", "owner_account_id", "created_at", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=26)
     owner_account_id: str = Field(max_length=26)
@@ -135,6 +141,9 @@ class WebhookDelivery(NotificationsModel, table=True):
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id"),
         Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        # The delivery log, newest first, whole or by outcome.
+        Index("ix_webhook_delivery_log", "subscription_id", "created_at", "id"),
+        Index("ix_webhook_delivery_outcome", "subscription_id", "status", "created_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=26)
@@ -155,6 +164,12 @@ class WebhookDelivery(NotificationsModel, table=True):
 
 class Announcement(NotificationsModel, table=True):
     """An announcement to the district, a community or a team, now or at a set time."""
+
+    __table_args__ = (
+        # The list, latest publication first: the district's whole, or one community's.
+        Index("ix_announcement_listed", "publish_at", "id"),
+        Index("ix_announcement_community_listed", "community_id", "publish_at", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=26)
     author_account_id: str = Field(max_length=26)

@@ -89,7 +89,7 @@ def delivery_statuses(platform: Platform, admin: Caller, subscription: str) -> d
         "notifications", f"/webhooks/{subscription}/deliveries", admin, params={"limit": 200}
     )
     statuses: dict[str, int] = defaultdict(int)
-    for delivery in log:
+    for delivery in log["items"]:
         statuses[delivery["status"]] += 1
     return dict(statuses)
 

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import Field
+from sqlalchemy import or_
+from sqlmodel import col, select
 
 from notifications.announcements import publish_due
 from notifications.models import Announcement, Team
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
 from shared.ids import new_id
+from shared.paging import Page, PageParams, paginate
 from shared.projections.communities import KnownCommunity
 from shared.types import Id, Input, Timestamp
 
 router = APIRouter(tags=["announcements"])
+
+Audience = Literal["district", "community", "team"]
 
 
 class _Announcement(Input):
@@ -99,3 +105,74 @@ async def announce(
         await publish_due(session)
         await session.refresh(announcement)
     return announcement
+
+
+class AnnouncementStatus(StrEnum):
+    """Whether an announcement has reached its audience yet."""
+
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+
+
+def _like(text: str) -> str:
+    # The caller's text is matched as it is: % and _ in it are not wildcards.
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@router.get("/announcements", response_model=Page[Announcement])
+async def announcements(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    status_: Annotated[
+        AnnouncementStatus | None,
+        Query(alias="status", description="scheduled (its time has not come) or published"),
+    ] = None,
+    audience: Audience | None = None,
+    community_id: Annotated[
+        Id | None, Query(description="this community's own (the district admin's filter)")
+    ] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="part of the title or body")
+    ] = None,
+) -> Page[Any]:
+    """Announcements, the latest publication time first: the district admin sees all;
+    a community admin those to the district and to their own community and its teams."""
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not list announcements"
+        )
+    query = select(Announcement)
+    if not principal.is_district_wide:
+        if community_id not in (None, principal.community):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+        query = query.where(
+            or_(
+                col(Announcement.community_id) == principal.community,
+                col(Announcement.community_id).is_(None),
+            )
+        )
+    if community_id is not None:
+        query = query.where(col(Announcement.community_id) == community_id)
+    if status_ is not None:
+        query = query.where(
+            col(Announcement.published).is_(status_ is AnnouncementStatus.PUBLISHED)
+        )
+    if audience is not None:
+        query = query.where(col(Announcement.audience) == audience)
+    if q is not None:
+        pattern = _like(q)
+        query = query.where(
+            or_(
+                col(Announcement.title).ilike(pattern, escape="\\"),
+                col(Announcement.body).ilike(pattern, escape="\\"),
+            )
+        )
+    return await paginate(
+        session,
+        query,
+        order=[col(Announcement.publish_at), col(Announcement.id)],
+        paging=paging,
+        descending=True,
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, EmailStr, Field, model_validator
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
@@ -18,6 +18,7 @@ from notifications.models import InboxEntry, InboxRead, Preference, Recipient, T
 from notifications.templates import render
 from shared.auth import CurrentPrincipal, Principal
 from shared.deps import SessionDep
+from shared.paging import Page, PageParams, paginate
 from shared.types import Input, Integer
 
 router = APIRouter(tags=["inbox"])
@@ -82,26 +83,27 @@ def _unread(principal: Principal) -> Any:
     return col(InboxEntry.id).not_in(read)
 
 
-@router.get("/inbox", response_model=list[Notification])
+@router.get("/inbox", response_model=Page[Notification])
 async def inbox(
     principal: CurrentPrincipal,
     session: SessionDep,
+    paging: PageParams,
     unread_only: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[Notification]:
+) -> Page[Notification]:
     """The caller's notifications, newest first."""
     preference = await session.get(Preference, principal.subject)
     language = preference.language if preference else "zh"
     query = select(InboxEntry).where(_addressed_to(principal))
     if unread_only:
         query = query.where(_unread(principal))
-    entries = (
-        await session.exec(
-            query.order_by(col(InboxEntry.created_at).desc(), col(InboxEntry.id).desc()).limit(
-                limit
-            )
-        )
-    ).all()
+    page = await paginate(
+        session,
+        query,
+        order=[col(InboxEntry.created_at), col(InboxEntry.id)],
+        paging=paging,
+        descending=True,
+    )
+    entries: list[InboxEntry] = page.items
     read = set(
         (
             await session.exec(
@@ -112,10 +114,10 @@ async def inbox(
             )
         ).all()
     )
-    result = []
+    items = []
     for entry in entries:
         title, body = render(entry.template, language, orjson.loads(entry.params))
-        result.append(
+        items.append(
             Notification(
                 id=entry.id,
                 title=title,
@@ -125,7 +127,7 @@ async def inbox(
                 read=entry.id in read,
             )
         )
-    return result
+    return Page[Notification](items=items, total=page.total, next_cursor=page.next_cursor)
 
 
 @router.get("/inbox/unread-count")

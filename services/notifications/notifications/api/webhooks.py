@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -16,6 +17,7 @@ from shared.auth import CurrentPrincipal, Principal, Role
 from shared.contracts.base import EVENT_TYPES
 from shared.deps import SessionDep
 from shared.ids import new_id
+from shared.paging import Page, PageParams, paginate
 from shared.types import Id, Input, Timestamp
 
 router = APIRouter(tags=["webhooks"])
@@ -142,35 +144,61 @@ async def subscribe(
     return _public(subscription, with_secret=True)
 
 
-@router.get("/webhooks", response_model=list[SubscriptionPublic])
+@router.get("/webhooks", response_model=Page[SubscriptionPublic])
 async def subscriptions(
-    principal: CurrentPrincipal, session: SessionDep
-) -> list[SubscriptionPublic]:
-    """The caller's subscriptions."""
-    rows = await session.exec(
-        select(WebhookSubscription).where(
-            col(WebhookSubscription.owner_account_id) == principal.subject
-        )
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    active: Annotated[
+        bool | None, Query(description="only those delivering (true) or disabled (false)")
+    ] = None,
+) -> Page[Any]:
+    """The caller's subscriptions, oldest first."""
+    query = select(WebhookSubscription).where(
+        col(WebhookSubscription.owner_account_id) == principal.subject
     )
-    return [_public(s) for s in rows.all()]
+    if active is not None:
+        query = query.where(col(WebhookSubscription.active).is_(active))
+    return await paginate(
+        session,
+        query,
+        order=[col(WebhookSubscription.created_at), col(WebhookSubscription.id)],
+        paging=paging,
+        convert=_public,
+    )
 
 
-@router.get("/webhooks/{subscription_id}/deliveries", response_model=list[DeliveryPublic])
+class DeliveryOutcome(StrEnum):
+    """Where a delivery stands."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+    REFUSED = "refused"
+
+
+@router.get("/webhooks/{subscription_id}/deliveries", response_model=Page[DeliveryPublic])
 async def deliveries(
     subscription_id: str,
     principal: CurrentPrincipal,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[WebhookDelivery]:
+    paging: PageParams,
+    status_: Annotated[
+        DeliveryOutcome | None, Query(alias="status", description="only deliveries in this state")
+    ] = None,
+) -> Page[Any]:
     """The subscription's delivery log, newest first."""
     await _owned(session, principal, subscription_id)
-    rows = await session.exec(
-        select(WebhookDelivery)
-        .where(col(WebhookDelivery.subscription_id) == subscription_id)
-        .order_by(col(WebhookDelivery.created_at).desc())
-        .limit(limit)
+    query = select(WebhookDelivery).where(col(WebhookDelivery.subscription_id) == subscription_id)
+    if status_ is not None:
+        query = query.where(col(WebhookDelivery.status) == status_.value)
+    return await paginate(
+        session,
+        query,
+        order=[col(WebhookDelivery.created_at), col(WebhookDelivery.id)],
+        paging=paging,
+        descending=True,
     )
-    return list(rows.all())
 
 
 @router.post(
