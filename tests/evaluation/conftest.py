@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -42,13 +43,14 @@ class Evaluation:
             await self.redis.xadd(self.namespace + stream, envelope.to_fields())  # type: ignore[arg-type]
 
 
-@pytest.fixture
-async def evaluation(
-    tmp_path: Path, redis_url: str, redis: Redis, namespace: str
+@asynccontextmanager
+async def running(
+    database_url: str, redis_url: str, redis: Redis, namespace: str
 ) -> AsyncIterator[Evaluation]:
+    """The service on `database_url`, with a client and a token issuer."""
     private_pem, public_pem = generate_keypair()
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'evaluation.db'}",
+        database_url=database_url,
         redis_url=redis_url,
         stream_namespace=namespace,
         consume_block_ms=100,
@@ -65,6 +67,25 @@ async def evaluation(
                 redis,
                 namespace,
             )
+
+
+@pytest.fixture
+async def evaluation(
+    tmp_path: Path, redis_url: str, redis: Redis, namespace: str
+) -> AsyncIterator[Evaluation]:
+    async with running(
+        f"sqlite+aiosqlite:///{tmp_path / 'evaluation.db'}", redis_url, redis, namespace
+    ) as service:
+        yield service
+
+
+@pytest.fixture
+async def evaluation_db(
+    database_url: str, redis_url: str, redis: Redis, namespace: str
+) -> AsyncIterator[Evaluation]:
+    """The service on SQLite and on PostgreSQL (each test runs on both)."""
+    async with running(database_url, redis_url, redis, namespace) as service:
+        yield service
 
 
 IN_PERIOD = datetime(2026, 3, 10, 9, tzinfo=UTC)

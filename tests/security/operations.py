@@ -374,6 +374,12 @@ CALLS: dict[str, Call] = {
     "GET /verify/certificates/{number}": Call(
         "/verify/certificates/{certificate}", query={"code": "{certificate_code}"}
     ),
+    "GET /me/hours": Call("/me/hours"),
+    "GET /me/certificates": Call("/me/certificates"),
+    "POST /me/certificates": Call(
+        "/me/certificates", body={"date_from": "2026-01-01", "date_to": "2026-12-31"}
+    ),
+    "GET /me/periods/{period_id}/colleagues": Call("/me/periods/{period}/colleagues"),
     # -- notifications ----------------------------------------------------------------
     "GET /inbox": Call("/inbox"),
     "GET /inbox/unread-count": Call("/inbox/unread-count"),

@@ -8,10 +8,10 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from evaluation.domain.stars import THRESHOLDS, level_for, newly_reached
+from evaluation import star_thresholds
+from evaluation.domain.stars import level_for, newly_reached
 from evaluation.models import CountedRecord, VolunteerLedger
 from shared.contracts.activities import ServiceConfirmed, ServiceCorrected
-from shared.contracts.evaluation import StarReached
 from shared.db import one_of, upsert, upsert_many
 from shared.events.handlers import BatchContext, event_scope
 from shared.events.outbox import add_event
@@ -85,6 +85,7 @@ async def count_confirmed(batch: BatchContext) -> None:
             )
         ).all()
     }
+    thresholds = await star_thresholds.current(session)
     totals: defaultdict[str, float] = defaultdict(
         float, {volunteer: total for volunteer, (_, total, _) in ledgers.items()}
     )
@@ -98,11 +99,11 @@ async def count_confirmed(batch: BatchContext) -> None:
         counted[event.record_id] = event.hours
         community = communities.setdefault(volunteer, event.community_id)
         total = round(totals[volunteer], 2)
-        for level in newly_reached(announced.get(volunteer, 0), total):
+        for level in newly_reached(announced.get(volunteer, 0), total, thresholds):
             with event_scope(item.envelope):
                 add_event(
                     session,
-                    _star_reached(volunteer, community, level, total),
+                    star_thresholds.star_reached(volunteer, community, level, total, thresholds),
                     subject=volunteer,
                     community=community,
                 )
@@ -120,22 +121,12 @@ async def count_confirmed(batch: BatchContext) -> None:
                 "volunteer_id": volunteer,
                 "community_id": community,
                 "total_hours": round(totals[volunteer], 2),
-                "star_level": level_for(round(totals[volunteer], 2)),
+                "star_level": level_for(round(totals[volunteer], 2), thresholds),
                 "highest_star_announced": announced.get(volunteer, 0),
             }
             for volunteer, community in communities.items()
         ],
         key=["volunteer_id"],
-    )
-
-
-def _star_reached(volunteer_id: str, community_id: str, level: int, total: float) -> StarReached:
-    return StarReached(
-        volunteer_id=volunteer_id,
-        community_id=community_id,
-        level=level,
-        threshold_hours=THRESHOLDS[level - 1],
-        total_hours=total,
     )
 
 
@@ -166,11 +157,14 @@ async def settle(session: AsyncSession, volunteer_id: str, community_id: str) ->
     if ledger is None:
         ledger = VolunteerLedger(volunteer_id=volunteer_id, community_id=community_id)
     ledger.total_hours = round(float(total), 2)
-    ledger.star_level = level_for(ledger.total_hours)
-    for level in newly_reached(ledger.highest_star_announced, ledger.total_hours):
+    thresholds = await star_thresholds.current(session)
+    ledger.star_level = level_for(ledger.total_hours, thresholds)
+    for level in newly_reached(ledger.highest_star_announced, ledger.total_hours, thresholds):
         add_event(
             session,
-            _star_reached(ledger.volunteer_id, ledger.community_id, level, ledger.total_hours),
+            star_thresholds.star_reached(
+                ledger.volunteer_id, ledger.community_id, level, ledger.total_hours, thresholds
+            ),
             subject=volunteer_id,
             community=ledger.community_id,
         )

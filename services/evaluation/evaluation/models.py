@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -92,7 +92,13 @@ class Phase(StrEnum):
 class Period(EvaluationModel, table=True):
     """A community's half-year evaluation period (每半年一次评比)."""
 
-    __table_args__ = (UniqueConstraint("community_id", "label"),)
+    # The list's orders (newest first, in a community or a phase) run on these.
+    __table_args__ = (
+        UniqueConstraint("community_id", "label"),
+        Index("ix_period_community_starts", "community_id", "starts_on", "id"),
+        Index("ix_period_phase_starts", "phase", "starts_on", "id"),
+        Index("ix_period_starts", "starts_on", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=26)
     community_id: str = Field(index=True, max_length=26)
@@ -133,7 +139,15 @@ class NominationStatus(StrEnum):
 class Nomination(EvaluationModel, table=True):
     """A community's nomination of a volunteer, and the district's decision."""
 
-    __table_args__ = (UniqueConstraint("period_id", "volunteer_id"),)
+    # The list (what the district has to decide: by status, in a community or period)
+    # pages on these, oldest first.
+    __table_args__ = (
+        UniqueConstraint("period_id", "volunteer_id"),
+        Index("ix_nomination_status_id", "status", "id"),
+        Index("ix_nomination_community_status_id", "community_id", "status", "id"),
+        Index("ix_nomination_community_id_id", "community_id", "id"),
+        Index("ix_nomination_period_status_id", "period_id", "status", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=26)
     period_id: str = Field(foreign_key="period.id", index=True, max_length=26)
@@ -169,6 +183,12 @@ class FourOnesClosedMonth(EvaluationModel, table=True):
 class Certificate(EvaluationModel, table=True):
     """A certificate of service as issued: what it printed stays as printed."""
 
+    # The list pages newest number first, in a community or of one volunteer.
+    __table_args__ = (
+        Index("ix_certificate_community_number", "community_id", "number"),
+        Index("ix_certificate_volunteer_number", "volunteer_id", "number"),
+    )
+
     number: str = Field(primary_key=True, max_length=20)
     verification_code: str = Field(max_length=12)
     volunteer_id: str = Field(index=True, max_length=26)
@@ -188,3 +208,14 @@ class Counter(EvaluationModel, table=True):
 
     name: str = Field(primary_key=True, max_length=50)
     value: int = 0
+
+
+class StarThresholdSetting(EvaluationModel, table=True):
+    """The star thresholds the district set (one row; the national ones while there is none)."""
+
+    __tablename__ = "star_threshold_setting"
+
+    id: str = Field(primary_key=True, max_length=20)  # always DISTRICT_SETTING
+    hours: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    changed_by: str = Field(max_length=64)
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from shared.contracts.base import EventPayload
 
@@ -112,3 +112,15 @@ class CertificateIssued(EventPayload):
     hours: float
     date_from: date
     date_to: date
+
+
+class StarThresholdsChanged(EventPayload):
+    """The district set the hours each star level needs (its audit: who, when, from what)."""
+
+    event_type = "org.linli.evaluation.star_thresholds_changed.v1"
+
+    thresholds: list[int]  # hours of levels 1 to 5
+    previous: list[int]
+    changed_by: str  # the account id of the district admin
+    changed_at: datetime
+    levels_changed: int  # volunteers whose current level moved with the change

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from evaluation.domain.stars import THRESHOLDS
+from evaluation import star_thresholds
+from evaluation.domain.stars import LEVELS, hours_to_next, level_for, next_threshold
 from evaluation.models import CountedRecord, KnownVolunteer, VolunteerLedger
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
@@ -24,7 +28,11 @@ class Hours(BaseModel):
     community_id: str
     total_hours: float
     star_level: int
-    next_star_at_hours: int | None
+    next_star_at_hours: int | None = Field(description="hours the next star needs; null at 5")
+    hours_to_next_star: float | None = Field(
+        description="confirmed hours still needed for the next star; null at the top level"
+    )
+    thresholds: list[int] = Field(description="hours of star levels 1 to 5 in force")
     period_hours: float
     by_service_area: dict[str, float]
     by_team: dict[str, float]
@@ -50,6 +58,18 @@ async def volunteer_hours(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read others' hours"
         )
+    return await hours_of(session, volunteer_id, ledger.community_id, ledger, since, until)
+
+
+async def hours_of(
+    session: AsyncSession,
+    volunteer_id: str,
+    community_id: str,
+    ledger: VolunteerLedger | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Hours:
+    """A volunteer's hours, star and progress (no ledger yet: no hours, no star)."""
     query = select(CountedRecord).where(
         col(CountedRecord.volunteer_id) == volunteer_id, col(CountedRecord.counts)
     )
@@ -69,13 +89,17 @@ async def volunteer_hours(
             by_team[record.team_id] = round(by_team.get(record.team_id, 0.0) + record.hours, 2)
         month = f"{record.started_at:%Y-%m}"
         by_month[month] = round(by_month.get(month, 0.0) + record.hours, 2)
-    next_star = next((t for t in THRESHOLDS if t > ledger.total_hours), None)
+    total = ledger.total_hours if ledger is not None else 0.0
+    thresholds = await star_thresholds.current(session)
+    next_star = next_threshold(total, thresholds)
     return Hours(
         volunteer_id=volunteer_id,
-        community_id=ledger.community_id,
-        total_hours=ledger.total_hours,
-        star_level=ledger.star_level,
-        next_star_at_hours=next_star,
+        community_id=community_id,
+        total_hours=total,
+        star_level=level_for(total, thresholds),
+        next_star_at_hours=int(next_star) if next_star is not None else None,
+        hours_to_next_star=hours_to_next(total, thresholds),
+        thresholds=list(thresholds),
         period_hours=round(period, 2),
         by_service_area=by_area,
         by_team=by_team,
@@ -111,6 +135,5 @@ async def star_distribution(
     )
     counts = dict(rows.all())
     return [
-        StarCount(level=level, volunteers=int(counts.get(level, 0)))
-        for level in range(len(THRESHOLDS) + 1)
+        StarCount(level=level, volunteers=int(counts.get(level, 0))) for level in range(LEVELS + 1)
     ]

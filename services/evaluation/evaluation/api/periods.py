@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, StrictBool
 from sqlmodel import col, select
 
 from evaluation import periods
+from evaluation.api.deps import own_volunteer
 from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
 from evaluation.names import SubjectKeysDep, names_of
 from shared.auth import CurrentPrincipal, Principal, Role
@@ -84,16 +85,6 @@ def _admin(principal: Principal, community_id: str, *roles: Role) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this")
 
 
-async def _own(session: SessionDep, principal: Principal) -> KnownVolunteer:
-    found = await session.exec(
-        select(KnownVolunteer).where(col(KnownVolunteer.account_id) == principal.subject)
-    )
-    volunteer = found.first()
-    if volunteer is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only a registered volunteer can do this")
-    return volunteer
-
-
 @router.post(
     "/communities/{community_id}/periods",
     response_model=Period,
@@ -130,7 +121,7 @@ async def post_review(
 ) -> Review:
     """A volunteer rates a colleague they served with in the period."""
     period = await periods.get_period(session, principal, period_id)
-    reviewer = await _own(session, principal)
+    reviewer = await own_volunteer(session, principal)
     return await periods.review(
         session, period, reviewer, body.reviewed_volunteer_id, body.rating, body.comment
     )
@@ -142,7 +133,7 @@ async def my_reviews(
 ) -> ReviewAggregate:
     """How the caller was reviewed: only the count and the average, never who said what."""
     period = await periods.get_period(session, principal, period_id)
-    me = await _own(session, principal)
+    me = await own_volunteer(session, principal)
     ratings = (
         await session.exec(
             select(Review.rating).where(
