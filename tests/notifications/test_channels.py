@@ -4,51 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from email import message_from_bytes
-from email.header import decode_header, make_header
-from email.message import Message
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from notifications.channels import quiet_until
 from notifications.models import Preference
 from shared.contracts.activities import ServiceConfirmed
 from shared.contracts.registry import VolunteerRegistered
-from tests.notifications.conftest import Notifications
-
-
-class Inbox:
-    """An SMTP handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.original_content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+from tests.notifications.conftest import Inbox, Notifications, subject_of
 
 
 @pytest.fixture
@@ -71,10 +38,6 @@ def registered(volunteer: str, account: str) -> VolunteerRegistered:
         account_id=account,
         registered_on=date(2026, 1, 1),
     )
-
-
-def subject_of(message: Message) -> str:
-    return str(make_header(decode_header(message["Subject"])))
 
 
 async def test_email_and_sms_arrive_in_each_persons_language_once(

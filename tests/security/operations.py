@@ -406,4 +406,7 @@ CALLS: dict[str, Call] = {
     "GET /announcements": Call(
         "/announcements", query={"community_id": "{community}"}, foreign=("community",)
     ),
+    "GET /announcements/{announcement_id}/deliveries": Call(
+        "/announcements/{announcement}/deliveries"
+    ),
 }

@@ -21,14 +21,15 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notifications.models import ChannelDelivery, InboxEntry, Preference, Recipient
+from notifications.models import ChannelDelivery, InboxEntry, Preference, Recipient, TeamMember
 from notifications.templates import render
-from shared.db import Database, upsert
+from shared.db import Database, insert_new
 from shared.ids import new_id
 
 MAX_ATTEMPTS = 10
 # An entry about a volunteer the registry has not announced yet is retried this long.
 WAIT_FOR_RECIPIENT = timedelta(hours=1)
+ANNOUNCEMENT = "announcement"  # the event type of an announcement's inbox entries
 
 
 class SmsProvider(Protocol):
@@ -90,61 +91,106 @@ def quiet_until(preference: Preference, moment: datetime, zone: ZoneInfo) -> dat
     return until.astimezone(UTC)
 
 
+def _wanted(preference: Preference) -> list[tuple[str, str]]:
+    """The channels a person chose that have an address, with the address."""
+    chosen = {c.strip() for c in preference.channels.split(",") if c.strip()}
+    return [
+        (channel, address)
+        for channel, address in (("email", preference.email), ("sms", preference.phone))
+        if channel in chosen and address
+    ]
+
+
+async def _audience(session: AsyncSession, entry: InboxEntry) -> list[Preference]:
+    """Who, of those who chose a channel, an announcement's group entry reaches: the
+    people of a role in a community, or a team's members."""
+    with_channels = select(Preference).where(col(Preference.channels) != "")
+    if entry.role is not None and entry.community_id is not None:
+        query = with_channels.where(
+            col(Preference.community_id) == entry.community_id,
+            col(Preference.role) == entry.role,
+        )
+    elif entry.team_id is not None:
+        members = select(Recipient.account_id).where(
+            col(Recipient.volunteer_id).in_(
+                select(TeamMember.volunteer_id).where(col(TeamMember.team_id) == entry.team_id)
+            )
+        )
+        query = with_channels.where(col(Preference.account_id).in_(members))
+    else:
+        return []
+    return list((await session.exec(query.order_by(col(Preference.account_id)))).all())
+
+
 async def fan_out(session: AsyncSession) -> int:
-    """Create channel deliveries for new personal notifications; returns how many."""
+    """Create channel deliveries for new notifications to a person, and for announcements
+    to a group (a role of a community, a team); returns how many.
+
+    Other notifications to a group (a new activity for every volunteer) stay in the
+    inbox: an e-mail or SMS to everyone for each would be noise, an announcement is
+    what the office sends out on purpose.
+    """
+    personal = (col(InboxEntry.account_id).is_not(None)) | (
+        col(InboxEntry.volunteer_id).is_not(None)
+    )
+    announced = (col(InboxEntry.event_type) == ANNOUNCEMENT) & (
+        (col(InboxEntry.role).is_not(None)) | (col(InboxEntry.team_id).is_not(None))
+    )
     entries = (
         await session.exec(
             select(InboxEntry)
-            .where(
-                col(InboxEntry.channels_done).is_(False),
-                (col(InboxEntry.account_id).is_not(None))
-                | (col(InboxEntry.volunteer_id).is_not(None)),
-            )
+            .where(col(InboxEntry.channels_done).is_(False), personal | announced)
             .limit(200)
         )
     ).all()
     created = 0
     now = datetime.now(UTC)
     for entry in entries:
-        account = entry.account_id
-        if account is None and entry.volunteer_id is not None:
-            recipient = await session.get(Recipient, entry.volunteer_id)
-            account = recipient.account_id if recipient else None
-            created_at = (
-                entry.created_at
-                if entry.created_at.tzinfo
-                else entry.created_at.replace(tzinfo=UTC)
-            )
-            if account is None and now - created_at < WAIT_FOR_RECIPIENT:
-                continue  # the registration may still be on its way
+        if entry.account_id is None and entry.volunteer_id is None:
+            people = await _audience(session, entry)
+        else:
+            account = entry.account_id
+            if account is None and entry.volunteer_id is not None:
+                recipient = await session.get(Recipient, entry.volunteer_id)
+                account = recipient.account_id if recipient else None
+                created_at = (
+                    entry.created_at
+                    if entry.created_at.tzinfo
+                    else entry.created_at.replace(tzinfo=UTC)
+                )
+                if account is None and now - created_at < WAIT_FOR_RECIPIENT:
+                    continue  # the registration may still be on its way
+            preference = await session.get(Preference, account) if account else None
+            people = [preference] if preference is not None else []
         entry.channels_done = True
         session.add(entry)
-        preference = await session.get(Preference, account) if account else None
-        if preference is None:
-            continue
-        subject, text = render(entry.template, preference.language, orjson.loads(entry.params))
-        chosen = {c.strip() for c in preference.channels.split(",") if c.strip()}
-        for channel, address in (("email", preference.email), ("sms", preference.phone)):
-            if channel in chosen and address:
-                await upsert(
-                    session,
-                    ChannelDelivery,
-                    {
-                        "id": new_id(),
-                        "entry_id": entry.id,
-                        "account_id": preference.account_id,
-                        "channel": channel,
-                        "address": address,
-                        "subject": subject,
-                        "text": text,
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                    },
-                    key=["entry_id", "account_id", "channel"],
-                    update=False,
-                )
-                created += 1
+        params = orjson.loads(entry.params)
+        rows = []
+        for preference in people:
+            subject, text = render(entry.template, preference.language, params)
+            rows += [
+                {
+                    "id": new_id(),
+                    "entry_id": entry.id,
+                    "account_id": preference.account_id,
+                    "channel": channel,
+                    "address": address,
+                    "subject": subject,
+                    "text": text,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": None,
+                    "sent_at": None,
+                }
+                for channel, address in _wanted(preference)
+            ]
+        # Once per entry, person and channel, whoever else fans the same entry out.
+        created += len(
+            await insert_new(
+                session, ChannelDelivery, rows, key=["entry_id", "account_id", "channel"]
+            )
+        )
     await session.commit()
     return created
 
@@ -197,6 +243,7 @@ async def send_due(db: Database, mailer: SmtpMailer, sms: SmsProvider, zone: Zon
             else:
                 delivery.attempts += 1
                 delivery.status = "sent"
+                delivery.sent_at = datetime.now(UTC)
                 sent += 1
             session.add(delivery)
             # Commit each outcome: a crash after sending repeats at most this one message.

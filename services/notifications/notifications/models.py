@@ -53,8 +53,12 @@ class Preference(NotificationsModel, table=True):
     """A person's choices: language, channels beside the inbox, and quiet hours.
 
     Contact addresses are given here by the person themself: registry events carry no
-    contact data.
+    contact data. The role and community are the caller's, as their token said when they
+    last saved their choices: an announcement to a community's residents reaches by
+    e-mail and SMS those who chose a channel with them.
     """
+
+    __table_args__ = (Index("ix_preference_audience", "community_id", "role"),)
 
     account_id: str = Field(primary_key=True, max_length=26)
     language: str = Field(default="zh", max_length=5)
@@ -63,6 +67,8 @@ class Preference(NotificationsModel, table=True):
     channels: str = Field(default="", max_length=40)  # comma-separated: email, sms
     quiet_from_hour: int | None = None  # local hours; e.g. 22 to 7
     quiet_to_hour: int | None = None
+    role: str | None = Field(default=None, max_length=20)
+    community_id: str | None = Field(default=None, max_length=26)
 
 
 class InboxEntry(NotificationsModel, table=True):
@@ -83,6 +89,7 @@ class InboxEntry(NotificationsModel, table=True):
         Index("ix_inbox_role", "community_id", "role", "created_at", "id"),
         Index("ix_inbox_volunteer_listed", "volunteer_id", "created_at", "id"),
         Index("ix_inbox_team_listed", "team_id", "created_at", "id"),
+        Index("ix_inbox_event", "event_id"),  # an announcement's entries
     )
 
     id: str = Field(primary_key=True, max_length=26)
@@ -202,6 +209,7 @@ class ChannelDelivery(NotificationsModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     last_error: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
 
 
 class UpcomingActivity(NotificationsModel, table=True):

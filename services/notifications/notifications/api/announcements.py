@@ -7,12 +7,12 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy import or_
 from sqlmodel import col, select
 
 from notifications.announcements import publish_due
-from notifications.models import Announcement, Team
+from notifications.models import Announcement, ChannelDelivery, InboxEntry, Team
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
 from shared.ids import new_id
@@ -175,4 +175,67 @@ async def announcements(
         order=[col(Announcement.publish_at), col(Announcement.id)],
         paging=paging,
         descending=True,
+    )
+
+
+class ChannelOutcome(StrEnum):
+    """Where an e-mail or SMS stands."""
+
+    PENDING = "pending"  # not sent yet: due, held by quiet hours, or retried after a failure
+    SENT = "sent"
+    DEAD = "dead"  # its attempts ran out
+
+
+class AnnouncementDelivery(BaseModel):
+    """One announcement sent to one person on one channel (the address is not shown)."""
+
+    id: str
+    account_id: str
+    channel: Literal["email", "sms"]
+    status: ChannelOutcome
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+
+
+def _delivery(row: ChannelDelivery) -> AnnouncementDelivery:
+    return AnnouncementDelivery.model_validate(row, from_attributes=True)
+
+
+@router.get(
+    "/announcements/{announcement_id}/deliveries", response_model=Page[AnnouncementDelivery]
+)
+async def announcement_deliveries(
+    announcement_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    status_: Annotated[
+        ChannelOutcome | None, Query(alias="status", description="only deliveries in this state")
+    ] = None,
+    channel: Literal["email", "sms"] | None = None,
+) -> Page[Any]:
+    """Who an announcement reached by e-mail and SMS, and how each went, in the order
+    they were queued. A community admin sees those to their own community's people."""
+    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read deliveries"
+        )
+    announcement = await session.get(Announcement, announcement_id)
+    if announcement is None or not principal.can_access_community(
+        announcement.community_id or principal.community
+    ):
+        # Another community's announcement answers as an unknown one.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "announcement not found")
+    entries = select(InboxEntry.id).where(col(InboxEntry.event_id) == announcement_id)
+    if not principal.is_district_wide and announcement.community_id is None:
+        # A district announcement: only the entries of the caller's own community.
+        entries = entries.where(col(InboxEntry.community_id) == principal.community)
+    query = select(ChannelDelivery).where(col(ChannelDelivery.entry_id).in_(entries))
+    if status_ is not None:
+        query = query.where(col(ChannelDelivery.status) == status_.value)
+    if channel is not None:
+        query = query.where(col(ChannelDelivery.channel) == channel)
+    return await paginate(
+        session, query, order=[col(ChannelDelivery.id)], paging=paging, convert=_delivery
     )

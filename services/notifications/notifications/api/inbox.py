@@ -160,7 +160,8 @@ async def mark_read(entry_id: str, principal: CurrentPrincipal, session: Session
 async def set_preferences(
     body: PreferenceUpdate, principal: CurrentPrincipal, session: SessionDep
 ) -> Preference:
-    """Choose the language of notifications."""
+    """Choose the language of notifications, and e-mail or SMS beside the inbox (with
+    quiet hours): personal notifications and announcements to the caller go out on them."""
     preference = await session.get(Preference, principal.subject) or Preference(
         account_id=principal.subject
     )
@@ -170,6 +171,9 @@ async def set_preferences(
     preference.channels = ",".join(dict.fromkeys(body.channels))
     preference.quiet_from_hour = body.quiet_from_hour
     preference.quiet_to_hour = body.quiet_to_hour
+    # Whom announcements to a role of a community reach on these channels.
+    preference.role = principal.role.value
+    preference.community_id = principal.community
     session.add(preference)
     await session.commit()
     return preference
