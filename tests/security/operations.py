@@ -380,6 +380,24 @@ CALLS: dict[str, Call] = {
         "/me/certificates", body={"date_from": "2026-01-01", "date_to": "2026-12-31"}
     ),
     "GET /me/periods/{period_id}/colleagues": Call("/me/periods/{period}/colleagues"),
+    "GET /dashboards/stars": Call(
+        "/dashboards/stars", query={"community_id": "{community}"}, foreign=("community",)
+    ),
+    "GET /dashboards/four-ones": Call(
+        "/dashboards/four-ones",
+        query={"month": "2026-11", "community_id": "{community}"},
+        foreign=("community",),
+    ),
+    "GET /dashboards/hours": Call(
+        "/dashboards/hours",
+        query={"group_by": "street", "community_id": "{community}"},
+        foreign=("community",),
+    ),
+    "GET /dashboards/hours-by-team-month": Call(
+        "/dashboards/hours-by-team-month",
+        query={"community_id": "{community}", "format": "csv"},
+        foreign=("community",),
+    ),
     # -- notifications ----------------------------------------------------------------
     "GET /inbox": Call("/inbox"),
     "GET /inbox/unread-count": Call("/inbox/unread-count"),

@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from evaluation import four_ones
-from evaluation.api import certificates, dashboards, hours, me, periods
+from evaluation.api import certificates, dashboards, district, hours, me, periods
 from evaluation.handlers import handlers
 from evaluation.settings import Settings
 from shared.app import create_service_app
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hours.router,
             periods.router,
             dashboards.router,
+            district.router,
             certificates.router,
             me.router,
         ],
