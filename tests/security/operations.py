@@ -256,7 +256,9 @@ CALLS: dict[str, Call] = {
         body=lambda ids, n: {**_activity(ids, n), "scope": "team", "team_id": ids["team"]},
         foreign=("team",),
     ),
-    "GET /communities/{community_id}/activities": Call("/communities/{community}/activities"),
+    "GET /communities/{community_id}/activities": Call(
+        "/communities/{community}/activities", query={"team_id": "{team}"}, foreign=("team",)
+    ),
     "GET /activities/{activity_id}": Call("/activities/{activity}"),
     "PATCH /activities/{activity_id}": Call("/activities/{activity}", body={"place": "西门"}),
     "POST /activities/{activity_id}/publish": Call("/activities/{draft}/publish"),
@@ -271,6 +273,11 @@ CALLS: dict[str, Call] = {
     ),
     "POST /activities/{activity_id}/sign-ups/{signup_id}/confirm": Call(
         "/activities/{activity}/sign-ups/{signup}/confirm", foreign=("signup",)
+    ),
+    "POST /activities/{activity_id}/sign-ups/{signup_id}/resolve": Call(
+        "/activities/{activity}/sign-ups/{signup}/resolve",
+        body={"outcome": "not_counted", "reason": "签到后即离开"},
+        foreign=("signup",),
     ),
     "POST /activities/{activity_id}/check-in": Call(
         "/activities/{ongoing}/check-in",
@@ -323,6 +330,19 @@ CALLS: dict[str, Call] = {
     "GET /communities/{community_id}/requests": Call("/communities/{community}/requests"),
     "GET /me/requests": Call("/me/requests"),
     "GET /requests/{request_id}": Call("/requests/{request}"),
+    "GET /queues": Call("/queues", query={"community_id": "{community}"}),
+    "GET /queues/records-to-confirm": Call(
+        "/queues/records-to-confirm", query={"community_id": "{community}"}
+    ),
+    "GET /queues/check-outs-to-resolve": Call(
+        "/queues/check-outs-to-resolve", query={"community_id": "{community}"}
+    ),
+    "GET /queues/overdue-pairings": Call(
+        "/queues/overdue-pairings", query={"community_id": "{community}"}
+    ),
+    "GET /queues/overdue-requests": Call(
+        "/queues/overdue-requests", query={"community_id": "{community}"}
+    ),
     "POST /requests/{request_id}/assign": Call(
         "/requests/{request}/assign", body={"volunteer_id": "{volunteer}"}, foreign=("volunteer",)
     ),

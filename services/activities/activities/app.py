@@ -1,20 +1,24 @@
 """The activities service: its one wiring point."""
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from activities import pairings, requests
-from activities.api import activities, records
+from activities import pairings, programme, requests
+from activities.api import activities, queues, records
 from activities.api import pairings as pairing_routes
 from activities.api import requests as request_routes
+from activities.api.deps import rules_of
 from activities.handlers import handlers
 from activities.settings import Settings
 from activities.signups import lapse_offers
 from shared.app import create_service_app
 from shared.projections.communities_routes import communities_router
 from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
+
+log = logging.getLogger(__name__)
 
 
 def _definition(settings: Settings) -> ServiceDefinition:
@@ -28,6 +32,15 @@ def _definition(settings: Settings) -> ServiceDefinition:
         async with runtime.db.session() as session:
             await requests.raise_overdue(session)
 
+    async def auto_complete(runtime: ServiceRuntime) -> None:
+        grace = timedelta(minutes=settings.auto_complete_grace_minutes)
+        async with runtime.db.session() as session:
+            ended = await programme.ended_unclosed(session, grace, settings.auto_complete_batch)
+        for activity_id in ended:
+            async with runtime.db.session() as session:
+                if await programme.complete_if_open(session, activity_id, rules_of(settings)):
+                    log.info("activity %s completed automatically", activity_id)
+
     return ServiceDefinition(
         name="activities",
         title="Linli activities",
@@ -37,6 +50,7 @@ def _definition(settings: Settings) -> ServiceDefinition:
         periodic=[
             PeriodicTask("lapse-offers", settings.sweep_interval_seconds, lapse),
             PeriodicTask("overdue-checks", settings.sweep_interval_seconds, overdue),
+            PeriodicTask("auto-complete", settings.sweep_interval_seconds, auto_complete),
         ],
     )
 
@@ -56,5 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             records.router,
             pairing_routes.router,
             request_routes.router,
+            queues.router,
         ],
     )

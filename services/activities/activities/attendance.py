@@ -7,20 +7,23 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.domain.four_eyes import ATTENDANCE
-from activities.domain.plausibility import credited_presence
-from activities.ledger import NewRecord, Rules, activity_window, record_service
+from activities import ledger
+from activities.domain.check_outs import real_presence
+from activities.domain.four_eyes import ATTENDANCE, Actor
+from activities.domain.plausibility import Implausible, credited_presence
+from activities.ledger import LIVE, NewRecord, Rules, activity_window, record_service
 from activities.models import (
     Activity,
     ActivityStatus,
     KnownVolunteer,
     RecordSource,
     ServiceKind,
+    ServiceRecord,
     SignUp,
     SignUpStatus,
 )
 from activities.signups import aware, now
-from shared.contracts.activities import CheckedIn, CheckedOut
+from shared.contracts.activities import CheckedIn, CheckedOut, CheckOutResolved
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_event
 
@@ -153,3 +156,108 @@ async def close_forgotten(
         automatically=True,
         commit=False,
     )
+
+
+async def _attendance_record(
+    session: AsyncSession, activity: Activity, signup: SignUp
+) -> ServiceRecord | None:
+    """The live record the activity's check-out made for this volunteer, if it made one."""
+    found = await session.exec(
+        select(ServiceRecord).where(
+            col(ServiceRecord.activity_id) == activity.id,
+            col(ServiceRecord.volunteer_id) == signup.volunteer_id,
+            col(ServiceRecord.source) == RecordSource.ATTENDANCE,
+            col(ServiceRecord.status).in_(LIVE),
+        )
+    )
+    return found.first()
+
+
+async def resolve_check_out(
+    session: AsyncSession,
+    rules: Rules,
+    activity: Activity,
+    signup: SignUp,
+    by: Actor,
+    *,
+    left_at: datetime | None,
+    reason: str,
+) -> SignUp:
+    """Settle a flagged check-out: the real time (`left_at`), or not counted (None).
+
+    The record the automatic check-out made is corrected to the real time (or voided
+    when nothing counts); when the rules refused to make one then, one is made now for
+    the real time, recorded by whoever resolves it, so that a second person confirms it.
+    The sign-up's flag, its time and the event commit with the record's change.
+    """
+    if not signup.needs_review:
+        raise Conflict("this sign-up has no check-out to resolve")
+    if signup.checked_in_at is None:
+        raise Conflict("the volunteer never checked in")
+    record = await _attendance_record(session, activity, signup)
+    served = None
+    if left_at is not None:
+        try:
+            served = real_presence(
+                aware(signup.checked_in_at),
+                left_at,
+                activity_window(activity),
+                now=now(),
+                clock_skew=rules.clock_skew,
+            )
+        except Implausible as exc:
+            raise Unprocessable(str(exc)) from exc
+        signup.checked_out_at = left_at
+    signup.needs_review = False
+    session.add(signup)
+    counted = served is not None
+    if served is None:
+        result = await ledger.void(session, record, reason, commit=False) if record else None
+    elif record is not None:
+        result = await ledger.correct(
+            session,
+            rules,
+            record,
+            started_at=served.start,
+            ended_at=served.end,
+            reason=reason,
+            by=by,
+            commit=False,
+        )
+    else:
+        result = await record_service(
+            session,
+            rules,
+            NewRecord(
+                volunteer_id=signup.volunteer_id,
+                community_id=activity.community_id,
+                kind=ServiceKind.ACTIVITY,
+                source=RecordSource.ATTENDANCE,
+                started_at=served.start,
+                ended_at=served.end,
+                recorded_by=by.account_id,
+                activity_id=activity.id,
+                service_area_code=activity.service_area_code,
+                team_id=activity.team_id,
+                place=activity.place,
+                tags=("public_welfare",),
+                activity_span=activity_window(activity),
+            ),
+            commit=False,
+        )
+    add_event(
+        session,
+        CheckOutResolved(
+            activity_id=activity.id,
+            community_id=activity.community_id,
+            volunteer_id=signup.volunteer_id,
+            sign_up_id=signup.id,
+            counted=counted,
+            checked_out_at=left_at,
+            record_id=result.id if counted and result is not None else None,
+        ),
+        subject=activity.id,
+        community=activity.community_id,
+    )
+    await session.commit()
+    return signup

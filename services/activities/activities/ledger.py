@@ -234,6 +234,7 @@ async def correct(
     reason: str,
     by: Actor,
     tags: tuple[str, ...] | None = None,
+    commit: bool = True,
 ) -> ServiceRecord:
     """Replace a live record by a corrected entry; the old one is kept, superseded.
 
@@ -314,11 +315,14 @@ async def correct(
             subject=corrected.volunteer_id,
             community=corrected.community_id,
         )
-    await session.commit()
+    if commit:
+        await session.commit()
     return corrected
 
 
-async def void(session: AsyncSession, record: ServiceRecord, reason: str) -> ServiceRecord:
+async def void(
+    session: AsyncSession, record: ServiceRecord, reason: str, *, commit: bool = True
+) -> ServiceRecord:
     """Void a live record with a reason: its hours stop counting."""
     if record.status not in LIVE:
         raise Conflict(f"a {record.status.value} record cannot be voided")
@@ -339,5 +343,6 @@ async def void(session: AsyncSession, record: ServiceRecord, reason: str) -> Ser
         subject=record.volunteer_id,
         community=record.community_id,
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return record

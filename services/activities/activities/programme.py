@@ -270,3 +270,32 @@ async def complete(session: AsyncSession, activity_id: str, rules: Rules) -> Act
     )
     await session.commit()
     return activity
+
+
+async def ended_unclosed(session: AsyncSession, grace: timedelta, limit: int) -> list[str]:
+    """Published activities that ended more than `grace` ago, the earliest first."""
+    rows = await session.exec(
+        select(Activity.id)
+        .where(
+            col(Activity.status) == ActivityStatus.PUBLISHED,
+            col(Activity.ends_at) < now() - grace,
+        )
+        .order_by(col(Activity.ends_at), col(Activity.id))
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def complete_if_open(session: AsyncSession, activity_id: str, rules: Rules) -> bool:
+    """Complete the activity unless someone (another replica, an organiser) just did.
+
+    `complete` takes the activity's row lock and then reads its status, so of two
+    replicas completing it at once the second waits, finds it completed, and stops
+    (no second no-show or completion event).
+    """
+    try:
+        await complete(session, activity_id, rules)
+    except (Conflict, NotFound):
+        await session.rollback()
+        return False
+    return True

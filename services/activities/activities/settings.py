@@ -26,6 +26,11 @@ class Settings(ServiceSettings):
     offer_window_minutes: int = 120
     check_in_opens_minutes_before: int = 60
     sweep_interval_seconds: float = 30.0
+    # An activity nobody completed completes by itself this long after its end (no-shows
+    # marked, forgotten check-outs closed and flagged), as `/complete` would.
+    auto_complete_grace_minutes: int = Field(default=120, ge=0, le=10_080)
+    # How many ended activities one round completes (the next round takes the rest).
+    auto_complete_batch: int = Field(default=50, ge=1, le=1000)
 
     @property
     def zone(self) -> ZoneInfo:

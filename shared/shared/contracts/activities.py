@@ -135,6 +135,22 @@ class CheckedOut(EventPayload):
     closed_automatically: bool = False
 
 
+class CheckOutResolved(EventPayload):
+    """An organiser settled a check-out the volunteer forgot (closed at the activity's end
+    and flagged): the real time was given (`checked_out_at`), or the attendance does not
+    count. The record it changed is announced by its own service_* events."""
+
+    event_type = "org.linli.activities.check_out_resolved.v1"
+
+    activity_id: str
+    community_id: str
+    volunteer_id: str
+    sign_up_id: str
+    counted: bool
+    checked_out_at: datetime | None = None
+    record_id: str | None = Field(default=None, description="the record that now counts, if any")
+
+
 class NoShow(EventPayload):
     """A signed-up volunteer did not come."""
 

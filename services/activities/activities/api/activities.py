@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import or_
 from sqlmodel import col, select
 
@@ -19,6 +19,7 @@ from activities.api.deps import (
     require_organiser,
     rules_of,
 )
+from activities.api.records import actor_of
 from activities.models import Activity, ActivityStatus, KnownVolunteer, Scope, SignUp, SignUpStatus
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
@@ -89,6 +90,31 @@ class ByCode(Input):
 
 # The card's number or the activity's code, at least one: the document says so (anyOf).
 CheckIn = ByCard | ByCode
+
+
+class RealCheckOut(Input):
+    """The volunteer left at this time (they forgot to check out)."""
+
+    outcome: Literal["checked_out"]
+    checked_out_at: Timestamp
+    reason: str = Field(default="the real check-out time", min_length=2, max_length=500)
+
+    @model_validator(mode="after")
+    def _check(self) -> RealCheckOut:
+        if self.checked_out_at.tzinfo is None:
+            raise ValueError("give the time with its offset, e.g. 2026-12-01T11:30:00+08:00")
+        return self
+
+
+class NotCounted(Input):
+    """The attendance does not count (they left at once, or were never there)."""
+
+    outcome: Literal["not_counted"]
+    reason: str = Field(min_length=2, max_length=500)
+
+
+# What the organiser says happened: the document says so (oneOf on outcome).
+CheckOutResolution = Annotated[RealCheckOut | NotCounted, Field(discriminator="outcome")]
 
 
 def public_signup(signup: SignUp) -> SignUpPublic:
@@ -300,6 +326,32 @@ async def confirm_offer(
     """Take the place offered from the waitlist, before the offer lapses."""
     _, signup = await _signup(session, principal, activity_id, signup_id)
     return await signups.confirm_offer(session, signup)
+
+
+@router.post("/activities/{activity_id}/sign-ups/{signup_id}/resolve", response_model=SignUpPublic)
+async def resolve_check_out(
+    activity_id: str,
+    signup_id: str,
+    body: CheckOutResolution,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SignUp:
+    """Settle a check-out the volunteer forgot (flagged `needs_review`): give the real
+    time, which corrects the record to the time served, or say it does not count, which
+    voids it. Organisers; the corrected record waits for a second person's confirmation.
+    """
+    activity, signup = await _signup(session, principal, activity_id, signup_id)
+    require_organiser(principal, activity)
+    return await attendance.resolve_check_out(
+        session,
+        rules_of(settings),
+        activity,
+        signup,
+        actor_of(principal),
+        left_at=body.checked_out_at if isinstance(body, RealCheckOut) else None,
+        reason=body.reason,
+    )
 
 
 async def _attendee(
