@@ -330,6 +330,7 @@ CALLS: dict[str, Call] = {
     "GET /communities/{community_id}/requests": Call("/communities/{community}/requests"),
     "GET /me/requests": Call("/me/requests"),
     "GET /requests/{request_id}": Call("/requests/{request}"),
+    "GET /requests/{request_id}/progress": Call("/requests/{request}/progress"),
     "GET /queues": Call("/queues", query={"community_id": "{community}"}),
     "GET /queues/records-to-confirm": Call(
         "/queues/records-to-confirm", query={"community_id": "{community}"}

@@ -14,6 +14,7 @@ from activities.models import (
     KnownVolunteer,
     RequestCategory,
     RequestStatus,
+    RequestStep,
     ResidentRequest,
 )
 from activities.signups import aware, now
@@ -98,6 +99,21 @@ class Resolution(Input):
     volunteer_id: Id | None = Field(default=None, description="who solved it, when a team had it")
 
 
+def _step(session: AsyncSession, request: ResidentRequest, note: str | None = None) -> None:
+    """Append the request's present state to its progress."""
+    session.add(
+        RequestStep(
+            id=new_id(),
+            request_id=request.id,
+            status=request.status.value,
+            at=now(),
+            team_id=request.assignee_team_id,
+            volunteer_id=request.assignee_volunteer_id,
+            note=note,
+        )
+    )
+
+
 def _assigned_event(request: ResidentRequest, *, automatically: bool) -> RequestAssigned:
     return RequestAssigned(
         request_id=request.id,
@@ -125,6 +141,8 @@ async def open_request(
         due_at=opened + timedelta(hours=TARGET_HOURS[data.category]),
     )
     session.add(request)
+    await session.flush()  # its steps refer to it (no ORM relationship orders the inserts)
+    _step(session, request)
     add_event(
         session,
         RequestOpened(
@@ -149,6 +167,7 @@ async def open_request(
     if team is not None:
         request.assignee_team_id = team.id
         request.status = RequestStatus.ASSIGNED
+        _step(session, request, "routed to the community's team for this category")
         add_event(
             session,
             _assigned_event(request, automatically=True),
@@ -180,6 +199,7 @@ async def assign(
     request.assignee_team_id = data.team_id
     request.status = RequestStatus.ASSIGNED
     session.add(request)
+    _step(session, request)
     add_event(
         session,
         _assigned_event(request, automatically=False),
@@ -206,6 +226,7 @@ async def resolve(
     request.resolution = data.resolution
     request.resolved_at = now()
     session.add(request)
+    _step(session, request, data.resolution)
     add_event(
         session,
         RequestResolved(
@@ -229,6 +250,7 @@ async def close(session: AsyncSession, request: ResidentRequest, reason: str) ->
     request.status = RequestStatus.CLOSED
     request.resolution = reason
     session.add(request)
+    _step(session, request, reason)
     add_event(
         session,
         RequestClosed(request_id=request.id, community_id=request.community_id, reason=reason),
@@ -278,3 +300,24 @@ async def raise_overdue(session: AsyncSession) -> int:
         raised += 1
     await session.commit()
     return raised
+
+
+async def progress(session: AsyncSession, request: ResidentRequest) -> list[RequestStep]:
+    """The request's steps so far, in order (a request filed before steps were kept
+    shows its opening only, from when it was opened)."""
+    rows = await session.exec(
+        select(RequestStep)
+        .where(col(RequestStep.request_id) == request.id)
+        .order_by(col(RequestStep.at), col(RequestStep.id))
+    )
+    steps = list(rows.all())
+    if not steps:
+        steps = [
+            RequestStep(
+                id=request.id,
+                request_id=request.id,
+                status=RequestStatus.OPEN.value,
+                at=request.opened_at,
+            )
+        ]
+    return steps

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import and_, not_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -177,6 +177,48 @@ async def get_request(
 ) -> RequestPublic:
     """One request: its resident, its assignees and the organisers see it; nobody else."""
     return public_request(await _request(session, principal, request_id))
+
+
+class StepPublic(BaseModel):
+    """One step of a request's progress."""
+
+    status: RequestStatus
+    at: datetime
+    team_id: str | None = Field(description="the team that has it from this step on")
+    volunteer_id: str | None = Field(description="the volunteer who has it from this step on")
+    note: str | None = Field(
+        description="the resolution, the reason for closing, or how it was routed"
+    )
+
+
+class RequestProgress(BaseModel):
+    """A request and how it got where it is, for its resident to follow."""
+
+    request: RequestPublic
+    steps: list[StepPublic]
+
+
+@router.get("/requests/{request_id}/progress", response_model=RequestProgress)
+async def request_progress(
+    request_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> RequestProgress:
+    """The request with each step so far: opened, assigned (each reassignment), resolved
+    or closed. Its resident, its assignees and the organisers see it; nobody else."""
+    request = await _request(session, principal, request_id)
+    steps = await requests.progress(session, request)
+    return RequestProgress(
+        request=public_request(request),
+        steps=[
+            StepPublic(
+                status=RequestStatus(step.status),
+                at=step.at,
+                team_id=step.team_id,
+                volunteer_id=step.volunteer_id,
+                note=step.note,
+            )
+            for step in steps
+        ],
+    )
 
 
 @router.post("/requests/{request_id}/assign", response_model=RequestPublic)
