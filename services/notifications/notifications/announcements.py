@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from notifications.domain.channels import ANNOUNCEMENT
 from notifications.inbox import notify
 from notifications.models import Announcement
 from shared.contracts.notifications import AnnouncementPublished
@@ -51,7 +52,7 @@ async def publish_due(session: AsyncSession) -> int:
         await notify(
             session,
             announcement.id,
-            "announcement",
+            ANNOUNCEMENT,
             "announcement",
             {"title": announcement.title, "body": announcement.body},
             roles=roles,

@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from notifications.domain.channels import ANNOUNCEMENT, chosen_channels
 from notifications.models import ChannelDelivery, InboxEntry, Preference, Recipient, TeamMember
 from notifications.templates import render
 from shared.db import Database, insert_new
@@ -29,7 +30,6 @@ from shared.ids import new_id
 MAX_ATTEMPTS = 10
 # An entry about a volunteer the registry has not announced yet is retried this long.
 WAIT_FOR_RECIPIENT = timedelta(hours=1)
-ANNOUNCEMENT = "announcement"  # the event type of an announcement's inbox entries
 
 
 class SmsProvider(Protocol):
@@ -91,16 +91,6 @@ def quiet_until(preference: Preference, moment: datetime, zone: ZoneInfo) -> dat
     return until.astimezone(UTC)
 
 
-def _wanted(preference: Preference) -> list[tuple[str, str]]:
-    """The channels a person chose that have an address, with the address."""
-    chosen = {c.strip() for c in preference.channels.split(",") if c.strip()}
-    return [
-        (channel, address)
-        for channel, address in (("email", preference.email), ("sms", preference.phone))
-        if channel in chosen and address
-    ]
-
-
 async def _audience(session: AsyncSession, entry: InboxEntry) -> list[Preference]:
     """Who, of those who chose a channel, an announcement's group entry reaches: the
     people of a role in a community, or a team's members."""
@@ -124,12 +114,7 @@ async def _audience(session: AsyncSession, entry: InboxEntry) -> list[Preference
 
 async def fan_out(session: AsyncSession) -> int:
     """Create channel deliveries for new notifications to a person, and for announcements
-    to a group (a role of a community, a team); returns how many.
-
-    Other notifications to a group (a new activity for every volunteer) stay in the
-    inbox: an e-mail or SMS to everyone for each would be noise, an announcement is
-    what the office sends out on purpose.
-    """
+    to a group (a role of a community, a team): `domain/channels.py`; returns how many."""
     personal = (col(InboxEntry.account_id).is_not(None)) | (
         col(InboxEntry.volunteer_id).is_not(None)
     )
@@ -183,7 +168,9 @@ async def fan_out(session: AsyncSession) -> int:
                     "last_error": None,
                     "sent_at": None,
                 }
-                for channel, address in _wanted(preference)
+                for channel, address in chosen_channels(
+                    preference.channels, preference.email, preference.phone
+                )
             ]
         # Once per entry, person and channel, whoever else fans the same entry out.
         created += len(
