@@ -108,7 +108,7 @@ async def test_peer_review_refuses_self_strangers_duplicates_and_the_wrong_windo
     everything = await evaluation.client.get(
         f"/periods/{period}/reviews", headers=evaluation.headers(Role.COMMUNITY_ADMIN, "c1")
     )
-    assert {r["comment"] for r in everything.json()} == {"认真负责", ""}
+    assert {r["comment"] for r in everything.json()["items"]} == {"认真负责", ""}
 
     await advance(evaluation, period, evaluation.headers(Role.COMMUNITY_ADMIN, "c1"), "nomination")
     late = await evaluation.client.post(

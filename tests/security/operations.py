@@ -419,6 +419,13 @@ CALLS: dict[str, Call] = {
         query={"community_id": "{community}", "format": "csv"},
         foreign=("community",),
     ),
+    "GET /periods": Call("/periods", query={"community_id": "{community}"}, foreign=("community",)),
+    "GET /nominations": Call(
+        "/nominations", query={"period_id": "{period}", "status": "nominated"}, foreign=("period",)
+    ),
+    "GET /certificates": Call(
+        "/certificates", query={"volunteer_id": "{volunteer}"}, foreign=("volunteer",)
+    ),
     # -- notifications ----------------------------------------------------------------
     "GET /inbox": Call("/inbox"),
     "GET /inbox/unread-count": Call("/inbox/unread-count"),

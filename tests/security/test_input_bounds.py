@@ -118,7 +118,7 @@ PAGED = [
     ("activities", "/communities/{community}/requests", "limit", 200),
     ("activities", "/me/records", "limit", 200),
     ("activities", "/me/requests", "limit", 200),
-    ("evaluation", "/periods/{period}/reviews", "limit", 500),
+    ("evaluation", "/periods/{period}/reviews", "limit", 200),
     ("evaluation", "/periods/{period}/ranking", "limit", 500),
     ("notifications", "/inbox", "limit", 200),
     ("notifications", "/webhooks/{webhook}/deliveries", "limit", 200),

@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from evaluation import four_ones
-from evaluation.api import certificates, dashboards, district, hours, me, periods
+from evaluation.api import certificates, dashboards, district, hours, lists, me, periods
 from evaluation.handlers import handlers
 from evaluation.settings import Settings
 from shared.app import create_service_app
@@ -53,5 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             district.router,
             certificates.router,
             me.router,
+            lists.router,
         ],
     )

@@ -117,6 +117,7 @@ class Review(EvaluationModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("period_id", "reviewer_volunteer_id", "reviewed_volunteer_id"),
+        Index("ix_review_period_id_id", "period_id", "id"),  # the paged list's order
     )
 
     id: str = Field(primary_key=True, max_length=26)

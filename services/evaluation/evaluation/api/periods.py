@@ -12,6 +12,7 @@ from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
 from evaluation.names import SubjectKeysDep, names_of
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.paging import Page, PageParams, paginate
 from shared.types import Day, Id, Input, Integer, ListLimit
 
 router = APIRouter(tags=["periods"])
@@ -147,20 +148,19 @@ async def my_reviews(
     )
 
 
-@router.get("/periods/{period_id}/reviews", response_model=list[Review])
+@router.get("/periods/{period_id}/reviews", response_model=Page[Review])
 async def all_reviews(
-    period_id: str, principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
-) -> list[Review]:
-    """Every review of the period (admins)."""
+    period_id: str, principal: CurrentPrincipal, session: SessionDep, paging: PageParams
+) -> Page[Review]:
+    """Every review of the period, oldest first (admins)."""
     period = await periods.get_period(session, principal, period_id)
     _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
-    rows = await session.exec(
-        select(Review)
-        .where(col(Review.period_id) == period.id)
-        .order_by(col(Review.id))
-        .limit(limit)
+    return await paginate(
+        session,
+        select(Review).where(col(Review.period_id) == period.id),
+        order=[col(Review.id)],
+        paging=paging,
     )
-    return list(rows.all())
 
 
 @router.get("/periods/{period_id}/ranking", response_model=list[RankingEntry])

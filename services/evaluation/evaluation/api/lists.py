@@ -1,0 +1,135 @@
+"""The evaluation service's lists, each one page at a time (`shared.paging`): periods,
+nominations (what the district has to decide) and certificates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlmodel import col, select
+
+from evaluation import periods
+from evaluation.models import (
+    Certificate,
+    KnownVolunteer,
+    Nomination,
+    NominationStatus,
+    Period,
+    Phase,
+)
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.deps import SessionDep
+from shared.paging import Page, PageParams, paginate
+from shared.types import Day
+
+router = APIRouter(tags=["lists"])
+ADMINS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN)
+
+CommunityFilter = Annotated[
+    str | None,
+    Query(max_length=64, description="only this community (a community role: its own)"),
+]
+
+
+def _community(principal: Principal, community_id: str | None) -> str | None:
+    """The community a list is limited to: the one asked for, or the caller's own; None
+    for the whole district."""
+    if community_id is not None and not principal.can_access_community(community_id):
+        # Another community answers as an unknown one would.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    return community_id if principal.is_district_wide else principal.community
+
+
+def _admins_only(principal: Principal, what: str) -> None:
+    if principal.role not in ADMINS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not list {what}")
+
+
+@router.get("/periods", response_model=Page[Period])
+async def list_periods(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    community_id: CommunityFilter = None,
+    phase: Phase | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=20, description="in the label")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="starting on or after")] = None,
+    to: Annotated[Day | None, Query(description="starting before")] = None,
+) -> Page[Period]:
+    """Evaluation periods, newest first: the community's own, or the district's."""
+    community = _community(principal, community_id)
+    query = select(Period)
+    if community is not None:
+        query = query.where(col(Period.community_id) == community)
+    if phase is not None:
+        query = query.where(col(Period.phase) == phase)
+    if q is not None:
+        query = query.where(col(Period.label).icontains(q, autoescape=True))
+    if from_ is not None:
+        query = query.where(col(Period.starts_on) >= from_)
+    if to is not None:
+        query = query.where(col(Period.starts_on) < to)
+    return await paginate(
+        session,
+        query,
+        order=[col(Period.starts_on), col(Period.id)],
+        paging=paging,
+        descending=True,
+    )
+
+
+@router.get("/nominations", response_model=Page[Nomination])
+async def list_nominations(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    status_: Annotated[
+        NominationStatus | None,
+        Query(alias="status", description="`nominated`: what the district has still to decide"),
+    ] = None,
+    period_id: Annotated[str | None, Query(max_length=26)] = None,
+    community_id: CommunityFilter = None,
+) -> Page[Nomination]:
+    """Nominations, oldest first (admins; a community admin sees their community's)."""
+    _admins_only(principal, "nominations")
+    community = _community(principal, community_id)
+    query = select(Nomination)
+    if period_id is not None:
+        period = await periods.get_period(session, principal, period_id)
+        query = query.where(col(Nomination.period_id) == period.id)
+    if community is not None:
+        query = query.where(col(Nomination.community_id) == community)
+    if status_ is not None:
+        query = query.where(col(Nomination.status) == status_)
+    return await paginate(session, query, order=[col(Nomination.id)], paging=paging)
+
+
+@router.get("/certificates", response_model=Page[Certificate])
+async def list_certificates(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    volunteer_id: Annotated[str | None, Query(max_length=26)] = None,
+    community_id: CommunityFilter = None,
+    from_: Annotated[Day | None, Query(alias="from", description="issued on or after")] = None,
+    to: Annotated[Day | None, Query(description="issued before")] = None,
+) -> Page[Certificate]:
+    """Certificates issued, newest number first (admins; a community admin their
+    community's; a volunteer reads theirs at `/me/certificates`)."""
+    _admins_only(principal, "certificates")
+    community = _community(principal, community_id)
+    query = select(Certificate)
+    if volunteer_id is not None:
+        volunteer = await session.get(KnownVolunteer, volunteer_id)
+        if volunteer is None or not principal.can_access_community(volunteer.community_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
+        query = query.where(col(Certificate.volunteer_id) == volunteer_id)
+    if community is not None:
+        query = query.where(col(Certificate.community_id) == community)
+    if from_ is not None:
+        query = query.where(col(Certificate.issued_on) >= from_)
+    if to is not None:
+        query = query.where(col(Certificate.issued_on) < to)
+    return await paginate(
+        session, query, order=[col(Certificate.number)], paging=paging, descending=True
+    )
