@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from sqlalchemy import func
@@ -25,6 +25,7 @@ from shared.events.handlers import EventContext, HandlerRegistry
 from shared.events.outbox import add_event
 from shared.events.relay import OutboxRelay
 from shared.events.tables import kit_metadata
+from shared.settings import ServiceSettings
 
 test_registry = registry()
 
@@ -148,13 +149,34 @@ def make_consumer(
     )
 
 
+RelayT = TypeVar("RelayT", bound=OutboxRelay)
+
+
 def make_relay(
-    db: Database, redis: Redis, namespace: str, holder: str = "relay-1", **options: Any
-) -> OutboxRelay:
-    """An OutboxRelay of the `registry` stream on the test namespace (`options` such as
-    `lease_ms` go to OutboxRelay)."""
-    return OutboxRelay(
-        service="registry", db=db, redis=redis, holder=holder, namespace=namespace, **options
+    db: Database,
+    redis: Redis,
+    namespace: str,
+    holder: str = "relay-1",
+    kind: type[RelayT] = OutboxRelay,  # type: ignore[assignment]
+    **options: Any,
+) -> RelayT:
+    """An OutboxRelay of the `registry` stream on the test namespace, with the services'
+    default settings unless `options` (such as `lease_ms`) say otherwise."""
+    defaults = {name: field.default for name, field in ServiceSettings.model_fields.items()}
+    settings: dict[str, Any] = {
+        "batch_size": defaults["relay_batch_size"],
+        "poll_ms": defaults["relay_poll_ms"],
+        "lease_ms": defaults["relay_lease_ms"],
+        "retention_ms": defaults["stream_retention_hours"] * 3_600_000,
+        "keep_sent": timedelta(hours=defaults["outbox_keep_sent_hours"]),
+    }
+    return kind(
+        service="registry",
+        db=db,
+        redis=redis,
+        holder=holder,
+        namespace=namespace,
+        **(settings | options),
     )
 
 

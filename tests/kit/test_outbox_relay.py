@@ -87,9 +87,7 @@ async def test_relay_killed_between_publish_and_mark_sent_applies_once(
     db: Database, redis: Redis, namespace: str
 ) -> None:
     envelopes = await stage_and_commit(db, ["a", "b", "c"])
-    dying = RelayDyingAfterPublish(
-        service="registry", db=db, redis=redis, holder="relay-1", namespace=namespace
-    )
+    dying = make_relay(db, redis, namespace, holder="relay-1", kind=RelayDyingAfterPublish)
     with pytest.raises(RuntimeError):
         await dying.publish_pending()
     # The same holder restarted publishes the rows again: each event is in the stream twice.

@@ -52,15 +52,16 @@ class OutboxRelay:
         db: Database,
         redis: Redis,
         holder: str,
-        namespace: str = "",
-        batch_size: int = 500,
-        poll_ms: int = 200,
-        lease_ms: int = 10_000,
-        retention_ms: int = 0,
-        keep_sent: timedelta = timedelta(days=7),
+        namespace: str,
+        batch_size: int,
+        poll_ms: int,
+        lease_ms: int,
+        retention_ms: int,
+        keep_sent: timedelta,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """`clock` gives the wall-clock time in seconds that leases are written in (every
+        """The settings have no defaults here: the service's settings hold them, once.
+        `clock` gives the wall-clock time in seconds that leases are written in (every
         replica's lease is compared with every other's); tests pass one they move."""
         self.service = service
         self.db = db
@@ -131,7 +132,7 @@ class OutboxRelay:
                     await _sleep_or_stop(stop, delay)
                     continue
                 if published < self.batch_size:
-                    await self._wait_for_work(stop)
+                    await self._wait_for_work()
         finally:
             unregister_relay_wakeup(self._wakeup)
 
@@ -145,7 +146,8 @@ class OutboxRelay:
             )
             return int(count.one())
 
-    async def _wait_for_work(self, stop: asyncio.Event) -> None:
+    async def _wait_for_work(self) -> None:
+        # A stop while idle is seen within one poll; the runtime cancels the task anyway.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
         self._wakeup.clear()
