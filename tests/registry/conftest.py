@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -104,14 +105,21 @@ def keys() -> tuple[str, str]:
     return generate_keypair()
 
 
-@pytest.fixture
-async def registry(
-    tmp_path: Path, redis_url: str, redis: Redis, namespace: str, keys: tuple[str, str]
+@asynccontextmanager
+async def running_registry(
+    database_url: str,
+    tmp_path: Path,
+    redis_url: str,
+    redis: Redis,
+    namespace: str,
+    keys: tuple[str, str],
+    **overrides: Any,
 ) -> AsyncIterator[Registry]:
+    """The registry app on `database_url`, started, with a client in front of it."""
     private_pem, public_pem = keys
     (tmp_path / "private.pem").write_text(private_pem)
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'registry.db'}",
+        database_url=database_url,
         redis_url=redis_url,
         stream_namespace=namespace,
         jwt_public_key=public_pem,
@@ -120,6 +128,7 @@ async def registry(
         national_id_hash_key=Fernet.generate_key().decode(),
         relay_poll_ms=50,
         log_level="DEBUG",  # the privacy test reads every log line
+        **overrides,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -132,3 +141,28 @@ async def registry(
                 redis=redis,
                 namespace=namespace,
             )
+
+
+@pytest.fixture
+async def registry(
+    tmp_path: Path, redis_url: str, redis: Redis, namespace: str, keys: tuple[str, str]
+) -> AsyncIterator[Registry]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'registry.db'}"
+    async with running_registry(url, tmp_path, redis_url, redis, namespace, keys) as running:
+        yield running
+
+
+@pytest.fixture
+async def registry_on_both(
+    database_url: str,
+    tmp_path: Path,
+    redis_url: str,
+    redis: Redis,
+    namespace: str,
+    keys: tuple[str, str],
+) -> AsyncIterator[Registry]:
+    """The registry once on SQLite and once on PostgreSQL."""
+    async with running_registry(
+        database_url, tmp_path, redis_url, redis, namespace, keys
+    ) as running:
+        yield running

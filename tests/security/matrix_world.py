@@ -66,6 +66,10 @@ def matrix_world(system: System, name: str, serial: int) -> dict[str, Any]:
         ).json()
         return str(tokens["refresh_token"])
 
+    managed = {"username": f"account{serial}", "password": PASSWORD, "role": "resident"}
+    world["managed"] = _ok(
+        registry.post("/accounts", json={**managed, "community_id": community}, headers=district)
+    )["id"]
     world.update(
         username=username,
         password=PASSWORD,

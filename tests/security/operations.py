@@ -120,6 +120,26 @@ def _spare_in_team(system: Any, ids: dict[str, Any]) -> dict[str, str] | None:
     return None
 
 
+def _fresh_account(system: Any, ids: dict[str, Any]) -> dict[str, str] | None:
+    """A fresh resident account of the community the cell names, for the cell to change;
+    nothing when the cell asks for an unknown account."""
+    if ids["managed"] == "01HZZZZZZZZZZZZZZZZZZZZZZZ":
+        return None
+    serial = next(_serials)
+    response = system.clients["registry"].post(
+        "/accounts",
+        json={
+            "username": f"managed{serial}",
+            "password": "a long passphrase",
+            "role": "resident",
+            "community_id": ids["community"],
+        },
+        headers=system.district,
+    )
+    assert response.status_code == 201, response.text
+    return {"managed": response.json()["id"], "managed_username": f"managed{serial}"}
+
+
 def _open_request(system: Any, ids: dict[str, Any]) -> dict[str, str]:
     """A fresh open request of the community the cell names, for the cell to resolve."""
     from shared.auth import Role
@@ -166,6 +186,31 @@ CALLS: dict[str, Call] = {
         foreign=("community",),
     ),
     "GET /me": Call("/me"),
+    "GET /accounts": Call(
+        "/accounts", query={"community_id": "{community}"}, foreign=("community",)
+    ),
+    "GET /accounts/{account_id}": Call("/accounts/{managed}"),
+    "PATCH /accounts/{account_id}": Call(
+        "/accounts/{managed}", body={"role": "volunteer"}, prepare=_fresh_account
+    ),
+    "POST /accounts/{account_id}/disable": Call(
+        "/accounts/{managed}/disable", prepare=_fresh_account
+    ),
+    "POST /accounts/{account_id}/enable": Call(
+        "/accounts/{managed}/enable", prepare=_fresh_account
+    ),
+    "POST /accounts/{account_id}/password-reset": Call(
+        "/accounts/{managed}/password-reset", prepare=_fresh_account
+    ),
+    "POST /auth/password": Call(
+        "/auth/password",
+        body=lambda ids, n: {
+            "username": ids["managed_username"],
+            "current_password": "a long passphrase",
+            "new_password": "another long passphrase",
+        },
+        prepare=_fresh_account,
+    ),
     "GET /streets": Call("/streets"),
     "POST /streets": Call("/streets", body=lambda ids, n: {"name": f"新街道{next(_serials)}"}),
     "POST /communities": Call(

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
-from registry.models import Account, Community, LoginThrottle, RefreshToken
+from registry.models import (
+    Account,
+    Community,
+    LoginAddressThrottle,
+    LoginThrottle,
+    RefreshToken,
+    Volunteer,
+)
 from registry.organisation import now
-from shared.auth import REFRESH, InvalidToken, Role, TokenIssuer, TokenVerifier
+from shared.auth import REFRESH, InvalidToken, Principal, Role, TokenIssuer, TokenVerifier
+from shared.contracts.registry import AccountChanged
 from shared.errors import Conflict, DomainError, NotFound, TooManyRequests, Unprocessable
+from shared.events.outbox import add_event
 from shared.ids import new_id
 
 _hasher = PasswordHasher()
@@ -25,6 +37,24 @@ class Unauthorized(DomainError):
     """Wrong credentials or an unusable refresh token."""
 
     status_code = 401
+
+
+class PasswordChangeRequired(DomainError):
+    """The password was right, but an admin reset it: a new one must be set first."""
+
+    status_code = 403
+
+
+class Forbidden(DomainError):
+    """The caller's role may not do this to this account."""
+
+    status_code = 403
+
+
+MUST_CHANGE_MESSAGE = (
+    "your password was reset by an administrator: choose a new one with POST /auth/password "
+    "(username, the password you were given, and a new one); then log in with it"
+)
 
 
 def hash_password(password: str) -> str:
@@ -50,16 +80,24 @@ class TokenPair:
 
 @dataclass(frozen=True)
 class Throttle:
-    """How failed logins slow down: free tries, then a lock doubling up to a cap."""
+    """How failed logins slow down: free tries, then a lock doubling up to a cap.
+
+    Counted per username and per client address. An address has more free tries (a
+    community office logs many people in from one address) and forgets its failures
+    after `address_window_seconds` without one, since a success never clears it.
+    """
 
     free_failures: int = 5
     max_lock_seconds: int = 900
+    address_free_failures: int = 20
+    address_window_seconds: int = 900
 
-    def lock_seconds(self, failures: int) -> int:
+    def lock_seconds(self, failures: int, free_failures: int | None = None) -> int:
         """How long to refuse logins after `failures` consecutive failures."""
-        if failures < self.free_failures:
+        free = self.free_failures if free_failures is None else free_failures
+        if failures < free:
             return 0
-        return int(min(2 ** (failures - self.free_failures + 1), self.max_lock_seconds))
+        return int(min(2 ** (failures - free + 1), self.max_lock_seconds))
 
 
 async def create_account(
@@ -115,25 +153,24 @@ def _tokens(
     )
 
 
-async def login(
-    session: AsyncSession,
-    issuer: TokenIssuer,
-    throttle: Throttle,
-    *,
-    username: str,
-    password: str,
-    refresh_ttl: timedelta,
-) -> TokenPair:
-    """Check a password and issue tokens; repeated failures lock the username for a while."""
-    record = await session.get(LoginThrottle, username)
+def _refuse_while_locked(locked_until: datetime | None, current: datetime, whom: str) -> None:
+    if locked_until is not None and _aware(locked_until) > current:
+        wait = int((_aware(locked_until) - current).total_seconds()) + 1
+        raise TooManyRequests(f"too many failed logins {whom}; try again in {wait} s", wait)
+
+
+async def _authenticate(
+    session: AsyncSession, throttle: Throttle, *, username: str, password: str, address: str
+) -> Account:
+    """The account whose password this is; every failure counts against the username and
+    the address (and is committed), and either being locked refuses the attempt."""
     current = now()
-    if record is not None and record.locked_until is not None:
-        locked_until = _aware(record.locked_until)
-        if locked_until > current:
-            wait = int((locked_until - current).total_seconds()) + 1
-            raise TooManyRequests(
-                f"too many failed logins for this username; try again in {wait} s", wait
-            )
+    record = await session.get(LoginThrottle, username)
+    from_address = await session.get(LoginAddressThrottle, address)
+    _refuse_while_locked(record.locked_until if record else None, current, "for this username")
+    _refuse_while_locked(
+        from_address.locked_until if from_address else None, current, "from this address"
+    )
     account = (await session.exec(select(Account).where(col(Account.username) == username))).first()
     valid = _verify_password(account.password_hash if account else _DUMMY_HASH, password)
     if account is None or not valid or account.disabled:
@@ -142,13 +179,81 @@ async def login(
         lock = throttle.lock_seconds(record.failures)
         record.locked_until = current + timedelta(seconds=lock) if lock else None
         session.add(record)
+        window = timedelta(seconds=throttle.address_window_seconds)
+        if from_address is None:
+            from_address = LoginAddressThrottle(address=address, last_failure_at=current)
+        elif _aware(from_address.last_failure_at) + window < current:
+            from_address.failures = 0
+        from_address.failures += 1
+        from_address.last_failure_at = current
+        lock = throttle.lock_seconds(from_address.failures, throttle.address_free_failures)
+        from_address.locked_until = current + timedelta(seconds=lock) if lock else None
+        session.add(from_address)
         await session.commit()
         raise Unauthorized("wrong username or password")
     if record is not None:
         await session.delete(record)
+    return account
+
+
+async def login(
+    session: AsyncSession,
+    issuer: TokenIssuer,
+    throttle: Throttle,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    refresh_ttl: timedelta,
+) -> TokenPair:
+    """Check a password and issue tokens; repeated failures lock the username and the
+    address for a while. A reset password issues nothing until it is changed."""
+    account = await _authenticate(
+        session, throttle, username=username, password=password, address=address
+    )
+    if account.must_change_password:
+        await session.commit()
+        raise PasswordChangeRequired(MUST_CHANGE_MESSAGE)
     tokens = _tokens(session, issuer, account, refresh_ttl)
     await session.commit()
     return tokens
+
+
+async def change_password(
+    session: AsyncSession,
+    issuer: TokenIssuer,
+    throttle: Throttle,
+    *,
+    username: str,
+    current_password: str,
+    new_password: str,
+    address: str,
+    refresh_ttl: timedelta,
+) -> TokenPair:
+    """Change one's own password (the current one required, throttled as a login);
+    every other session ends, and this one starts with new tokens."""
+    account = await _authenticate(
+        session, throttle, username=username, password=current_password, address=address
+    )
+    if new_password == current_password:
+        await session.commit()
+        raise Unprocessable("the new password must differ from the current one")
+    account.password_hash = hash_password(new_password)
+    account.must_change_password = False
+    session.add(account)
+    await _end_sessions(session, account.id)
+    tokens = _tokens(session, issuer, account, refresh_ttl)
+    await session.commit()
+    return tokens
+
+
+async def _end_sessions(session: AsyncSession, account_id: str) -> None:
+    """Every unused refresh token of the account becomes unusable."""
+    await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.account_id) == account_id, col(RefreshToken.used_at).is_(None))
+        .values(used_at=now())
+    )
 
 
 async def refresh(
@@ -170,6 +275,8 @@ async def refresh(
     account = await session.get(Account, stored.account_id)
     if account is None or account.disabled:
         raise Unauthorized("the account is disabled")
+    if account.must_change_password:
+        raise Unauthorized("the password was reset: change it (POST /auth/password), then log in")
     stored.used_at = now()
     session.add(stored)
     tokens = _tokens(session, issuer, account, refresh_ttl)
@@ -193,3 +300,162 @@ async def revoke(session: AsyncSession, verifier: TokenVerifier, refresh_token: 
 def _aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything here is UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# -- managing accounts ------------------------------------------------------------------
+
+
+async def get_account(session: AsyncSession, principal: Principal, account_id: str) -> Account:
+    """An account the caller may see; another community's answers as an unknown one."""
+    account = await session.get(Account, account_id)
+    if account is None or not principal.can_access_community(account.community_id):
+        raise NotFound("account not found")
+    return account
+
+
+def _check_may_manage(principal: Principal, account: Account) -> None:
+    if account.id == principal.subject:
+        raise Conflict("you cannot change your own account this way; ask another administrator")
+    if principal.role is Role.DISTRICT_ADMIN:
+        return
+    if principal.role is not Role.COMMUNITY_ADMIN:
+        raise Forbidden(f"role {principal.role} may not manage accounts")
+    if account.role in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
+        raise Forbidden("a community admin may not change an administrator's account")
+
+
+def _stage_changed(session: AsyncSession, account: Account) -> None:
+    session.add(account)
+    add_event(
+        session,
+        AccountChanged(
+            account_id=account.id,
+            role=account.role.value,
+            community_id=account.community_id,
+            disabled=account.disabled,
+        ),
+        subject=account.id,
+        community=account.community_id,
+    )
+
+
+async def _volunteer_of(session: AsyncSession, account_id: str) -> Volunteer | None:
+    found = await session.exec(select(Volunteer).where(col(Volunteer.account_id) == account_id))
+    return found.first()
+
+
+async def change_account(
+    session: AsyncSession,
+    principal: Principal,
+    account: Account,
+    *,
+    role: Role | None,
+    community_id: str | None,
+) -> Account:
+    """Give an account another role (a district admin's has no community) or another
+    community (`community_id`, None to keep it).
+
+    A community admin keeps to their community's team leaders, volunteers and
+    residents and raises nobody to an administrator. A volunteer's account moves with
+    the volunteer (a transfer), never alone.
+    """
+    _check_may_manage(principal, account)
+    new_role = role or account.role
+    new_community = None if new_role.is_district_wide else community_id or account.community_id
+    if not new_role.is_district_wide and new_community is None:
+        raise Conflict(
+            f"this account has no community (a district admin's): a {new_role.value} "
+            "account needs one, give community_id"
+        )
+    if principal.role is Role.COMMUNITY_ADMIN:
+        if new_role in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
+            raise Forbidden(f"a community admin may not make anyone a {new_role.value}")
+        if new_community != principal.community:
+            raise NotFound(f"community {new_community} not found")
+    if new_community is not None and await session.get(Community, new_community) is None:
+        raise NotFound(f"community {new_community} not found")
+    if new_community != account.community_id and await _volunteer_of(session, account.id):
+        raise Conflict(
+            "this account is a volunteer's: transfer the volunteer "
+            "(POST /volunteers/{id}/transfer) and the account moves with them"
+        )
+    if (new_role, new_community) == (account.role, account.community_id):
+        return account
+    account.role, account.community_id = new_role, new_community
+    _stage_changed(session, account)
+    await session.commit()
+    return account
+
+
+async def set_disabled(
+    session: AsyncSession, principal: Principal, account: Account, *, disabled: bool
+) -> Account:
+    """Disable an account (no login, its refresh tokens stop working) or enable it again."""
+    _check_may_manage(principal, account)
+    if account.disabled == disabled:
+        return account
+    if not disabled:
+        volunteer = await _volunteer_of(session, account.id)
+        if volunteer is not None and volunteer.erased_at is not None:
+            raise Conflict("this person's data was erased; their account cannot be enabled")
+    account.disabled = disabled
+    if disabled:
+        await _end_sessions(session, account.id)
+    _stage_changed(session, account)
+    await session.commit()
+    return account
+
+
+async def reset_password(session: AsyncSession, principal: Principal, account: Account) -> str:
+    """Give the account a one-time password the person must change at their next login;
+    their sessions end. Returns that password, shown this once."""
+    _check_may_manage(principal, account)
+    if account.disabled:
+        raise Conflict("this account is disabled: enable it before resetting its password")
+    temporary = secrets.token_urlsafe(12)
+    account.password_hash = hash_password(temporary)
+    account.must_change_password = True
+    session.add(account)
+    await _end_sessions(session, account.id)
+    # The person was perhaps locked out by their own failures: the new password works now.
+    record = await session.get(LoginThrottle, account.username)
+    if record is not None:
+        await session.delete(record)
+    await session.commit()
+    return temporary
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    """Criteria of the account list; every one optional."""
+
+    community_id: str | None = None
+    role: Role | None = None
+    disabled: bool | None = None
+    text: str | None = None
+
+
+def account_query(criteria: AccountFilter) -> SelectOfScalar[Account]:
+    """The accounts matching the criteria (unordered: the page orders them)."""
+    query = select(Account)
+    if criteria.community_id is not None:
+        query = query.where(col(Account.community_id) == criteria.community_id)
+    if criteria.role is not None:
+        query = query.where(col(Account.role) == criteria.role)
+    if criteria.disabled is not None:
+        query = query.where(col(Account.disabled) == criteria.disabled)
+    if criteria.text:
+        pattern = f"%{criteria.text.strip()}%"
+        named = select(Volunteer.account_id).where(
+            col(Volunteer.account_id).is_not(None), col(Volunteer.name).ilike(pattern)
+        )
+        query = query.where(or_(col(Account.username).ilike(pattern), col(Account.id).in_(named)))
+    return query
+
+
+async def volunteers_of(session: AsyncSession, account_ids: list[str]) -> dict[str, Volunteer]:
+    """The volunteer record of each account that has one."""
+    if not account_ids:
+        return {}
+    found = await session.exec(select(Volunteer).where(col(Volunteer.account_id).in_(account_ids)))
+    return {v.account_id: v for v in found.all() if v.account_id is not None}

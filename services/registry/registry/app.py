@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from registry.api import auth, organisation, roster, teams, volunteers
+from registry.api import accounts, auth, organisation, roster, teams, volunteers
 from registry.handlers import handlers
 from registry.identity import NationalIdVault
 from registry.settings import Settings
@@ -29,7 +29,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         DEFINITION,
         settings,
-        [auth.router, organisation.router, teams.router, volunteers.router, roster.router],
+        [
+            auth.router,
+            accounts.router,
+            organisation.router,
+            teams.router,
+            volunteers.router,
+            roster.router,
+        ],
         body_limits=roster.BODY_LIMITS,
     )
     keys, hash_key = settings.encryption_keys(), settings.hash_key()

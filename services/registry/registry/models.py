@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import StrictBool, StringConstraints, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -193,7 +193,17 @@ class Counter(RegistryModel, table=True):
 
 
 class Account(RegistryModel, table=True):
-    """Who can log in, with which role and community."""
+    """Who can log in, with which role and community.
+
+    `must_change_password` is set when an admin resets the password: login then issues
+    no tokens until the person has chosen a new one (`POST /auth/password`).
+    """
+
+    # The account lists filter by community or role and go by username.
+    __table_args__ = (
+        Index("ix_account_community_username", "community_id", "username"),
+        Index("ix_account_role_username", "role", "username"),
+    )
 
     id: str = Field(primary_key=True, max_length=26)
     username: str = Field(max_length=64, unique=True)
@@ -201,6 +211,7 @@ class Account(RegistryModel, table=True):
     role: Role
     community_id: str | None = Field(default=None, foreign_key="community.id", max_length=26)
     disabled: bool = False
+    must_change_password: bool = False
     created_at: datetime = Field(sa_column=_timestamp())
 
 
@@ -222,6 +233,22 @@ class LoginThrottle(RegistryModel, table=True):
 
     username: str = Field(primary_key=True, max_length=64)
     failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class LoginAddressThrottle(RegistryModel, table=True):
+    """Failed logins per client address, whatever usernames they tried.
+
+    Unlike the per-username record, a success does not clear it (one valid account
+    must not buy an address fresh guesses at others); failures older than the window
+    are forgotten instead.
+    """
+
+    __tablename__ = "login_address_throttle"
+
+    address: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    last_failure_at: datetime = Field(sa_column=_timestamp())
     locked_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
 

@@ -31,6 +31,10 @@ class Settings(ServiceSettings):
 
     login_free_failures: int = 5
     login_max_lock_seconds: int = 900
+    # Per client address: more free tries (one office, many people), forgotten after
+    # the window without a failure.
+    login_address_free_failures: int = 20
+    login_address_window_seconds: int = 900
 
     def encryption_keys(self) -> list[str]:
         """The national ID encryption keys, newest first."""

@@ -202,3 +202,18 @@ class VolunteerErased(EventPayload):
     # The person's account, so that a service that never learnt the registration (an
     # applicant erased before approval) still forgets what the account left with it.
     account_id: str | None = None
+
+
+class AccountChanged(EventPayload):
+    """An account's role, community or standing changed; carries its current state.
+
+    Tokens already issued keep their claims until they expire (minutes); a disabled
+    account gets no new ones, so a service that keeps accounts may stop writing to it.
+    """
+
+    event_type = "org.linli.registry.account_changed.v1"
+
+    account_id: str
+    role: str
+    community_id: str | None = None
+    disabled: bool

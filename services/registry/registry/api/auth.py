@@ -1,21 +1,21 @@
-"""Login, token refresh, logout, the public key, and accounts."""
+"""Login, token refresh, logout, changing one's password, and the public key."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from fastapi import APIRouter, Depends, HTTPException, status
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse, PlainTextResponse
 from jwt.algorithms import OKPAlgorithm
 from pydantic import BaseModel, Field
 
 from registry import accounts
-from registry.api.deps import IssuerDep, SettingsDep, ThrottleDep, VerifierDep, authorize
-from shared.auth import CurrentPrincipal, Role, require_roles
+from registry.api.deps import IssuerDep, SettingsDep, ThrottleDep, VerifierDep
+from shared.auth import CurrentPrincipal
 from shared.deps import SessionDep
-from shared.types import Id, Input
+from shared.types import Input
 
 router = APIRouter(tags=["auth"])
 
@@ -42,38 +42,27 @@ class Tokens(BaseModel):
     expires_in: int
 
 
-class _NewAccount(Input):
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=10, max_length=200)
+class PasswordChange(Input):
+    """Input of `POST /auth/password`: one's own password, the current one required."""
+
+    username: str = Field(min_length=1, max_length=64)
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
 
 
-class DistrictAccountCreate(_NewAccount):
-    """Input of `POST /accounts` for a district admin, who belongs to no community."""
+class PasswordChangeRequired(BaseModel):
+    """Login's answer when an admin reset the password: no tokens until it is changed."""
 
-    role: Literal[Role.DISTRICT_ADMIN]
-    community_id: None = Field(default=None, description="none: the district admin's is all")
-
-
-class CommunityAccountCreate(_NewAccount):
-    """Input of `POST /accounts` for a community's role, which names its community."""
-
-    role: Literal[Role.COMMUNITY_ADMIN, Role.TEAM_LEADER, Role.VOLUNTEER, Role.RESIDENT]
-    community_id: Id
+    detail: str
+    password_change_required: Literal[True] = Field(
+        description="always true: call POST /auth/password, then log in"
+    )
 
 
-# The role decides whether a community is named: the document says so (oneOf on role).
-AccountCreate = Annotated[
-    DistrictAccountCreate | CommunityAccountCreate, Field(discriminator="role")
-]
-
-
-class AccountPublic(BaseModel):
-    """An account as the API shows it (never its password hash)."""
-
-    id: str
-    username: str
-    role: Role
-    community_id: str | None
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (behind a proxy, the proxy must pass it
+    on: uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _tokens(pair: accounts.TokenPair) -> Tokens:
@@ -82,28 +71,71 @@ def _tokens(pair: accounts.TokenPair) -> Tokens:
     )
 
 
-@router.post(
-    "/auth/login",
-    response_model=Tokens,
-    responses={
-        401: {"description": "wrong credentials"},
-        429: {"description": "too many failures"},
-    },
-)
+_LOGIN_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"description": "wrong credentials"},
+    403: {"model": PasswordChangeRequired, "description": "the password must be changed first"},
+    429: {"description": "too many failures for this username or from this address"},
+}
+
+
+def _must_change(exc: accounts.PasswordChangeRequired) -> JSONResponse:
+    body = PasswordChangeRequired(detail=exc.message, password_change_required=True)
+    return JSONResponse(body.model_dump(), status_code=status.HTTP_403_FORBIDDEN)
+
+
+@router.post("/auth/login", response_model=Tokens, responses=_LOGIN_RESPONSES)
 async def login(
     credentials: Credentials,
+    request: Request,
+    session: SessionDep,
+    issuer: IssuerDep,
+    throttle: ThrottleDep,
+    settings: SettingsDep,
+) -> Tokens | JSONResponse:
+    """Log in with a password; repeated failures lock the username, and the caller's
+    address, for a growing while. After an admin's reset the answer is 403 with
+    `password_change_required`: only `POST /auth/password` works until then."""
+    try:
+        pair = await accounts.login(
+            session,
+            issuer,
+            throttle,
+            username=credentials.username,
+            password=credentials.password,
+            address=client_address(request),
+            refresh_ttl=settings.refresh_ttl,
+        )
+    except accounts.PasswordChangeRequired as exc:
+        return _must_change(exc)
+    return _tokens(pair)
+
+
+@router.post(
+    "/auth/password",
+    response_model=Tokens,
+    responses={
+        401: {"description": "wrong username or current password"},
+        429: {"description": "too many failures for this username or from this address"},
+    },
+)
+async def change_password(
+    body: PasswordChange,
+    request: Request,
     session: SessionDep,
     issuer: IssuerDep,
     throttle: ThrottleDep,
     settings: SettingsDep,
 ) -> Tokens:
-    """Log in with a password; repeated failures lock the username for a growing while."""
-    pair = await accounts.login(
+    """Change one's own password with the current one (also the one-time password an
+    admin gave); other sessions end, and the answer logs this one in."""
+    pair = await accounts.change_password(
         session,
         issuer,
         throttle,
-        username=credentials.username,
-        password=credentials.password,
+        username=body.username,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        address=client_address(request),
         refresh_ttl=settings.refresh_ttl,
     )
     return _tokens(pair)
@@ -147,38 +179,6 @@ async def jwks(settings: SettingsDep) -> dict[str, list[dict[str, str]]]:
         return {"keys": []}
     jwk = OKPAlgorithm.to_jwk(key, as_dict=True)
     return {"keys": [{**jwk, "use": "sig", "alg": "EdDSA"}]}
-
-
-@router.post(
-    "/accounts",
-    response_model=AccountPublic,
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_roles(Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN))],
-)
-async def create_account(
-    body: AccountCreate, principal: CurrentPrincipal, session: SessionDep
-) -> AccountPublic:
-    """Create an account: the district admin any; a community admin only its own
-    community's team leaders, volunteers and residents."""
-    if principal.role is Role.COMMUNITY_ADMIN:
-        authorize(principal, body.community_id or "", Role.COMMUNITY_ADMIN)
-        if body.role in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"a community admin may not create a {body.role} account"
-            )
-    account = await accounts.create_account(
-        session,
-        username=body.username,
-        password=body.password,
-        role=body.role,
-        community_id=body.community_id,
-    )
-    return AccountPublic(
-        id=account.id,
-        username=account.username,
-        role=account.role,
-        community_id=account.community_id,
-    )
 
 
 @router.get("/me")

@@ -61,7 +61,12 @@ async def get_settings(request: Request) -> Settings:
 async def get_throttle(request: Request) -> Throttle:
     """How failed logins are slowed down."""
     settings: Settings = request.app.state.settings
-    return Throttle(settings.login_free_failures, settings.login_max_lock_seconds)
+    return Throttle(
+        settings.login_free_failures,
+        settings.login_max_lock_seconds,
+        settings.login_address_free_failures,
+        settings.login_address_window_seconds,
+    )
 
 
 RegistrarDep = Annotated[Registrar, Depends(get_registrar)]
