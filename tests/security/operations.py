@@ -471,6 +471,10 @@ CALLS: dict[str, Call] = {
     "GET /certificates": Call(
         "/certificates", query={"volunteer_id": "{volunteer}"}, foreign=("volunteer",)
     ),
+    "GET /configuration/star-thresholds": Call("/configuration/star-thresholds"),
+    "PUT /configuration/star-thresholds": Call(
+        "/configuration/star-thresholds", body={"thresholds": [100, 300, 600, 1000, 1500]}
+    ),
     # -- notifications ----------------------------------------------------------------
     "GET /inbox": Call("/inbox"),
     "GET /inbox/unread-count": Call("/inbox/unread-count"),

@@ -6,7 +6,16 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from evaluation import four_ones
-from evaluation.api import certificates, dashboards, district, hours, lists, me, periods
+from evaluation.api import (
+    certificates,
+    configuration,
+    dashboards,
+    district,
+    hours,
+    lists,
+    me,
+    periods,
+)
 from evaluation.handlers import handlers
 from evaluation.settings import Settings
 from shared.app import create_service_app
@@ -54,5 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             certificates.router,
             me.router,
             lists.router,
+            configuration.router,
         ],
     )

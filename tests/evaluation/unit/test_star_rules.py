@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from evaluation.domain.scoring import MIN_REVIEWS, ScoreParts
-from evaluation.domain.stars import THRESHOLDS, level_for, newly_reached
+from evaluation.domain.stars import (
+    THRESHOLDS,
+    hours_to_next,
+    level_for,
+    newly_reached,
+    next_threshold,
+    threshold_problem,
+)
 
 # The national thresholds, in hours, written out here rather than read from the module:
 # a moved threshold must fail this test, not move with it.
@@ -49,6 +56,38 @@ def test_a_level_regained_after_a_loss_is_not_reached_again() -> None:
     assert newly_reached(2, 250) == []
     assert newly_reached(2, 300) == []
     assert newly_reached(2, 600) == [3]
+
+
+REGIONAL = (50, 150, 300, 500, 800)
+
+
+def test_a_district_s_thresholds_decide_the_level_and_what_is_reached() -> None:
+    assert level_for(160, REGIONAL) == 2
+    assert level_for(160) == 1  # the national ones by default
+    assert newly_reached(1, 310, REGIONAL) == [2, 3]
+    assert level_for(800, REGIONAL) == 5
+
+
+def test_the_progress_to_the_next_star_is_the_hours_still_missing() -> None:
+    assert (next_threshold(0), hours_to_next(0)) == (100, 100)
+    assert (next_threshold(120.5), hours_to_next(120.5)) == (300, 179.5)
+    assert (next_threshold(120.5, REGIONAL), hours_to_next(120.5, REGIONAL)) == (150, 29.5)
+    # Exactly at a threshold the star is held: the next one is the goal.
+    assert (next_threshold(300), hours_to_next(300)) == (600, 300)
+    # At the top there is no next star.
+    assert (next_threshold(1500), hours_to_next(1500)) == (None, None)
+    assert hours_to_next(10_000) is None
+
+
+def test_thresholds_must_be_five_positive_and_rising() -> None:
+    assert threshold_problem(REGIONAL) is None
+    assert threshold_problem(THRESHOLDS) is None
+    assert threshold_problem((50, 150, 300, 500)) == "give exactly 5 thresholds, one per star level"
+    assert threshold_problem((0, 150, 300, 500, 800)) == "every threshold must be more than 0 hours"
+    assert threshold_problem((50, 150, 150, 500, 800)) == (
+        "each star level must need more hours than the one below it"
+    )
+    assert threshold_problem((50, 150, 300, 800, 500)) is not None
 
 
 def test_rating_points_count_from_the_minimum_number_of_reviews_on() -> None:

@@ -1,0 +1,146 @@
+"""Star thresholds the district sets: read and written over HTTP, used by every star
+rule, and each change announced with who made it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from typing import Any
+
+from shared.auth import Role
+from tests.evaluation.conftest import Evaluation, registered, served, settle
+
+URL = "/configuration/star-thresholds"
+REGIONAL = [50, 150, 300, 500, 800]
+
+
+async def published(evaluation: Evaluation, event_type: str) -> list[dict[str, Any]]:
+    entries = await evaluation.redis.xrange(evaluation.namespace + "evaluation.events")
+    return [
+        json.loads(fields[b"data"])
+        for _, fields in entries
+        if fields[b"type"] == f"org.linli.evaluation.{event_type}.v1".encode()
+    ]
+
+
+async def wait_published(
+    evaluation: Evaluation, event_type: str, count: int
+) -> list[dict[str, Any]]:
+    """The events of a type once `count` of them reached the stream (the relay sends them)."""
+    for _ in range(200):
+        found = await published(evaluation, event_type)
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"fewer than {count} {event_type} published")
+
+
+async def test_the_district_sets_thresholds_and_every_level_follows_with_an_audit(
+    evaluation_db: Evaluation,
+) -> None:
+    evaluation = evaluation_db
+    await evaluation.publish("registry.events", [registered(v, "c1") for v in ("v1", "v2", "v3")])
+    await evaluation.publish(
+        "activities.events",
+        [served("v1", "c1", "a", 160), served("v2", "c1", "a", 20), served("v3", "c1", "a", 310)],
+    )
+    await settle(evaluation)
+    district = evaluation.headers(Role.DISTRICT_ADMIN, None, subject="district-officer")
+    national = await evaluation.client.get(URL, headers=evaluation.volunteer("v1", "c1"))
+    assert national.json() == {
+        "thresholds": [100, 300, 600, 1000, 1500],
+        "national": True,
+        "changed_by": None,
+        "changed_at": None,
+    }
+    before = await wait_published(evaluation, "star_reached", 3)  # v1: 1; v3: 1 and 2
+
+    changed = await evaluation.client.put(URL, json={"thresholds": REGIONAL}, headers=district)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["thresholds"] == REGIONAL
+    assert (changed.json()["national"], changed.json()["changed_by"]) == (False, "district-officer")
+    assert (await evaluation.client.get(URL, headers=district)).json() == changed.json()
+
+    # Every level follows at once: v1 160 h is now level 2, v3 310 h level 3.
+    mine = (
+        await evaluation.client.get("/me/hours", headers=evaluation.volunteer("v1", "c1"))
+    ).json()
+    assert (mine["star_level"], mine["next_star_at_hours"], mine["hours_to_next_star"]) == (
+        2,
+        300,
+        140,
+    )
+    assert mine["thresholds"] == REGIONAL
+    stars = await evaluation.client.get(
+        "/communities/c1/stars", headers=evaluation.headers(Role.COMMUNITY_ADMIN, "c1")
+    )
+    assert {r["level"]: r["volunteers"] for r in stars.json()} == {
+        0: 1,
+        1: 0,
+        2: 1,
+        3: 1,
+        4: 0,
+        5: 0,
+    }
+
+    # Levels reached for the first time are announced, by the thresholds that gave them.
+    reached = await wait_published(evaluation, "star_reached", len(before) + 2)
+    new = [(e["volunteer_id"], e["level"], e["threshold_hours"]) for e in reached[len(before) :]]
+    assert sorted(new) == [("v1", 2, 150), ("v3", 3, 300)]
+    audit = await wait_published(evaluation, "star_thresholds_changed", 1)
+    assert audit[0]["thresholds"] == REGIONAL
+    assert audit[0]["previous"] == [100, 300, 600, 1000, 1500]
+    assert audit[0]["changed_by"] == "district-officer"
+    assert datetime.fromisoformat(audit[0]["changed_at"]) == datetime.fromisoformat(
+        changed.json()["changed_at"]
+    )
+    assert audit[0]["levels_changed"] == 2
+
+    # A confirmation afterwards counts by the district's thresholds: v2 reaches 50 h.
+    await evaluation.publish("activities.events", [served("v2", "c1", "b", 30, day=1)])
+    await settle(evaluation)
+    reached = await wait_published(evaluation, "star_reached", len(before) + 3)
+    assert (reached[-1]["volunteer_id"], reached[-1]["level"], reached[-1]["threshold_hours"]) == (
+        "v2",
+        1,
+        50,
+    )
+
+    # Back to the national ones: levels fall with them, and nobody is congratulated again.
+    back = await evaluation.client.put(
+        URL, json={"thresholds": [100, 300, 600, 1000, 1500]}, headers=district
+    )
+    assert back.status_code == 200
+    mine = (
+        await evaluation.client.get("/me/hours", headers=evaluation.volunteer("v1", "c1"))
+    ).json()
+    assert mine["star_level"] == 1
+    await wait_published(evaluation, "star_thresholds_changed", 2)
+    assert len(await published(evaluation, "star_reached")) == len(before) + 3
+
+
+async def test_only_the_district_admin_sets_thresholds_and_only_rising_ones(
+    evaluation_db: Evaluation,
+) -> None:
+    evaluation = evaluation_db
+    district = evaluation.headers(Role.DISTRICT_ADMIN, None)
+    community = await evaluation.client.put(
+        URL, json={"thresholds": REGIONAL}, headers=evaluation.headers(Role.COMMUNITY_ADMIN, "c1")
+    )
+    assert community.status_code == 403
+    falling = await evaluation.client.put(
+        URL, json={"thresholds": [100, 90, 600, 1000, 1500]}, headers=district
+    )
+    assert (falling.status_code, falling.json()["detail"]) == (
+        422,
+        "each star level must need more hours than the one below it",
+    )
+    four = await evaluation.client.put(URL, json={"thresholds": [1, 2, 3, 4]}, headers=district)
+    assert four.status_code == 422
+    text = await evaluation.client.put(
+        URL, json={"thresholds": ["50", 150, 300, 500, 800]}, headers=district
+    )
+    assert text.status_code == 422
+    unchanged = await evaluation.client.get(URL, headers=district)
+    assert unchanged.json()["national"] is True
