@@ -176,6 +176,8 @@ class Announcement(NotificationsModel, table=True):
         # The list, latest publication first: the district's whole, or one community's.
         Index("ix_announcement_listed", "publish_at", "id"),
         Index("ix_announcement_community_listed", "community_id", "publish_at", "id"),
+        # Scheduled or published; also how the publisher finds those whose time has come.
+        Index("ix_announcement_status_listed", "published", "publish_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=26)
@@ -185,8 +187,8 @@ class Announcement(NotificationsModel, table=True):
     team_id: str | None = Field(default=None, max_length=26)
     title: str = Field(max_length=100)
     body: str = Field(max_length=4000)
-    publish_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
-    published: bool = Field(default=False, index=True)
+    publish_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    published: bool = False
 
 
 class ChannelDelivery(NotificationsModel, table=True):
