@@ -15,6 +15,7 @@ from activities.handlers import handlers
 from activities.settings import Settings
 from activities.signups import lapse_offers
 from shared.app import create_service_app
+from shared.db import database_unavailable
 from shared.projections.communities_routes import communities_router
 from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
 
@@ -37,9 +38,15 @@ def _definition(settings: Settings) -> ServiceDefinition:
         async with runtime.db.session() as session:
             ended = await programme.ended_unclosed(session, grace, settings.auto_complete_batch)
         for activity_id in ended:
-            async with runtime.db.session() as session:
-                if await programme.complete_if_open(session, activity_id, rules_of(settings)):
-                    log.info("activity %s completed automatically", activity_id)
+            try:
+                async with runtime.db.session() as session:
+                    if await programme.complete_if_open(session, activity_id, rules_of(settings)):
+                        log.info("activity %s completed automatically", activity_id)
+            except Exception as exc:
+                if database_unavailable(exc):
+                    raise  # the round stops; the next one starts over
+                # One activity that cannot complete must not hold up the others behind it.
+                log.exception("activity %s could not complete automatically", activity_id)
 
     return ServiceDefinition(
         name="activities",
