@@ -16,6 +16,7 @@ import pytest
 from shared.auth import Role
 from shared.contracts.activities import ActivityPublished
 from shared.contracts.registry import (
+    AccountChanged,
     CommunityCreated,
     TeamCreated,
     TeamMemberJoined,
@@ -219,3 +220,81 @@ async def test_announcements_go_out_by_email_and_sms_to_those_who_chose_them(
     volunteer = service.person("vol-1", Role.VOLUNTEER, "c1")
     refused = await service.client.get(f"/announcements/{community}/deliveries", headers=volunteer)
     assert refused.status_code == 403
+
+
+async def test_announcements_follow_the_account_s_community_and_stop_when_disabled(
+    service: Notifications, smtp: tuple[Inbox, int]
+) -> None:
+    mail, _ = smtp
+    await service.publish(
+        CommunityCreated(community_id="c1", name="兴华"),
+        CommunityCreated(community_id="c2", name="东风"),
+    )
+    await service.settle()
+    for account in ("res-moves", "res-stays"):
+        saved = await service.client.put(
+            "/me/preferences",
+            json={"email": f"{account}@example.org", "channels": ["email"]},
+            headers=service.person(account, Role.RESIDENT, "c1"),
+        )
+        assert saved.status_code == 200, saved.text
+    # The registry moves one resident to c2 and makes them a community admin there.
+    await service.publish(
+        AccountChanged(
+            account_id="res-moves", role="community_admin", community_id="c2", disabled=False
+        ),
+        # An account that chose no channel is no one to keep here.
+        AccountChanged(account_id="nobody", role="resident", community_id="c1", disabled=False),
+    )
+    await service.settle()
+
+    async def announce(headers: dict[str, str], **body: Any) -> str:
+        made = await service.client.post("/announcements", json=body, headers=headers)
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
+    district = service.person("district", Role.DISTRICT_ADMIN, None)
+    to_c1 = await announce(
+        district, audience="community", community_id="c1", title="兴华通知", body="x"
+    )
+    to_c2 = await announce(
+        district, audience="community", community_id="c2", title="东风通知", body="y"
+    )
+
+    async def deliveries(announcement: str) -> list[tuple[str, str]]:
+        response = await service.client.get(
+            f"/announcements/{announcement}/deliveries", headers=district
+        )
+        return [(d["account_id"], d["status"]) for d in response.json()["items"]]
+
+    async def both_sent() -> bool:
+        return await deliveries(to_c1) == [("res-stays", "sent")] and await deliveries(to_c2) == [
+            ("res-moves", "sent")
+        ]
+
+    await eventually(both_sent)
+    assert sorted((m["To"], subject_of(m)) for m in mail.messages) == [
+        ("res-moves@example.org", "东风通知"),
+        ("res-stays@example.org", "兴华通知"),
+    ]
+
+    await service.publish(
+        AccountChanged(account_id="res-stays", role="resident", community_id="c1", disabled=True)
+    )
+    await service.settle()
+    await service.client.put(
+        "/me/preferences",
+        json={"email": "newcomer@example.org", "channels": ["email"]},
+        headers=service.person("newcomer", Role.RESIDENT, "c1"),
+    )
+    again = await announce(
+        district, audience="community", community_id="c1", title="再次通知", body="z"
+    )
+
+    async def only_the_newcomer_told() -> bool:
+        return await deliveries(again) == [("newcomer", "sent")]
+
+    await eventually(only_the_newcomer_told)  # the disabled account has no delivery
+    assert ("res-stays@example.org", "再次通知") not in [
+        (m["To"], subject_of(m)) for m in mail.messages
+    ]

@@ -94,7 +94,9 @@ def quiet_until(preference: Preference, moment: datetime, zone: ZoneInfo) -> dat
 async def _audience(session: AsyncSession, entry: InboxEntry) -> list[Preference]:
     """Who, of those who chose a channel, an announcement's group entry reaches: the
     people of a role in a community, or a team's members."""
-    with_channels = select(Preference).where(col(Preference.channels) != "")
+    with_channels = select(Preference).where(
+        col(Preference.channels) != "", col(Preference.disabled).is_(False)
+    )
     if entry.role is not None and entry.community_id is not None:
         query = with_channels.where(
             col(Preference.community_id) == entry.community_id,
@@ -146,7 +148,7 @@ async def fan_out(session: AsyncSession) -> int:
                 if account is None and now - created_at < WAIT_FOR_RECIPIENT:
                     continue  # the registration may still be on its way
             preference = await session.get(Preference, account) if account else None
-            people = [preference] if preference is not None else []
+            people = [preference] if preference is not None and not preference.disabled else []
         entry.channels_done = True
         session.add(entry)
         params = orjson.loads(entry.params)

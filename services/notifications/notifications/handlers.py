@@ -9,7 +9,7 @@ from sqlmodel import col, delete, select
 
 from notifications import erasure, webhooks
 from notifications.inbox import notify
-from notifications.models import Participant, Recipient, TeamMember, UpcomingActivity
+from notifications.models import Participant, Preference, Recipient, TeamMember, UpcomingActivity
 from notifications.teams import register_team_handlers, remember_team
 from shared.contracts.activities import (
     ActivityCancelled,
@@ -26,6 +26,7 @@ from shared.contracts.activities import (
 )
 from shared.contracts.evaluation import NominationDecided, StarReached, VolunteerNominated
 from shared.contracts.registry import (
+    AccountChanged,
     TeamMemberJoined,
     TeamMemberLeft,
     VolunteerErased,
@@ -82,6 +83,19 @@ async def volunteer_registered(ctx: EventContext, event: VolunteerRegistered) ->
         "volunteer_approved",
         {"volunteer_number": event.volunteer_number},
     )
+
+
+@handlers.on(AccountChanged)
+async def account_changed(ctx: EventContext, event: AccountChanged) -> None:
+    # Announcements by e-mail and SMS reach a role of a community by the preference's
+    # role and community: they follow the account, not the token it last saved them with.
+    preference = await ctx.session.get(Preference, event.account_id)
+    if preference is None:
+        return  # no channel chosen: nothing to keep
+    preference.role = event.role
+    preference.community_id = event.community_id
+    preference.disabled = event.disabled
+    ctx.session.add(preference)
 
 
 @handlers.on(VolunteerRejected)

@@ -54,8 +54,9 @@ class Preference(NotificationsModel, table=True):
 
     Contact addresses are given here by the person themself: registry events carry no
     contact data. The role and community are the caller's, as their token said when they
-    last saved their choices: an announcement to a community's residents reaches by
-    e-mail and SMS those who chose a channel with them.
+    last saved their choices and as the registry announces them since (account_changed):
+    an announcement to a community's residents reaches by e-mail and SMS those who
+    chose a channel with them.
     """
 
     __table_args__ = (Index("ix_preference_audience", "community_id", "role"),)
@@ -69,6 +70,8 @@ class Preference(NotificationsModel, table=True):
     quiet_to_hour: int | None = None
     role: str | None = Field(default=None, max_length=20)
     community_id: str | None = Field(default=None, max_length=26)
+    # The registry disabled the account: nothing goes out on its channels meanwhile.
+    disabled: bool = False
 
 
 class InboxEntry(NotificationsModel, table=True):
