@@ -800,7 +800,18 @@ class District:
                     community.admin,
                     json={"resolution": "已上门解决", "volunteer_id": solver.id},
                 )
+                # The resident follows it: opened, assigned to the member, resolved.
+                followed = p.get(
+                    "activities", f"/requests/{opened['id']}/progress", community.resident
+                )
+                steps = [step["status"] for step in followed["steps"]]
+                if steps[0] != "open" or steps[-1] != "resolved":
+                    raise AssertionError(f"request {opened['id']} shows the steps {steps}")
                 self.outcome.requests += 1
+            # ... and lists their own: the two solved and the duplicate closed.
+            mine = p.get("activities", "/me/requests", community.resident, params={"limit": 200})
+            if mine["total"] < 3:
+                raise AssertionError(f"the resident lists {mine['total']} requests, not 3")
             self.progress("residents' requests", 1)
 
     # Evaluation ---------------------------------------------------------------------
