@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from shared.auth import Role
 from tests.evaluation.conftest import Evaluation, registered, served, settle
 from tests.evaluation.test_periods import advance, open_period
@@ -41,6 +43,27 @@ async def test_a_volunteer_sees_their_hours_star_and_the_hours_the_next_star_nee
         "/me/hours", headers=evaluation.headers(Role.VOLUNTEER, "c2", subject="acct-v1")
     )
     assert elsewhere.status_code == 403
+
+
+async def test_a_volunteer_s_months_follow_the_district_calendar(
+    evaluation_db: Evaluation,
+) -> None:
+    evaluation = evaluation_db
+    await evaluation.publish("registry.events", [registered("v1", "c1")])
+    late_march_utc = served("v1", "c1", "a", 2).model_copy(
+        update={"started_at": datetime(2026, 3, 31, 20, tzinfo=UTC)}  # 1 April 04:00 in Beijing
+    )
+    await evaluation.publish(
+        "activities.events",
+        [late_march_utc, served("v1", "c1", "b", 1.5)],  # 10 March
+    )
+    await settle(evaluation)
+    mine = await evaluation.client.get("/me/hours", headers=evaluation.volunteer("v1", "c1"))
+    assert mine.json()["by_month"] == {"2026-03": 1.5, "2026-04": 2.0}
+    theirs = await evaluation.client.get(
+        "/volunteers/v1/hours", headers=evaluation.headers(Role.COMMUNITY_ADMIN, "c1")
+    )
+    assert theirs.json()["by_month"] == mine.json()["by_month"]
 
 
 async def test_a_volunteer_requests_certificates_and_pages_only_their_own_newest_first(

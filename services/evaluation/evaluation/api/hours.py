@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -12,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation import star_thresholds
 from evaluation.domain.stars import LEVELS, hours_to_next, level_for, next_threshold
+from evaluation.four_ones import month_of
 from evaluation.models import CountedRecord, KnownVolunteer, VolunteerLedger
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
@@ -41,6 +43,7 @@ class Hours(BaseModel):
 
 @router.get("/volunteers/{volunteer_id}/hours", response_model=Hours)
 async def volunteer_hours(
+    request: Request,
     volunteer_id: str,
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -58,7 +61,8 @@ async def volunteer_hours(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read others' hours"
         )
-    return await hours_of(session, volunteer_id, ledger.community_id, ledger, since, until)
+    zone = request.app.state.settings.zone
+    return await hours_of(session, volunteer_id, ledger.community_id, ledger, since, until, zone)
 
 
 async def hours_of(
@@ -68,8 +72,10 @@ async def hours_of(
     ledger: VolunteerLedger | None,
     since: datetime | None,
     until: datetime | None,
+    zone: ZoneInfo,
 ) -> Hours:
-    """A volunteer's hours, star and progress (no ledger yet: no hours, no star)."""
+    """A volunteer's hours, star and progress (no ledger yet: no hours, no star); months
+    in the district's calendar, as every other figure counts them."""
     query = select(CountedRecord).where(
         col(CountedRecord.volunteer_id) == volunteer_id, col(CountedRecord.counts)
     )
@@ -87,7 +93,9 @@ async def hours_of(
         by_area[area] = round(by_area.get(area, 0.0) + record.hours, 2)
         if record.team_id:
             by_team[record.team_id] = round(by_team.get(record.team_id, 0.0) + record.hours, 2)
-        month = f"{record.started_at:%Y-%m}"
+        # SQLite hands back naive UTC datetimes.
+        started = record.started_at
+        month = month_of(started if started.tzinfo else started.replace(tzinfo=UTC), zone)
         by_month[month] = round(by_month.get(month, 0.0) + record.hours, 2)
     total = ledger.total_hours if ledger is not None else 0.0
     thresholds = await star_thresholds.current(session)

@@ -22,6 +22,7 @@ router = APIRouter(prefix="/me", tags=["me"])
 
 @router.get("/hours", response_model=Hours)
 async def my_hours(
+    request: Request,
     principal: CurrentPrincipal,
     session: SessionDep,
     since: Timestamp | None = None,
@@ -30,7 +31,8 @@ async def my_hours(
     """The caller's confirmed hours, star level and the hours still needed for the next."""
     me = await own_volunteer(session, principal)
     ledger = await session.get(VolunteerLedger, me.id)
-    return await hours_of(session, me.id, me.community_id, ledger, since, until)
+    zone = request.app.state.settings.zone
+    return await hours_of(session, me.id, me.community_id, ledger, since, until, zone)
 
 
 @router.get("/certificates", response_model=Page[Certificate])
