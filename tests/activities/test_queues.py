@@ -14,7 +14,7 @@ from sqlmodel import col, update
 
 from activities import programme
 from activities.api.deps import rules_of
-from activities.models import Activity, KnownTeam, SignUp
+from activities.models import Activity, KnownTeam, Pairing, SignUp
 from activities.settings import Settings
 from shared.auth import Role
 from tests.activities.conftest import Activities, eventually, running
@@ -410,3 +410,76 @@ async def test_automatic_completion_goes_on_after_the_database_connections_are_c
         events = await service.events("activity_completed")
         assert first["id"] in events[0]["data"]
         assert second["id"] in events[1]["data"]
+
+
+async def test_pairings_list_by_overdue_and_ended_and_records_newest_first(
+    either: Activities,
+) -> None:
+    service = either
+    admin = service.headers(CA, "c1")
+    one, two, three = await service.volunteers("c1", 3)
+    made = []
+    for volunteer in (one, two, three):
+        created = await service.client.post(
+            "/communities/c1/pairings",
+            json={
+                "kind": "one_helps_one",
+                "beneficiary_label": "王奶奶",
+                "beneficiary_category": "empty_nest_elder",
+                "volunteer_ids": [volunteer.id],
+                "cadence_days": 7,
+            },
+            headers=admin,
+        )
+        assert created.status_code == 201, created.text
+        made.append(created.json())
+    async with service.app.state.runtime.db.session() as session:
+        await session.exec(
+            update(Pairing)
+            .where(col(Pairing.id) == made[0]["id"])
+            .values(next_visit_due_at=datetime.now(UTC) - timedelta(days=1))
+        )
+        await session.commit()
+    ended = await service.client.post(
+        f"/pairings/{made[2]['id']}/end", json={"reason": "对象搬离"}, headers=admin
+    )
+    assert ended.status_code == 200
+
+    async def pairing_ids(**params: Any) -> list[str]:
+        items = await every_item(service, "/communities/c1/pairings", admin, limit=1, **params)
+        return [p["id"] for p in items]
+
+    assert await pairing_ids() == [made[0]["id"], made[1]["id"]]
+    assert await pairing_ids(overdue=True) == [made[0]["id"]]
+    assert await pairing_ids(overdue=False) == [made[1]["id"]]
+    assert await pairing_ids(active=False) == [made[2]["id"]]
+    [late] = await every_item(service, "/queues/overdue-pairings", admin)
+    assert late["id"] == made[0]["id"]
+    assert late["volunteer_ids"] == [one.id]
+
+    # Records: newest first, each once across pages, bounded by from/to.
+    now = datetime.now(UTC).replace(microsecond=0)
+    starts = [now - timedelta(days=d, hours=3) for d in range(1, 6)]
+    for start in starts:
+        recorded = await service.client.post(
+            "/communities/c1/records",
+            json={
+                "volunteer_id": one.id,
+                "kind": "good_deed",
+                "started_at": start.isoformat(),
+                "ended_at": (start + timedelta(hours=1)).isoformat(),
+            },
+            headers=admin,
+        )
+        assert recorded.status_code == 201, recorded.text
+    listed = await every_item(service, "/communities/c1/records", admin, limit=2)
+    assert [datetime.fromisoformat(r["started_at"]) for r in listed] == starts
+    window = await every_item(
+        service,
+        "/communities/c1/records",
+        admin,
+        **{"from": starts[3].isoformat(), "to": starts[1].isoformat()},
+    )
+    assert [datetime.fromisoformat(r["started_at"]) for r in window] == starts[2:4]
+    own = await every_item(service, "/me/records", service.as_volunteer(one), limit=3)
+    assert len(own) == 5
