@@ -293,7 +293,13 @@ async def test_search_filters_and_bounded_pages(registry: Registry) -> None:
     assert (await search("/volunteers", params={"q": "志愿者4"}, headers=admin)).json()[
         "total"
     ] == 1
-    page = (await search("/volunteers", params={"page_size": 4, "page": 2}, headers=admin)).json()
-    assert (page["total"], len(page["items"])) == (6, 2)
-    too_big = await search("/volunteers", params={"page_size": 1000}, headers=admin)
+    first = (await search("/volunteers", params={"limit": 4}, headers=admin)).json()
+    assert (first["total"], len(first["items"])) == (6, 4)
+    params = {"limit": 4, "cursor": first["next_cursor"]}
+    second = (await search("/volunteers", params=params, headers=admin)).json()
+    assert (second["total"], len(second["items"]), second["next_cursor"]) == (6, 2, None)
+    names = [v["name"] for v in first["items"] + second["items"]]
+    assert names == sorted(names)
+    assert len(set(names)) == 6
+    too_big = await search("/volunteers", params={"limit": 1000}, headers=admin)
     assert too_big.status_code == 422

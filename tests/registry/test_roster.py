@@ -88,7 +88,7 @@ async def test_a_1510_row_roster_imports_with_an_exact_report_and_again_changes_
         "invalid": expected_invalid,
     }
     registered = await registry.client.get(
-        "/volunteers", params={"status": "registered", "page_size": 1}, headers=admin
+        "/volunteers", params={"status": "registered", "limit": 1}, headers=admin
     )
     assert registered.json()["total"] == 1505
     assert len(await registry.payloads("volunteer_registered")) == 1505

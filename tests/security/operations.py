@@ -268,7 +268,11 @@ CALLS: dict[str, Call] = {
         query={"community_id": "{community}", "team_id": "{team}"},
         foreign=("community", "team"),
     ),
+    "GET /applications": Call(
+        "/applications", query={"community_id": "{community}"}, foreign=("community",)
+    ),
     "GET /me/volunteer": Call("/me/volunteer"),
+    "PATCH /me/volunteer": Call("/me/volunteer", body={"skills": "修理", "availability": "周末"}),
     "GET /volunteers/{volunteer_id}": Call("/volunteers/{volunteer}"),
     "PATCH /volunteers/{volunteer_id}": Call(
         "/volunteers/{volunteer}",
@@ -285,6 +289,12 @@ CALLS: dict[str, Call] = {
     "POST /volunteers/{volunteer_id}/reinstate": Call("/volunteers/{spare}/reinstate"),
     "POST /volunteers/{volunteer_id}/withdraw": Call(
         "/volunteers/{leaver}/withdraw", body={"reason": "本人申请"}
+    ),
+    # The spare is registered (or suspended): taking them back, or moving them to the
+    # community they are in, is a 409 the rules give; the other cells are refused first.
+    "POST /volunteers/{volunteer_id}/come-back": Call("/volunteers/{spare}/come-back"),
+    "POST /volunteers/{volunteer_id}/transfer": Call(
+        "/volunteers/{spare}/transfer", body={"community_id": "{community}"}
     ),
     "DELETE /volunteers/{volunteer_id}/personal-data": Call("/volunteers/{leaver}/personal-data"),
     "GET /volunteers/{volunteer_id}/card.pdf": Call("/volunteers/{volunteer}/card.pdf"),

@@ -111,7 +111,9 @@ def test_a_roster_with_a_giant_csv_field_is_refused_not_a_500(
 # small by nature (streets, communities, teams, service areas, sign-ups of one
 # activity, a caller's own webhooks, dashboards over communities).
 PAGED = [
-    ("registry", "/volunteers", "page_size", 100),
+    ("registry", "/volunteers", "limit", 200),
+    ("registry", "/accounts", "limit", 200),
+    ("registry", "/applications", "limit", 200),
     ("activities", "/communities/{community}/records", "limit", 200),
     ("activities", "/communities/{community}/activities", "limit", 200),
     ("activities", "/communities/{community}/pairings", "limit", 200),

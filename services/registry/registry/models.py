@@ -148,6 +148,16 @@ class Volunteer(RegistryModel, table=True):
     field and keeps the number and the id, so service history stays, anonymous.
     """
 
+    # The search goes by name within a community; the queue of applications by the
+    # time they came, within a community or district-wide.
+    __table_args__ = (
+        Index("ix_volunteer_community_name", "community_id", "name", "id"),
+        Index("ix_volunteer_status_applied", "status", "applied_at", "id"),
+        Index(
+            "ix_volunteer_community_status_applied", "community_id", "status", "applied_at", "id"
+        ),
+    )
+
     id: str = Field(primary_key=True, max_length=26)
     community_id: str = Field(foreign_key="community.id", index=True, max_length=26)
     status: VolunteerStatus = Field(index=True)
@@ -419,6 +429,37 @@ class VolunteerProfileUpdate(Input):
         return self
 
 
+class OwnProfileUpdate(Input):
+    """Input of `PATCH /me/volunteer`: what a volunteer keeps up to date themself."""
+
+    phone: Annotated[MobilePhone | SkipJsonSchema[None], OMITTABLE] = None
+    skills: Annotated[Annotated[str, Field(max_length=500)] | SkipJsonSchema[None], OMITTABLE] = (
+        None
+    )
+    availability: Annotated[
+        Annotated[str, Field(max_length=200)] | SkipJsonSchema[None], OMITTABLE
+    ] = None
+    service_area_codes: Annotated[
+        Annotated[list[str], Field(min_length=1, max_length=12)] | SkipJsonSchema[None], OMITTABLE
+    ] = None
+
+    @model_validator(mode="after")
+    def _no_null(self) -> OwnProfileUpdate:
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        return self
+
+
+class Transfer(Input):
+    """Input of `POST /volunteers/{id}/transfer`."""
+
+    community_id: Id = Field(description="the community the volunteer moves to")
+    service_area_codes: Annotated[
+        Annotated[list[str], Field(min_length=1, max_length=12)] | SkipJsonSchema[None], OMITTABLE
+    ] = Field(default=None, description="left out: the same codes, in the new catalogue")
+
+
 class Decision(Input):
     """A reason given with a rejection, suspension or withdrawal."""
 
@@ -448,15 +489,6 @@ class VolunteerPublic(SQLModel):
     applied_at: datetime
     registered_at: datetime | None
     erased: bool
-
-
-class VolunteerPage(SQLModel):
-    """One page of a volunteer search."""
-
-    items: list[VolunteerPublic]
-    total: int
-    page: int
-    page_size: int
 
 
 class CardVerification(SQLModel):

@@ -128,14 +128,6 @@ async def team_public(session: AsyncSession, team: Team) -> TeamPublic:
     )
 
 
-async def list_teams(session: AsyncSession, community_id: str) -> list[TeamPublic]:
-    """A community's teams by name."""
-    teams = await session.exec(
-        select(Team).where(col(Team.community_id) == community_id).order_by(col(Team.name))
-    )
-    return [await team_public(session, team) for team in teams.all()]
-
-
 def may_manage_membership(principal: Principal, team: Team, volunteer: Volunteer) -> bool:
     """Admins and the team's leader manage members; a volunteer joins or leaves themself."""
     if principal.is_district_wide:

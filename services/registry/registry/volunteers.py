@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from registry.domain.national_id import InvalidNationalId, birth_date_of, mask, normalise
 from registry.domain.volunteer_number import format_number
@@ -15,11 +16,13 @@ from registry.identity import NationalIdVault
 from registry.models import (
     Account,
     Category,
+    Community,
     Counter,
     LoginThrottle,
     MemberUnit,
     RefreshToken,
     ServiceArea,
+    Team,
     TeamMembership,
     Volunteer,
     VolunteerFields,
@@ -32,6 +35,8 @@ from registry.organisation import areas_by_code, now
 from shared.auth import Principal, Role
 from shared.contracts.base import EventPayload
 from shared.contracts.registry import (
+    AccountChanged,
+    TeamMemberLeft,
     VolunteerApplied,
     VolunteerErased,
     VolunteerProfileChanged,
@@ -39,6 +44,7 @@ from shared.contracts.registry import (
     VolunteerReinstated,
     VolunteerRejected,
     VolunteerSuspended,
+    VolunteerTransferred,
     VolunteerWithdrawn,
 )
 from shared.errors import Conflict, NotFound, Unprocessable
@@ -341,6 +347,100 @@ async def withdraw(session: AsyncSession, volunteer: Volunteer, reason: str) -> 
     )
 
 
+async def come_back(session: AsyncSession, volunteer: Volunteer) -> Volunteer:
+    """Someone who withdrew serves again: registered with the number they had, their
+    history where it was. Consumers see `volunteer_reinstated` with `returned`."""
+    _require(volunteer, [VolunteerStatus.WITHDRAWN], "taken back")
+    if volunteer.volunteer_number is None:  # withdrawn before this rule: never happens
+        raise Conflict("this volunteer was never registered; they apply instead")
+    return await _move(
+        session,
+        volunteer,
+        VolunteerStatus.REGISTERED,
+        None,
+        VolunteerReinstated(
+            volunteer_id=volunteer.id, community_id=volunteer.community_id, returned=True
+        ),
+    )
+
+
+async def transfer(
+    session: AsyncSession,
+    volunteer: Volunteer,
+    community_id: str,
+    service_area_codes: list[str] | None,
+) -> Volunteer:
+    """Move a volunteer to another community: the same id and number, their history
+    stays where it was served; the old community's teams and member unit are left, the
+    service areas become the new community's (the same codes unless others are given),
+    and their account moves with them."""
+    _require(volunteer, [VolunteerStatus.REGISTERED, VolunteerStatus.SUSPENDED], "transferred")
+    if community_id == volunteer.community_id:
+        raise Conflict("the volunteer already belongs to this community")
+    if await session.get(Community, community_id) is None:
+        raise NotFound(f"community {community_id} not found")
+    codes = service_area_codes or await _area_codes(session, volunteer.id)
+    areas = await areas_by_code(session, community_id, codes)
+    led = await session.exec(select(Team).where(col(Team.leader_volunteer_id) == volunteer.id))
+    if (team := led.first()) is not None:
+        raise Conflict(f"the volunteer leads the team {team.name!r}: give it another leader first")
+    origin = volunteer.community_id
+    memberships = await session.exec(
+        select(TeamMembership).where(col(TeamMembership.volunteer_id) == volunteer.id)
+    )
+    for membership in memberships.all():
+        await session.delete(membership)
+        add_event(
+            session,
+            TeamMemberLeft(
+                team_id=membership.team_id, community_id=origin, volunteer_id=volunteer.id
+            ),
+            subject=membership.team_id,
+            community=origin,
+        )
+    await session.exec(
+        delete(VolunteerServiceArea).where(col(VolunteerServiceArea.volunteer_id) == volunteer.id)
+    )
+    session.add_all(
+        VolunteerServiceArea(volunteer_id=volunteer.id, service_area_id=area.id) for area in areas
+    )
+    volunteer.community_id = community_id
+    volunteer.member_unit_id = None
+    volunteer.updated_at = now()
+    session.add(volunteer)
+    if volunteer.account_id is not None:
+        account = await session.get(Account, volunteer.account_id)
+        if account is not None and not account.role.is_district_wide:
+            account.community_id = community_id
+            session.add(account)
+            add_event(
+                session,
+                AccountChanged(
+                    account_id=account.id,
+                    role=account.role.value,
+                    community_id=community_id,
+                    disabled=account.disabled,
+                ),
+                subject=account.id,
+                community=community_id,
+            )
+    add_event(
+        session,
+        VolunteerTransferred(
+            volunteer_id=volunteer.id,
+            volunteer_number=volunteer.volunteer_number or "",
+            from_community_id=origin,
+            to_community_id=community_id,
+            service_area_codes=sorted(area.code for area in areas),
+            account_id=volunteer.account_id,
+        ),
+        subject=volunteer.id,
+        community=community_id,
+    )
+    await session.commit()
+    return volunteer
+
+
 async def erase(
     session: AsyncSession, volunteer: Volunteer, names: SubjectKeys | None
 ) -> Volunteer:
@@ -534,17 +634,15 @@ class VolunteerFilter:
     category: Category | None = None
 
 
-async def search(
-    session: AsyncSession, criteria: VolunteerFilter, *, page: int, page_size: int
-) -> tuple[list[Volunteer], int]:
-    """One page of volunteers matching the criteria, by name, and the total count."""
+def volunteer_query(criteria: VolunteerFilter) -> SelectOfScalar[Volunteer]:
+    """The volunteers matching the criteria (unordered: the page or the caller orders)."""
     query = select(Volunteer)
     if criteria.community_id is not None:
         query = query.where(col(Volunteer.community_id) == criteria.community_id)
     if criteria.text:
         pattern = f"%{criteria.text.strip()}%"
         query = query.where(
-            or_(col(Volunteer.name).like(pattern), col(Volunteer.volunteer_number).like(pattern))
+            or_(col(Volunteer.name).ilike(pattern), col(Volunteer.volunteer_number).ilike(pattern))
         )
     if criteria.number:
         query = query.where(col(Volunteer.volunteer_number) == criteria.number)
@@ -570,10 +668,4 @@ async def search(
         query = query.where(col(Volunteer.party_member) == criteria.party_member)
     if criteria.category is not None:
         query = query.where(col(Volunteer.category) == criteria.category)
-    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
-    rows = await session.exec(
-        query.order_by(col(Volunteer.name), col(Volunteer.id))
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    return list(rows.all()), int(total)
+    return query

@@ -174,12 +174,15 @@ class VolunteerSuspended(EventPayload):
 
 
 class VolunteerReinstated(EventPayload):
-    """A suspended volunteer may serve again."""
+    """A suspended volunteer may serve again, or one who had withdrawn came back (with
+    the same number and their history): either way they are registered again."""
 
     event_type = "org.linli.registry.volunteer_reinstated.v1"
 
     volunteer_id: str
     community_id: str
+    # True when they came back after withdrawing, rather than after a suspension.
+    returned: bool = False
 
 
 class VolunteerWithdrawn(EventPayload):
@@ -217,3 +220,21 @@ class AccountChanged(EventPayload):
     role: str
     community_id: str | None = None
     disabled: bool
+
+
+class VolunteerTransferred(EventPayload):
+    """A volunteer moved to another community, keeping their id, number and history.
+
+    From now on their new service is the new community's; what they did before stays
+    with the community it was done in. Team memberships of the old community ended
+    (each with its own `team_member_left`); the service areas are the new community's.
+    """
+
+    event_type = "org.linli.registry.volunteer_transferred.v1"
+
+    volunteer_id: str
+    volunteer_number: str
+    from_community_id: str
+    to_community_id: str
+    service_area_codes: list[str]
+    account_id: str | None = None

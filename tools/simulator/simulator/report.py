@@ -43,7 +43,9 @@ def gather(
         report.stars[community.name] = {s["level"]: s["volunteers"] for s in stars}
         names = {
             t["id"]: t["name"]
-            for t in platform.get("registry", f"/communities/{community.id}/teams", admin)
+            for t in platform.get(
+                "registry", f"/communities/{community.id}/teams", admin, params={"limit": 200}
+            )["items"]
         }
         for row in platform.get(
             "evaluation", f"/communities/{community.id}/hours-by-team-month", admin

@@ -279,21 +279,16 @@ class District:
 
     def _registered(self, community: Community) -> list[Volunteer]:
         found: list[Volunteer] = []
-        page = 1
+        params = {"community_id": community.id, "limit": 200}
         while True:
-            answer = self.platform.get(
-                "registry",
-                "/volunteers",
-                community.admin,
-                params={"community_id": community.id, "page": page, "page_size": 100},
-            )
+            answer = self.platform.get("registry", "/volunteers", community.admin, params=params)
             found += [
                 Volunteer(v["id"], v["volunteer_number"], v["name"], v["party_member"])
                 for v in answer["items"]
             ]
-            if page * 100 >= answer["total"]:
+            if answer["next_cursor"] is None:
                 return sorted(found, key=lambda v: v.number)
-            page += 1
+            params = {**params, "cursor": answer["next_cursor"]}
 
     def applications(self) -> None:
         """Some apply online; the worker approves them; they sign in as volunteers."""

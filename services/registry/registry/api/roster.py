@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, HTTPException, Response, UploadFile, status
 from pydantic import BaseModel
+from sqlmodel import col
 
 from registry import organisation, roster, volunteers
 from registry.api.deps import RegistrarDep, authorize
+from registry.models import Volunteer
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
 
@@ -64,9 +66,8 @@ async def export_roster(
     community = await organisation.get_community(session, principal, community_id)
     if file_format not in ("csv", "xlsx"):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "export as roster.csv or roster.xlsx")
-    rows, _ = await volunteers.search(
-        session, volunteers.VolunteerFilter(community_id=community_id), page=1, page_size=1_000_000
-    )
+    everyone = volunteers.volunteer_query(volunteers.VolunteerFilter(community_id=community_id))
+    rows = (await session.exec(everyone.order_by(col(Volunteer.name), col(Volunteer.id)))).all()
     public = await volunteers.to_public(session, rows)
     filename = f"roster-{community_id}.{file_format}"
     if file_format == "csv":

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlmodel import col, select
 
 from registry import organisation, teams
 from registry.api.deps import authorize
 from registry.models import Team, TeamCreate, TeamPublic, Volunteer
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.paging import Page, PageParams, paginate
 from shared.types import Id, Input
 
 router = APIRouter(tags=["teams"])
@@ -34,13 +38,25 @@ async def post_team(
     return await teams.create_team(session, community, data)
 
 
-@router.get("/communities/{community_id}/teams", response_model=list[TeamPublic])
+@router.get("/communities/{community_id}/teams", response_model=Page[TeamPublic])
 async def get_teams(
-    community_id: str, principal: CurrentPrincipal, session: SessionDep
-) -> list[TeamPublic]:
-    """The community's teams."""
+    community_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    q: Annotated[str | None, Query(max_length=100, description="part of the name")] = None,
+) -> Page[TeamPublic]:
+    """The community's teams by name."""
     await organisation.get_community(session, principal, community_id)
-    return await teams.list_teams(session, community_id)
+    query = select(Team).where(col(Team.community_id) == community_id)
+    if q:
+        query = query.where(col(Team.name).ilike(f"%{q.strip()}%"))
+    page = await paginate(session, query, order=[col(Team.name), col(Team.id)], paging=paging)
+    return Page[TeamPublic](
+        items=[await teams.team_public(session, team) for team in page.items],
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("/teams/{team_id}", response_model=TeamPublic)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from registry import accounts, organisation, volunteers
 from registry.api.deps import RegistrarDep, SettingsDep, SubjectKeysDep, authorize
@@ -15,20 +16,22 @@ from registry.models import (
     Category,
     Community,
     Decision,
+    OwnProfileUpdate,
     SelfApplication,
     Team,
+    Transfer,
     Volunteer,
     VolunteerApplication,
-    VolunteerPage,
     VolunteerProfileUpdate,
     VolunteerPublic,
     VolunteerStatus,
 )
-from shared.auth import CurrentPrincipal, Principal, Role
+from shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.deps import SessionDep
+from shared.paging import Page, PageParams, PageQuery, paginate
+from shared.types import Id
 
 router = APIRouter(tags=["volunteers"])
-MAX_PAGE_SIZE = 100
 ADMINS = (Role.COMMUNITY_ADMIN,)
 
 
@@ -106,26 +109,43 @@ async def post_application(
     return await _public(session, volunteer)
 
 
-@router.get("/volunteers", response_model=VolunteerPage)
+def _scope(principal: Principal, community_id: str | None) -> str | None:
+    """The community a list keeps to: a community role's own, whatever it asks."""
+    if principal.is_district_wide:
+        return community_id
+    if community_id is not None and community_id != principal.community:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    return principal.community
+
+
+async def _page_of(
+    session: SessionDep, query: SelectOfScalar[Volunteer], order: list[Any], paging: PageQuery
+) -> Page[VolunteerPublic]:
+    page = await paginate(session, query, order=order, paging=paging)
+    return Page[VolunteerPublic](
+        items=await volunteers.to_public(session, page.items),
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/volunteers", response_model=Page[VolunteerPublic])
 async def get_volunteers(
     principal: CurrentPrincipal,
     session: SessionDep,
-    community_id: str | None = None,
+    paging: PageParams,
+    community_id: Id | None = None,
     q: Annotated[str | None, Query(max_length=50, description="part of a name or number")] = None,
-    number: str | None = None,
-    team_id: str | None = None,
-    service_area: str | None = None,
+    number: Annotated[str | None, Query(max_length=20)] = None,
+    team_id: Id | None = None,
+    service_area: Annotated[str | None, Query(max_length=40)] = None,
     status_: Annotated[VolunteerStatus | None, Query(alias="status")] = None,
     party_member: bool | None = None,
     category: Category | None = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-) -> VolunteerPage:
-    """Search volunteers of the caller's community (the district admin: any or all)."""
-    if not principal.is_district_wide:
-        if community_id is not None and community_id != principal.community:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-        community_id = principal.community
+) -> Page[VolunteerPublic]:
+    """Search volunteers of the caller's community (the district admin: any or all), by
+    name then id."""
+    community_id = _scope(principal, community_id)
     if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"role {principal.role} may not search volunteers"
@@ -145,9 +165,36 @@ async def get_volunteers(
         party_member=party_member,
         category=category,
     )
-    rows, total = await volunteers.search(session, criteria, page=page, page_size=page_size)
-    return VolunteerPage(
-        items=await volunteers.to_public(session, rows), total=total, page=page, page_size=page_size
+    return await _page_of(
+        session,
+        volunteers.volunteer_query(criteria),
+        [col(Volunteer.name), col(Volunteer.id)],
+        paging,
+    )
+
+
+@router.get(
+    "/applications",
+    response_model=Page[VolunteerPublic],
+    dependencies=[Depends(require_roles(Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN))],
+)
+async def get_applications(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    paging: PageParams,
+    community_id: Id | None = None,
+    q: Annotated[str | None, Query(max_length=50, description="part of a name")] = None,
+) -> Page[VolunteerPublic]:
+    """The queue of applications awaiting approval, oldest first; `total` is how many
+    wait (a dashboard asks with `limit=1`)."""
+    criteria = volunteers.VolunteerFilter(
+        community_id=_scope(principal, community_id), text=q, status=VolunteerStatus.APPLIED
+    )
+    return await _page_of(
+        session,
+        volunteers.volunteer_query(criteria),
+        [col(Volunteer.applied_at), col(Volunteer.id)],
+        paging,
     )
 
 
@@ -161,6 +208,23 @@ async def get_my_volunteer(principal: CurrentPrincipal, session: SessionDep) -> 
     if volunteer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "you have no volunteer record")
     return await _public(session, volunteer)
+
+
+@router.patch("/me/volunteer", response_model=VolunteerPublic)
+async def patch_my_volunteer(
+    data: OwnProfileUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> VolunteerPublic:
+    """A volunteer keeps their own phone, skills, availability and service areas up to
+    date (the rest is the community's to change); other services learn the service
+    areas from `volunteer_profile_changed`."""
+    found = await session.exec(
+        select(Volunteer).where(col(Volunteer.account_id) == principal.subject)
+    )
+    volunteer = found.first()
+    if volunteer is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "you have no volunteer record")
+    update = VolunteerProfileUpdate.model_validate(data.model_dump(exclude_unset=True))
+    return await _public(session, await volunteers.update_profile(session, volunteer, update))
 
 
 @router.get("/volunteers/{volunteer_id}", response_model=VolunteerPublic)
@@ -231,6 +295,36 @@ async def withdraw(
     if volunteer.account_id is None or volunteer.account_id != principal.subject:
         authorize(principal, volunteer.community_id, *ADMINS)
     return await _public(session, await volunteers.withdraw(session, volunteer, body.reason))
+
+
+@router.post("/volunteers/{volunteer_id}/come-back", response_model=VolunteerPublic)
+async def come_back(
+    volunteer_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> VolunteerPublic:
+    """Someone who withdrew serves again, with the same number and their history."""
+    volunteer = await _admin_target(session, principal, volunteer_id)
+    return await _public(session, await volunteers.come_back(session, volunteer))
+
+
+@router.post(
+    "/volunteers/{volunteer_id}/transfer",
+    response_model=VolunteerPublic,
+    responses={409: {"description": "same community, or the volunteer leads a team"}},
+)
+async def transfer(
+    volunteer_id: str, body: Transfer, principal: CurrentPrincipal, session: SessionDep
+) -> VolunteerPublic:
+    """The district admin moves a volunteer to another community (they moved house):
+    the same number, their history kept where it was served, their account along.
+
+    422 beyond the schema: a service area the new community does not offer.
+    """
+    volunteer = await volunteers.get_volunteer(session, principal, volunteer_id)
+    authorize(principal, volunteer.community_id)  # the district admin only
+    moved = await volunteers.transfer(
+        session, volunteer, body.community_id, body.service_area_codes
+    )
+    return await _public(session, moved)
 
 
 @router.delete("/volunteers/{volunteer_id}/personal-data", response_model=VolunteerPublic)
