@@ -171,6 +171,16 @@ async def test_four_ones_completion_and_hours_by_street_and_by_team_and_month(
         ("2026-03", "s2", "c3", "t3", 1.0),
         ("2026-04", "s1", "c1", "t1", 3.0),
     ]
+    only_march = await evaluation.client.get(
+        "/dashboards/hours-by-team-month",
+        params={"until": "2026-04-01T00:00:00+08:00", "street_id": "s1"},
+        headers=as_district,
+    )
+    assert [(r["month"], r["team_id"], r["hours"]) for r in only_march.json()] == [
+        ("2026-03", None, 2.0),
+        ("2026-03", "t1", 120.0),
+        ("2026-03", None, 350.0),
+    ]
 
 
 async def test_each_table_is_also_csv_with_a_bom_and_xlsx_by_parameter_or_accept(

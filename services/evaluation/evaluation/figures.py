@@ -11,16 +11,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, case, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation.domain.stars import LEVELS
-from evaluation.four_ones import FOUR, month_of
+from evaluation.four_ones import FOUR
 from evaluation.models import CountedRecord, FourOnesMark, KnownVolunteer, VolunteerLedger
 from shared.projections.communities import KnownCommunity
 
@@ -269,6 +270,26 @@ async def hours(
     ]
 
 
+def month_starts(first: datetime, last: datetime, zone: ZoneInfo) -> list[tuple[str, datetime]]:
+    """Each month of the district's calendar from `first`'s to `last`'s, with the moment
+    it starts (in UTC)."""
+    local = first.astimezone(zone)
+    year, month = local.year, local.month
+    starts = []
+    while True:
+        start = datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
+        if start > last:
+            break
+        starts.append((f"{year:04d}-{month:02d}", start))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return starts
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive UTC datetimes.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 async def hours_by_team_month(
     session: AsyncSession,
     scope: Scope,
@@ -277,33 +298,48 @@ async def hours_by_team_month(
     until: datetime | None,
 ) -> list[TeamMonthRow]:
     """Confirmed hours per team per month (the district's calendar), with each team's
-    community and street."""
+    community and street.
+
+    The database sums them: the month of a record is a CASE over the month starts
+    between the first and last record (the district's months, computed here, exact
+    for any time zone), so the rows read are the table's groups, not its records.
+    """
     places = await _places(session)
-    query = select(
-        CountedRecord.community_id,
-        CountedRecord.team_id,
-        CountedRecord.started_at,
-        CountedRecord.hours,
-    ).where(
+    conditions = [
         col(CountedRecord.counts),
         *_where_communities(scope, CountedRecord.community_id),
         *_window(since, until),
+    ]
+    first, last = (
+        await session.exec(
+            select(func.min(CountedRecord.started_at), func.max(CountedRecord.started_at)).where(
+                *conditions
+            )
+        )
+    ).one()
+    if first is None or last is None:
+        return []
+    starts = month_starts(_aware(first), _aware(last), zone)
+    started_at = col(CountedRecord.started_at)
+    whens = [(started_at < start, label) for (label, _), (_, start) in pairwise(starts)]
+    month: ColumnElement[str] = (
+        case(*whens, else_=starts[-1][0]) if whens else literal(starts[0][0])
     )
-    rows = await session.exec(query)
-    sums: defaultdict[tuple[str, str, str | None], float] = defaultdict(float)
-    for community_id, team_id, started_at, served in rows.all():
-        if not _covers(scope, places, community_id):
-            continue
-        # SQLite hands back naive UTC datetimes.
-        moment = started_at if started_at.tzinfo else started_at.replace(tzinfo=UTC)
-        sums[(month_of(moment, zone), community_id, team_id)] += served
+    rows = await session.exec(
+        select(
+            CountedRecord.community_id, CountedRecord.team_id, month, func.sum(CountedRecord.hours)
+        )
+        .where(*conditions)
+        .group_by(col(CountedRecord.community_id), col(CountedRecord.team_id), month)
+    )
     answer = [
         TeamMonthRow(
-            **places.of(community, GroupBy.COMMUNITY).model_dump(),
-            team_id=team,
-            month=month,
-            hours=round(total, 2),
+            **places.of(community_id, GroupBy.COMMUNITY).model_dump(),
+            team_id=team_id,
+            month=str(label),
+            hours=round(float(total or 0), 2),
         )
-        for (month, community, team), total in sums.items()
+        for community_id, team_id, label, total in rows.all()
+        if _covers(scope, places, community_id)
     ]
     return sorted(answer, key=lambda row: (row.month, *_key(row), row.team_id or ""))

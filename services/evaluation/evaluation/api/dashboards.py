@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -10,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from evaluation import four_ones
+from evaluation import figures, four_ones
 from evaluation.models import CountedRecord
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
@@ -93,26 +92,11 @@ async def hours_by_team_month(
 ) -> list[TeamMonthHours]:
     """Confirmed hours per team per month (district calendar), for a chart."""
     _community_reader(principal, community_id)
-    query = select(CountedRecord.team_id, CountedRecord.started_at, CountedRecord.hours).where(
-        col(CountedRecord.community_id) == community_id, col(CountedRecord.counts)
-    )
-    if since is not None:
-        query = query.where(col(CountedRecord.started_at) >= since)
-    if until is not None:
-        query = query.where(col(CountedRecord.started_at) < until)
     zone = request.app.state.settings.zone
-    totals: dict[tuple[str | None, str], float] = {}
-    for team_id, started_at, hours in (await session.exec(query)).all():
-        # SQLite hands back naive UTC datetimes.
-        moment = started_at if started_at.tzinfo else started_at.replace(tzinfo=UTC)
-        key = (team_id, four_ones.month_of(moment, zone))
-        totals[key] = totals.get(key, 0.0) + hours
-    return [
-        TeamMonthHours(team_id=team, month=month, hours=round(hours, 2))
-        for (team, month), hours in sorted(
-            totals.items(), key=lambda item: (item[0][1], item[0][0] or "")
-        )
-    ]
+    rows = await figures.hours_by_team_month(
+        session, figures.Scope(communities=[community_id]), zone, since, until
+    )
+    return [TeamMonthHours(team_id=r.team_id, month=r.month, hours=r.hours) for r in rows]
 
 
 class CommunityHours(BaseModel):
