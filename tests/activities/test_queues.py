@@ -483,3 +483,39 @@ async def test_pairings_list_by_overdue_and_ended_and_records_newest_first(
     assert [datetime.fromisoformat(r["started_at"]) for r in window] == starts[2:4]
     own = await every_item(service, "/me/records", service.as_volunteer(one), limit=3)
     assert len(own) == 5
+
+
+async def test_two_running_replicas_complete_each_ended_activity_once(
+    on_postgres: Settings, redis: Redis, keys: Any
+) -> None:
+    on_postgres.sweep_interval_seconds = 0.05
+    # Two processes of one deployment: the same database and streams, their own names.
+    second = on_postgres.model_copy(update={"consumer_name": "activities-replica-2"})
+    async with running(on_postgres, redis, keys) as first, running(second, redis, keys):
+        ended = [
+            await ended_with_a_no_show_and_a_forgotten_check_out(first, prefix=f"r{n}-")
+            for n in range(5)
+        ]
+
+        async def all_completed() -> bool:
+            return len(await first.events("activity_completed")) >= len(ended)
+
+        await eventually(all_completed)
+        # Both replicas kept sweeping meanwhile; give them a few more rounds to race.
+        rounds = 0
+
+        async def more_rounds() -> bool:
+            nonlocal rounds
+            rounds += 1
+            return rounds > 10
+
+        await eventually(more_rounds)
+
+        async def facts(fact: str) -> list[dict[str, str]]:
+            # A relay may publish a row twice; consumers drop copies by event id.
+            return list({e["id"]: e for e in await first.events(fact)}.values())
+
+        completed = [e["subject"] for e in await facts("activity_completed")]
+        assert sorted(completed) == sorted(a["id"] for a, _, _ in ended)
+        assert len(await facts("no_show")) == len(ended)
+        assert len(await facts("checked_out")) == len(ended)
