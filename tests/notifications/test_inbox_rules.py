@@ -16,7 +16,7 @@ from shared.contracts.activities import (
     SignUpCancelled,
 )
 from shared.contracts.evaluation import NominationDecided, StarReached
-from shared.contracts.registry import TeamMemberJoined, VolunteerRegistered
+from shared.contracts.registry import TeamMemberJoined, VolunteerRegistered, VolunteerTransferred
 from tests.notifications.conftest import Notifications
 
 SOON = datetime(2026, 12, 5, 9, tzinfo=UTC)
@@ -162,3 +162,48 @@ async def test_preferences_take_hours_as_json_numbers_only_and_no_unknown_fields
     ):
         refused = await service.client.put("/me/preferences", json=wrong, headers=person)
         assert refused.status_code == 422, wrong
+
+
+async def test_a_transferred_volunteer_is_still_told(service: Notifications) -> None:
+    await service.publish(
+        registered("v6", "acct-6"),
+        VolunteerTransferred(
+            volunteer_id="v6",
+            volunteer_number="Nv6",
+            from_community_id="c1",
+            to_community_id="c2",
+            service_area_codes=[],
+        ),
+        # Another's registration was never seen here (a trimmed stream): the transfer
+        # names the account.
+        VolunteerTransferred(
+            volunteer_id="v7",
+            volunteer_number="N7",
+            from_community_id="c1",
+            to_community_id="c2",
+            service_area_codes=[],
+            account_id="acct-7",
+        ),
+    )
+    await service.publish(
+        *(
+            ServiceConfirmed(
+                record_id=f"r-{volunteer}",
+                volunteer_id=volunteer,
+                community_id="c2",
+                started_at=SOON,
+                hours=2.0,
+                confirmed_by="admin",
+            )
+            for volunteer in ("v6", "v7")
+        )
+    )
+    await service.settle()
+    # A transfer without the account keeps the one the registration named.
+    assert sorted(await service.titles(service.person("acct-6", Role.VOLUNTEER, "c2"))) == [
+        "志愿者注册成功",
+        "服务时长已确认",
+    ]
+    assert await service.titles(service.person("acct-7", Role.VOLUNTEER, "c2")) == [
+        "服务时长已确认"
+    ]

@@ -32,6 +32,7 @@ from shared.contracts.registry import (
     VolunteerErased,
     VolunteerRegistered,
     VolunteerRejected,
+    VolunteerTransferred,
 )
 from shared.db import upsert
 from shared.events.handlers import EventContext, HandlerRegistry
@@ -83,6 +84,18 @@ async def volunteer_registered(ctx: EventContext, event: VolunteerRegistered) ->
         "volunteer_approved",
         {"volunteer_number": event.volunteer_number},
     )
+
+
+@handlers.on(VolunteerTransferred)
+async def volunteer_transferred(ctx: EventContext, event: VolunteerTransferred) -> None:
+    # Same volunteer, same account: personal notifications keep reaching them. The event
+    # names the account too, for a deployment that never saw the registration.
+    recipient = await ctx.session.get(Recipient, event.volunteer_id)
+    if recipient is None:
+        recipient = Recipient(volunteer_id=event.volunteer_id, community_id=event.to_community_id)
+    recipient.community_id = event.to_community_id
+    recipient.account_id = event.account_id or recipient.account_id
+    ctx.session.add(recipient)
 
 
 @handlers.on(AccountChanged)
