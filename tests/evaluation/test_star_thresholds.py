@@ -6,9 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from sqlmodel import select
+
+from evaluation.app import DEFINITION
+from evaluation.cli import rebuild_into
+from evaluation.models import StarThresholdSetting, VolunteerLedger
 from shared.auth import Role
+from shared.db import Database
+from shared.migrations import upgrade_to_head
 from tests.evaluation.conftest import Evaluation, registered, served, settle
 
 URL = "/configuration/star-thresholds"
@@ -144,3 +152,39 @@ async def test_only_the_district_admin_sets_thresholds_and_only_rising_ones(
     assert text.status_code == 422
     unchanged = await evaluation.client.get(URL, headers=district)
     assert unchanged.json()["national"] is True
+
+
+async def test_a_rebuild_counts_by_the_thresholds_the_district_last_set(
+    evaluation_db: Evaluation, tmp_path: Path, redis_url: str
+) -> None:
+    evaluation = evaluation_db
+    await evaluation.publish("registry.events", [registered(v, "c1") for v in ("v1", "v2")])
+    await evaluation.publish(
+        "activities.events", [served("v1", "c1", "a", 160), served("v2", "c1", "a", 60)]
+    )
+    await settle(evaluation)
+    district = evaluation.headers(Role.DISTRICT_ADMIN, None, subject="district-officer")
+    for thresholds in ([40, 150, 300, 500, 800], REGIONAL):
+        changed = await evaluation.client.put(
+            URL, json={"thresholds": thresholds}, headers=district
+        )
+        assert changed.status_code == 200, changed.text
+    await wait_published(evaluation, "star_thresholds_changed", 2)
+
+    rebuilt = f"sqlite+aiosqlite:///{tmp_path / 'rebuilt.db'}"
+    await asyncio.to_thread(upgrade_to_head, DEFINITION.migrations_dir, rebuilt)
+    await rebuild_into(rebuilt, redis_url, evaluation.namespace, workers=1)
+
+    db = Database(rebuilt)
+    try:
+        async with db.session() as session:
+            setting = await session.get(StarThresholdSetting, "district")
+            levels = {
+                row.volunteer_id: (row.total_hours, row.star_level)
+                for row in (await session.exec(select(VolunteerLedger))).all()
+            }
+    finally:
+        await db.dispose()
+    assert setting is not None
+    assert (setting.hours, setting.changed_by) == (REGIONAL, "district-officer")
+    assert levels == {"v1": (160.0, 2), "v2": (60.0, 1)}  # by 50/150, not the national 100

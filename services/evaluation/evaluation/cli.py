@@ -86,6 +86,7 @@ async def rebuild_into(
     more than one worker, each share in a process of its own. Batch size and workers
     default to the database's (`default_batch`, `default_workers`)."""
     definition = _definition()
+    await _restore_star_thresholds(database_url, redis_url, namespace)
     workers = workers or default_workers(database_url)
     if workers > 1:
         return await replay_in_parallel(
@@ -106,6 +107,29 @@ async def rebuild_into(
         namespace=namespace,
         batch=batch,
     )
+
+
+async def _restore_star_thresholds(database_url: str, redis_url: str, namespace: str) -> None:
+    # The district's thresholds are configuration, not a projection of the replayed
+    # streams: read back from their last announcement before anything is counted.
+    from redis.asyncio import Redis
+
+    from evaluation import star_thresholds
+    from shared.db import Database
+
+    redis = Redis.from_url(redis_url)
+    try:
+        change = await star_thresholds.last_announced(redis, f"{namespace}evaluation.events")
+    finally:
+        await redis.aclose()
+    if change is None:
+        return
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            await star_thresholds.restore(session, change)
+    finally:
+        await db.dispose()
 
 
 if __name__ == "__main__":

@@ -5,11 +5,15 @@ Imported by the ledger's handlers, so by a rebuild's workers: nothing of the web
 
 from __future__ import annotations
 
+from typing import cast
+
+from redis.asyncio import Redis
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation.domain.stars import THRESHOLDS
 from evaluation.models import StarThresholdSetting
-from shared.contracts.evaluation import StarReached
+from shared.contracts.evaluation import StarReached, StarThresholdsChanged
+from shared.events.envelope import Envelope
 
 DISTRICT_SETTING = "district"
 
@@ -36,3 +40,37 @@ def star_reached(
         threshold_hours=thresholds[level - 1],
         total_hours=total,
     )
+
+
+async def last_announced(redis: Redis, stream_key: str) -> StarThresholdsChanged | None:
+    """The last change of thresholds announced on this service's own stream, newest first
+    (changes are rare: a rebuild reads back until it finds one, or the stream's start)."""
+    upper = "+"
+    while True:
+        entries = cast(
+            "list[tuple[bytes, dict[bytes, bytes]]]",
+            await redis.xrevrange(stream_key, max=upper, min="-", count=1000),
+        )
+        for entry_id, fields in entries:
+            if fields.get(b"type") == StarThresholdsChanged.event_type.encode():
+                payload = Envelope.from_fields(fields).payload()
+                if isinstance(payload, StarThresholdsChanged):
+                    return payload
+            upper = f"({entry_id.decode()}"
+        if len(entries) < 1000:
+            return None
+
+
+async def restore(session: AsyncSession, change: StarThresholdsChanged) -> None:
+    """Store a change read back from the stream as the setting in force (a rebuild
+    starts from an empty database, and the setting is no projection of the streams it
+    replays: without this, it would count by the national thresholds)."""
+    session.add(
+        StarThresholdSetting(
+            id=DISTRICT_SETTING,
+            hours=list(change.thresholds),
+            changed_by=change.changed_by,
+            changed_at=change.changed_at,
+        )
+    )
+    await session.commit()
