@@ -13,6 +13,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from registry.domain.accounts import (
+    Standing,
+    Throttle,
+    changed_standing,
+    check_may_manage,
+)
 from registry.models import (
     Account,
     Community,
@@ -45,12 +51,6 @@ class PasswordChangeRequired(DomainError):
     status_code = 403
 
 
-class Forbidden(DomainError):
-    """The caller's role may not do this to this account."""
-
-    status_code = 403
-
-
 MUST_CHANGE_MESSAGE = (
     "your password was reset by an administrator: choose a new one with POST /auth/password "
     "(username, the password you were given, and a new one); then log in with it"
@@ -76,28 +76,6 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
-
-
-@dataclass(frozen=True)
-class Throttle:
-    """How failed logins slow down: free tries, then a lock doubling up to a cap.
-
-    Counted per username and per client address. An address has more free tries (a
-    community office logs many people in from one address) and forgets its failures
-    after `address_window_seconds` without one, since a success never clears it.
-    """
-
-    free_failures: int = 5
-    max_lock_seconds: int = 900
-    address_free_failures: int = 20
-    address_window_seconds: int = 900
-
-    def lock_seconds(self, failures: int, free_failures: int | None = None) -> int:
-        """How long to refuse logins after `failures` consecutive failures."""
-        free = self.free_failures if free_failures is None else free_failures
-        if failures < free:
-            return 0
-        return int(min(2 ** (failures - free + 1), self.max_lock_seconds))
 
 
 async def create_account(
@@ -179,12 +157,11 @@ async def _authenticate(
         lock = throttle.lock_seconds(record.failures)
         record.locked_until = current + timedelta(seconds=lock) if lock else None
         session.add(record)
-        window = timedelta(seconds=throttle.address_window_seconds)
         if from_address is None:
             from_address = LoginAddressThrottle(address=address, last_failure_at=current)
-        elif _aware(from_address.last_failure_at) + window < current:
-            from_address.failures = 0
-        from_address.failures += 1
+        from_address.failures = throttle.address_failures(
+            from_address.failures, _aware(from_address.last_failure_at), current
+        )
         from_address.last_failure_at = current
         lock = throttle.lock_seconds(from_address.failures, throttle.address_free_failures)
         from_address.locked_until = current + timedelta(seconds=lock) if lock else None
@@ -313,15 +290,12 @@ async def get_account(session: AsyncSession, principal: Principal, account_id: s
     return account
 
 
-def _check_may_manage(principal: Principal, account: Account) -> None:
-    if account.id == principal.subject:
-        raise Conflict("you cannot change your own account this way; ask another administrator")
-    if principal.role is Role.DISTRICT_ADMIN:
-        return
-    if principal.role is not Role.COMMUNITY_ADMIN:
-        raise Forbidden(f"role {principal.role} may not manage accounts")
-    if account.role in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-        raise Forbidden("a community admin may not change an administrator's account")
+def _standing(account: Account) -> Standing:
+    return Standing(account.id, account.role, account.community_id)
+
+
+def _actor(principal: Principal) -> Standing:
+    return Standing(principal.subject, principal.role, principal.community)
 
 
 def _stage_changed(session: AsyncSession, account: Account) -> None:
@@ -359,19 +333,8 @@ async def change_account(
     residents and raises nobody to an administrator. A volunteer's account moves with
     the volunteer (a transfer), never alone.
     """
-    _check_may_manage(principal, account)
-    new_role = role or account.role
-    new_community = None if new_role.is_district_wide else community_id or account.community_id
-    if not new_role.is_district_wide and new_community is None:
-        raise Conflict(
-            f"this account has no community (a district admin's): a {new_role.value} "
-            "account needs one, give community_id"
-        )
-    if principal.role is Role.COMMUNITY_ADMIN:
-        if new_role in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-            raise Forbidden(f"a community admin may not make anyone a {new_role.value}")
-        if new_community != principal.community:
-            raise NotFound(f"community {new_community} not found")
+    changed = changed_standing(_actor(principal), _standing(account), role, community_id)
+    new_role, new_community = changed.role, changed.community_id
     if new_community is not None and await session.get(Community, new_community) is None:
         raise NotFound(f"community {new_community} not found")
     if new_community != account.community_id and await _volunteer_of(session, account.id):
@@ -391,7 +354,7 @@ async def set_disabled(
     session: AsyncSession, principal: Principal, account: Account, *, disabled: bool
 ) -> Account:
     """Disable an account (no login, its refresh tokens stop working) or enable it again."""
-    _check_may_manage(principal, account)
+    check_may_manage(_actor(principal), _standing(account))
     if account.disabled == disabled:
         return account
     if not disabled:
@@ -409,7 +372,7 @@ async def set_disabled(
 async def reset_password(session: AsyncSession, principal: Principal, account: Account) -> str:
     """Give the account a one-time password the person must change at their next login;
     their sessions end. Returns that password, shown this once."""
-    _check_may_manage(principal, account)
+    check_may_manage(_actor(principal), _standing(account))
     if account.disabled:
         raise Conflict("this account is disabled: enable it before resetting its password")
     temporary = secrets.token_urlsafe(12)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from registry.accounts import Throttle
+from registry.domain.accounts import Throttle
 from registry.settings import Settings
 from registry.volunteers import Registrar
 from shared.auth import Principal, Role, TokenIssuer, TokenVerifier
