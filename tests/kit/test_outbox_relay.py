@@ -143,6 +143,27 @@ async def test_the_lease_is_written_again_only_once_a_third_of_it_has_gone_by(
     assert await lease_expiry(db) > written
 
 
+async def test_a_lease_runs_exactly_lease_ms_and_is_renewed_at_exactly_a_third(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    clock = ManualClock()
+    start_ms = int(clock() * 1000)
+    first = make_relay(db, redis, namespace, holder="replica-1", lease_ms=3_000, clock=clock)
+    second = make_relay(db, redis, namespace, holder="replica-2", lease_ms=3_000, clock=clock)
+    await stage_and_commit(db, ["a"])
+    assert await first.publish_pending() == 1
+    assert await lease_expiry(db) == start_ms + 3_000
+    clock.advance(1.0)  # exactly a third gone by: renewed from now
+    assert await first.publish_pending() == 0
+    assert await lease_expiry(db) == start_ms + 1_000 + 3_000
+    # The lease holds through its last millisecond; the other takes over only after it.
+    clock.advance(3.0)
+    await stage_and_commit(db, ["b"])
+    assert await second.publish_pending() == 0
+    clock.advance(0.002)  # 1 or 2 ms past it, as the float of the clock rounds
+    assert await second.publish_pending() == 1
+
+
 async def test_a_relay_past_its_lease_publishes_nothing_once_another_took_over(
     db: Database, redis: Redis, namespace: str
 ) -> None:
