@@ -7,9 +7,9 @@ import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlmodel import select
+from sqlmodel import select, update
 
 from evaluation.app import DEFINITION
 from evaluation.cli import rebuild_into
@@ -24,7 +24,10 @@ REGIONAL = [50, 150, 300, 500, 800]
 
 
 async def published(evaluation: Evaluation, event_type: str) -> list[dict[str, Any]]:
-    entries = await evaluation.redis.xrange(evaluation.namespace + "evaluation.events")
+    entries = cast(
+        "list[tuple[bytes, dict[bytes, bytes]]]",
+        await evaluation.redis.xrange(evaluation.namespace + "evaluation.events"),
+    )
     return [
         json.loads(fields[b"data"])
         for _, fields in entries
@@ -188,3 +191,34 @@ async def test_a_rebuild_counts_by_the_thresholds_the_district_last_set(
     assert setting is not None
     assert (setting.hours, setting.changed_by) == (REGIONAL, "district-officer")
     assert levels == {"v1": (160.0, 2), "v2": (60.0, 1)}  # by 50/150, not the national 100
+
+
+async def test_the_charts_count_levels_from_the_totals_by_the_thresholds_in_force(
+    evaluation_db: Evaluation,
+) -> None:
+    # A batch of confirmations that read the thresholds just before a change stores its
+    # volunteers' levels by the old ones; the charts must not show that stale level.
+    evaluation = evaluation_db
+    await evaluation.publish("registry.events", [registered(v, "c1") for v in ("v1", "v2")])
+    await evaluation.publish("activities.events", [served("v1", "c1", "a", 160)])
+    await settle(evaluation)
+    district = evaluation.headers(Role.DISTRICT_ADMIN, None)
+    changed = await evaluation.client.put(URL, json={"thresholds": REGIONAL}, headers=district)
+    assert changed.status_code == 200
+    async with evaluation.app.state.runtime.db.session() as session:
+        await session.exec(update(VolunteerLedger).values(star_level=1))  # as by 100/300
+        await session.commit()
+
+    community = await evaluation.client.get("/communities/c1/stars", headers=district)
+    assert {r["level"]: r["volunteers"] for r in community.json()} == {
+        0: 1,
+        1: 0,
+        2: 1,
+        3: 0,
+        4: 0,
+        5: 0,
+    }
+    dashboard = await evaluation.client.get("/dashboards/stars", headers=district)
+    assert [(r["star_0"], r["star_1"], r["star_2"]) for r in dashboard.json()] == [(1, 0, 1)]
+    mine = await evaluation.client.get("/me/hours", headers=evaluation.volunteer("v1", "c1"))
+    assert mine.json()["star_level"] == 2

@@ -7,8 +7,9 @@ from tests.evaluation.conftest import Evaluation, registered, served, settle
 
 
 async def test_the_star_distribution_counts_every_registered_volunteer(
-    evaluation: Evaluation,
+    evaluation_db: Evaluation,
 ) -> None:
+    evaluation = evaluation_db
     await evaluation.publish(
         "registry.events",
         [registered(v, "c1") for v in ("v1", "v2", "v3")] + [registered("w1", "c2")],

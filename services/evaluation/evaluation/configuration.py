@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import case, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation.domain.stars import level_for, newly_reached, threshold_problem
 from evaluation.models import StarThresholdSetting, VolunteerLedger
-from evaluation.star_thresholds import DISTRICT_SETTING, current, setting, star_reached
+from evaluation.star_thresholds import DISTRICT_SETTING, current, level_of, setting, star_reached
 from shared.contracts.evaluation import StarThresholdsChanged
 from shared.errors import Unprocessable
 from shared.events.outbox import add_event
@@ -36,8 +36,7 @@ async def change_star_thresholds(
     found.changed_at = now
     session.add(found)
     # One statement for every ledger: the level is the count of thresholds reached.
-    total = col(VolunteerLedger.total_hours) + 1e-9
-    level = sum(case((total >= threshold, 1), else_=0) for threshold in new)
+    level = level_of(col(VolunteerLedger.total_hours), new)
     moved = await session.exec(
         update(VolunteerLedger)
         .where(col(VolunteerLedger.star_level) != level)

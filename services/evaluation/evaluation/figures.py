@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, case, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from evaluation import star_thresholds
 from evaluation.domain.stars import LEVELS
 from evaluation.four_ones import FOUR
 from evaluation.models import CountedRecord, FourOnesMark, KnownVolunteer, VolunteerLedger
@@ -135,7 +136,9 @@ def _where_communities(scope: Scope, column: Any) -> list[ColumnElement[bool]]:
 async def stars(session: AsyncSession, scope: Scope, group_by: GroupBy) -> list[StarsRow]:
     """The star distribution per street or community."""
     places = await _places(session)
-    level = func.coalesce(VolunteerLedger.star_level, 0)
+    level = star_thresholds.level_of(
+        VolunteerLedger.total_hours, await star_thresholds.current(session)
+    )
     rows = await session.exec(
         select(KnownVolunteer.community_id, level, func.count())
         .select_from(KnownVolunteer)

@@ -5,9 +5,10 @@ Imported by the ledger's handlers, so by a rebuild's workers: nothing of the web
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from redis.asyncio import Redis
+from sqlalchemy import ColumnElement, case, func
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from evaluation.domain.stars import THRESHOLDS
@@ -27,6 +28,20 @@ async def current(session: AsyncSession) -> tuple[int, ...]:
     """The hours of star levels 1 to 5 in force."""
     found = await setting(session)
     return tuple(found.hours) if found is not None else THRESHOLDS
+
+
+def level_of(total_hours: Any, thresholds: tuple[int, ...]) -> ColumnElement[int]:
+    """The star level of a total-hours column in SQL, as `domain.stars.level_for` counts it.
+
+    Charts count levels with it from the totals rather than read the stored level: a
+    batch of confirmations that read the thresholds just before the district changed
+    them would store a level by the old ones, until that volunteer's next confirmation.
+    """
+    total = func.coalesce(total_hours, 0.0) + 1e-9
+    return cast(
+        "ColumnElement[int]",
+        sum(case((total >= threshold, 1), else_=0) for threshold in thresholds),
+    )
 
 
 def star_reached(

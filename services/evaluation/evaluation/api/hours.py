@@ -130,7 +130,9 @@ async def star_distribution(
     those without a confirmed hour yet among the ones with no star."""
     if not principal.can_access_community(community_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    level = func.coalesce(VolunteerLedger.star_level, 0)
+    level = star_thresholds.level_of(
+        VolunteerLedger.total_hours, await star_thresholds.current(session)
+    )
     rows = await session.exec(
         select(level, func.count())
         .select_from(KnownVolunteer)
