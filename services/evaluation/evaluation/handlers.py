@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from evaluation import four_ones, ledger
-from evaluation.models import KnownVolunteer, PairingMembership
+from evaluation.models import KnownVolunteer, PairingMembership, VolunteerLedger
 from evaluation.settings import Settings
 from shared.contracts.activities import (
     PairingCreated,
@@ -21,6 +21,7 @@ from shared.contracts.registry import (
     VolunteerErased,
     VolunteerProfileChanged,
     VolunteerRegistered,
+    VolunteerTransferred,
 )
 from shared.db import upsert, upsert_many
 from shared.events.handlers import BatchContext, EventContext, HandlerRegistry
@@ -141,6 +142,23 @@ async def volunteer_erased(ctx: EventContext, event: VolunteerErased) -> None:
         volunteer.account_id = None
         volunteer.status = "erased"
         ctx.session.add(volunteer)
+
+
+@handlers.on(VolunteerTransferred)
+async def volunteer_transferred(ctx: EventContext, event: VolunteerTransferred) -> None:
+    # The person, their ledger and star go with them: their own reads and the new
+    # community's admins see them. The hours stay counted where they were served (each
+    # counted record keeps its community), so no community's figures change.
+    volunteer = await ctx.session.get(KnownVolunteer, event.volunteer_id)
+    if volunteer is not None:
+        volunteer.community_id = event.to_community_id
+        if event.account_id is not None:
+            volunteer.account_id = event.account_id
+        ctx.session.add(volunteer)
+    ledger = await ctx.session.get(VolunteerLedger, event.volunteer_id)
+    if ledger is not None:
+        ledger.community_id = event.to_community_id
+        ctx.session.add(ledger)
 
 
 @handlers.on(VolunteerProfileChanged)
