@@ -122,8 +122,8 @@ async def test_every_list_reads_its_page_from_an_index_at_100000_rows(
         ("/volunteers", {}, admin),
         ("/volunteers", {}, registry.district),
         ("/volunteers", {"status": "registered"}, admin),
-        ("/applications", {}, admin),
-        ("/applications", {}, registry.district),
+        ("/queues/applications-to-approve", {}, admin),
+        ("/queues/applications-to-approve", {}, registry.district),
         ("/communities/c1/teams", {}, admin),
     ]
     connection = await asyncpg.connect(str(make_url(url).set(drivername="postgresql")))

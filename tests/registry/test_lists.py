@@ -48,28 +48,45 @@ async def test_the_queue_of_applications_is_oldest_first_with_its_count(
         f"/volunteers/{applied[3]}/reject", json={"reason": "资料不全"}, headers=admin
     )
 
-    waiting, totals = await _pages(registry, "/applications", admin)
+    waiting, totals = await _pages(registry, "/queues/applications-to-approve", admin)
     assert [v["id"] for v in waiting] == [applied[0], applied[2], applied[4]]
     assert totals == {3}
     assert {v["status"] for v in waiting} == {"applied"}
-    everywhere, totals = await _pages(registry, "/applications", registry.district)
+    everywhere, totals = await _pages(
+        registry, "/queues/applications-to-approve", registry.district
+    )
     assert totals == {4}
     assert len(everywhere) == 4
-    count = await registry.client.get("/applications", params={"limit": 1}, headers=admin)
-    assert count.json()["total"] == 3
-    named = await registry.client.get("/applications", params={"q": "志愿者4"}, headers=admin)
+    counts = await registry.client.get("/queues", headers=admin)
+    assert counts.json() == {"community_id": own, "applications_to_approve": 3}
+    counts = await registry.client.get("/queues", headers=registry.district)
+    assert counts.json() == {"community_id": None, "applications_to_approve": 4}
+    counts = await registry.client.get(
+        "/queues", params={"community_id": other}, headers=registry.district
+    )
+    assert counts.json()["applications_to_approve"] == 1
+    assert (await registry.client.get("/queues", headers=theirs)).json()[
+        "applications_to_approve"
+    ] == 1
+    named = await registry.client.get(
+        "/queues/applications-to-approve", params={"q": "志愿者4"}, headers=admin
+    )
     assert [v["id"] for v in named.json()["items"]] == [applied[4]]
 
     foreign = await registry.client.get(
-        "/applications", params={"community_id": other}, headers=admin
+        "/queues/applications-to-approve", params={"community_id": other}, headers=admin
     )
     unknown = await registry.client.get(
-        "/applications", params={"community_id": "01HZZZZZZZZZZZZZZZZZZZZZZZ"}, headers=admin
+        "/queues/applications-to-approve",
+        params={"community_id": "01HZZZZZZZZZZZZZZZZZZZZZZZ"},
+        headers=admin,
     )
     assert foreign.status_code == unknown.status_code == 404
     assert foreign.json() == unknown.json()
     leader = registry.headers(Role.TEAM_LEADER, own)
-    assert (await registry.client.get("/applications", headers=leader)).status_code == 403
+    assert (
+        await registry.client.get("/queues/applications-to-approve", headers=leader)
+    ).status_code == 403
 
 
 async def test_volunteers_and_teams_page_in_a_stable_order(registry_on_both: Registry) -> None:
@@ -92,9 +109,21 @@ async def test_volunteers_and_teams_page_in_a_stable_order(registry_on_both: Reg
             headers=admin,
         )
         assert made.status_code == 201, made.text
+    member = volunteers[0]["id"]
+    await registry.client.post(f"/volunteers/{member}/approve", headers=admin)
+    joined = await registry.client.post(
+        f"/teams/{made.json()['id']}/members", json={"volunteer_id": member}, headers=admin
+    )
+    assert joined.status_code == 204, joined.text
     teams, totals = await _pages(registry, f"/communities/{community}/teams", admin)
     assert totals == {3}
     assert [t["name"] for t in teams] == sorted(["巡逻队", "助老队", "宣传队"])
+    counted = {t["name"]: (t["member_count"], t["service_area_code"]) for t in teams}
+    assert counted == {
+        "巡逻队": (0, "community_work"),
+        "助老队": (0, "community_work"),
+        "宣传队": (1, "community_work"),
+    }
     found = await registry.client.get(
         f"/communities/{community}/teams", params={"q": "助老"}, headers=admin
     )

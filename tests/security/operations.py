@@ -268,8 +268,10 @@ CALLS: dict[str, Call] = {
         query={"community_id": "{community}", "team_id": "{team}"},
         foreign=("community", "team"),
     ),
-    "GET /applications": Call(
-        "/applications", query={"community_id": "{community}"}, foreign=("community",)
+    "GET /queues/applications-to-approve": Call(
+        "/queues/applications-to-approve",
+        query={"community_id": "{community}"},
+        foreign=("community",),
     ),
     "GET /me/volunteer": Call("/me/volunteer"),
     "PATCH /me/volunteer": Call("/me/volunteer", body={"skills": "修理", "availability": "周末"}),

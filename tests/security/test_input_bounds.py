@@ -113,7 +113,7 @@ def test_a_roster_with_a_giant_csv_field_is_refused_not_a_500(
 PAGED = [
     ("registry", "/volunteers", "limit", 200),
     ("registry", "/accounts", "limit", 200),
-    ("registry", "/applications", "limit", 200),
+    ("registry", "/queues/applications-to-approve", "limit", 200),
     ("activities", "/communities/{community}/records", "limit", 200),
     ("activities", "/communities/{community}/activities", "limit", 200),
     ("activities", "/communities/{community}/pairings", "limit", 200),

@@ -53,7 +53,7 @@ async def get_teams(
         query = query.where(col(Team.name).ilike(f"%{q.strip()}%"))
     page = await paginate(session, query, order=[col(Team.name), col(Team.id)], paging=paging)
     return Page[TeamPublic](
-        items=[await teams.team_public(session, team) for team in page.items],
+        items=await teams.teams_public(session, page.items),
         total=page.total,
         next_cursor=page.next_cursor,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -173,26 +175,52 @@ async def get_volunteers(
     )
 
 
+class QueueCounts(BaseModel):
+    """How many items wait in each of the registry's queues: what needs my attention."""
+
+    community_id: str | None = Field(description="null: the whole district")
+    applications_to_approve: int
+
+
+QUEUE_READERS = Depends(require_roles(Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN))
+
+
+def _applications(community_id: str | None, text: str | None = None) -> SelectOfScalar[Volunteer]:
+    criteria = volunteers.VolunteerFilter(
+        community_id=community_id, text=text, status=VolunteerStatus.APPLIED
+    )
+    return volunteers.volunteer_query(criteria)
+
+
+@router.get("/queues", response_model=QueueCounts, dependencies=[QUEUE_READERS], tags=["queues"])
+async def queue_counts(
+    principal: CurrentPrincipal, session: SessionDep, community_id: Id | None = None
+) -> QueueCounts:
+    """Each queue's count, for a dashboard (the district admin: all or one community)."""
+    scope = _scope(principal, community_id)
+    query = select(func.count()).select_from(_applications(scope).subquery())
+    return QueueCounts(
+        community_id=scope, applications_to_approve=int(await session.scalar(query) or 0)
+    )
+
+
 @router.get(
-    "/applications",
+    "/queues/applications-to-approve",
     response_model=Page[VolunteerPublic],
-    dependencies=[Depends(require_roles(Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN))],
+    dependencies=[QUEUE_READERS],
+    tags=["queues"],
 )
-async def get_applications(
+async def applications_to_approve(
     principal: CurrentPrincipal,
     session: SessionDep,
     paging: PageParams,
     community_id: Id | None = None,
     q: Annotated[str | None, Query(max_length=50, description="part of a name")] = None,
 ) -> Page[VolunteerPublic]:
-    """The queue of applications awaiting approval, oldest first; `total` is how many
-    wait (a dashboard asks with `limit=1`)."""
-    criteria = volunteers.VolunteerFilter(
-        community_id=_scope(principal, community_id), text=q, status=VolunteerStatus.APPLIED
-    )
+    """Applications awaiting approval, oldest first."""
     return await _page_of(
         session,
-        volunteers.volunteer_query(criteria),
+        _applications(_scope(principal, community_id), q),
         [col(Volunteer.applied_at), col(Volunteer.id)],
         paging,
     )
