@@ -1,0 +1,234 @@
+"""The reclaimer's rules, one round at a time (`EventConsumer.reclaim_once`), on real Redis
+and the databases: what is idle enough to claim, what a claim counts, when a claimed entry
+is dead-lettered instead of handled, and a stream whose group is gone.
+
+The running reclaimer is tested in test_consumer.py, test_pipeline.py and
+test_killed_consumer.py; these tests name the exact numbers those leave loose.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from prometheus_client import REGISTRY
+from redis.asyncio import Redis
+
+from shared.contracts.activities import ActivityCancelled
+from shared.db import Database
+from shared.events.consumer import EventConsumer, is_transient
+from shared.events.deadletters import list_dead_letters
+from shared.events.envelope import Envelope
+from shared.events.handlers import EventContext
+from tests.kit.support import (
+    POISON,
+    community_event,
+    effect_counts,
+    eventually,
+    make_consumer,
+    make_handlers,
+    xadd_events,
+)
+
+REGISTRY_STREAM = "registry.events"
+ACTIVITIES_STREAM = "activities.events"
+IDLE_MS = 200
+
+
+def two_stream_consumer(db: Database, redis: Redis, namespace: str, name: str) -> EventConsumer:
+    """A consumer of activities.events (handled, no effect) and registry.events (effects)."""
+    handlers = make_handlers(name)
+
+    @handlers.on(ActivityCancelled)
+    async def cancelled(_ctx: EventContext, _event: ActivityCancelled) -> None:
+        return None
+
+    consumer = make_consumer(db, redis, namespace, name, handlers=handlers, reclaim_idle_ms=IDLE_MS)
+    # Read in this order: a round that stopped at the first would miss the second.
+    assert consumer.stream_keys == [namespace + ACTIVITIES_STREAM, namespace + REGISTRY_STREAM]
+    return consumer
+
+
+def cancellation() -> Envelope:
+    return Envelope.wrap(
+        ActivityCancelled(activity_id="a1", community_id="c1", reason="雨天"),
+        subject="a1",
+        community="c1",
+    )
+
+
+async def read_without_ack(redis: Redis, namespace: str, consumer: str, stream: str) -> None:
+    """Deliver every new entry of `stream` to `consumer` and never acknowledge them, as a
+    replica that died with its batch in hand."""
+    await redis.xreadgroup("kit", consumer, {namespace + stream: ">"}, count=100)
+
+
+async def idle_past(redis: Redis, namespace: str, stream: str, ms: int) -> None:
+    async def idle() -> bool:
+        pending = await redis.xpending_range(namespace + stream, "kit", min="-", max="+", count=100)
+        return bool(pending) and all(int(p["time_since_delivered"]) >= ms for p in pending)
+
+    idle.__doc__ = f"the pending entries of {stream} are idle for {ms} ms"
+    await eventually(idle)
+
+
+async def test_a_round_claims_only_what_is_idle_and_counts_every_claim_on_every_stream(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    dead = two_stream_consumer(db, redis, namespace, "dead")
+    other = two_stream_consumer(db, redis, namespace, "other")
+    await dead.ensure_groups()
+    communities = [community_event(f"社区{i}") for i in range(3)]
+    await xadd_events(redis, namespace, communities)
+    await read_without_ack(redis, namespace, "dead", REGISTRY_STREAM)
+
+    # Just delivered: nothing is idle long enough to be another replica's to take.
+    assert await other.reclaim_once() == 0
+    assert await effect_counts(db) == {}
+
+    # The first stream (activities) has nothing pending; the second's are claimed all
+    # the same, and each claim is counted.
+    await idle_past(redis, namespace, REGISTRY_STREAM, IDLE_MS)
+    assert await other.reclaim_once() == 3
+    assert await effect_counts(db) == {e.id: 1 for e in communities}
+    assert (await redis.xpending(namespace + REGISTRY_STREAM, "kit"))["pending"] == 0
+
+    await redis.xadd(namespace + ACTIVITIES_STREAM, cancellation().to_fields())  # type: ignore[arg-type]
+    await read_without_ack(redis, namespace, "dead", ACTIVITIES_STREAM)
+    await idle_past(redis, namespace, ACTIVITIES_STREAM, IDLE_MS)
+    assert await other.reclaim_once() == 1
+    assert (await redis.xpending(namespace + ACTIVITIES_STREAM, "kit"))["pending"] == 0
+    assert await other.reclaim_once() == 0  # nothing left, and nothing counted twice
+
+
+async def test_an_entry_claimed_by_another_replica_first_is_not_counted(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    consumer = two_stream_consumer(db, redis, namespace, "c2")
+    await consumer.ensure_groups()
+    [event] = [community_event("一社区")]
+    await xadd_events(redis, namespace, [event])
+    await read_without_ack(redis, namespace, "dead", REGISTRY_STREAM)
+    await idle_past(redis, namespace, REGISTRY_STREAM, IDLE_MS)
+    [pending] = await redis.xpending_range(
+        namespace + REGISTRY_STREAM, "kit", min="-", max="+", count=1
+    )
+    entry_id = pending["message_id"].decode()
+    # A third replica claims it between this one's XPENDING and its XCLAIM.
+    await redis.xclaim(namespace + REGISTRY_STREAM, "kit", "c3", IDLE_MS, [entry_id])
+    assert await consumer._reclaim_one(namespace + REGISTRY_STREAM, entry_id, 1) == 0
+    assert await effect_counts(db) == {}
+
+
+async def test_a_claimed_entry_counts_the_claim_as_a_delivery_and_is_dead_lettered_at_the_limit(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    # max_deliveries is 3: an entry delivered twice and never acknowledged is handled on
+    # its third delivery (the claim); one delivered three times goes to dead letters.
+    consumer = two_stream_consumer(db, redis, namespace, "c2")
+    await consumer.ensure_groups()
+    twice, thrice = community_event("两次"), community_event("三次")
+    await xadd_events(redis, namespace, [twice, thrice])
+    key = namespace + REGISTRY_STREAM
+    read = await redis.xreadgroup("kit", "dead", {key: ">"}, count=2)
+    [twice_id, thrice_id] = [entry_id.decode() for entry_id, _ in read[0][1]]
+    await redis.xclaim(key, "kit", "dead", 0, [twice_id, thrice_id])  # the second delivery
+    await redis.xclaim(key, "kit", "dead", 0, [thrice_id])  # the third
+    await idle_past(redis, namespace, REGISTRY_STREAM, IDLE_MS)
+
+    assert await consumer.reclaim_once() == 2
+    assert await effect_counts(db) == {twice.id: 1}
+    [letter] = await list_dead_letters(redis, consumer.dead_letter_key)
+    assert letter.original["id"] == thrice.id
+    assert letter.deliveries == 4  # the three before, and this claim
+    assert letter.reason == (
+        "delivered 3 times and never acknowledged: the consumer handling it stopped each time"
+    )
+    assert (await redis.xpending(key, "kit"))["pending"] == 0
+
+
+async def test_a_claimed_entry_that_fails_is_retried_with_its_delivery_count(
+    db: Database, redis: Redis, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="shared.events.consumer")
+    consumer = two_stream_consumer(db, redis, namespace, "c2")
+    await consumer.ensure_groups()
+    poison = community_event(POISON)
+    await xadd_events(redis, namespace, [poison])
+    await read_without_ack(redis, namespace, "dead", REGISTRY_STREAM)
+    await idle_past(redis, namespace, REGISTRY_STREAM, IDLE_MS)
+    labels = {"service": "kit", "type": poison.type}
+    failed_before = REGISTRY.get_sample_value("linli_events_failed_total", labels) or 0.0
+
+    assert await consumer.reclaim_once() == 1
+    # Delivered once, claimed once: the second of three deliveries failed, and it stays
+    # pending (claimed by this replica) for the next.
+    [message] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("handling ")]
+    assert message == (
+        f"handling {poison.type} {poison.id} failed (delivery 2 of 3): this event always fails"
+    )
+    assert REGISTRY.get_sample_value("linli_events_failed_total", labels) == failed_before + 1
+    [pending] = await redis.xpending_range(
+        namespace + REGISTRY_STREAM, "kit", min="-", max="+", count=1
+    )
+    assert pending["consumer"] == b"c2"
+    assert await list_dead_letters(redis, consumer.dead_letter_key) == []
+
+
+async def test_a_trimmed_entry_is_dropped_not_handled(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    consumer = two_stream_consumer(db, redis, namespace, "c2")
+    await consumer.ensure_groups()
+    [event] = [community_event("删了")]
+    await xadd_events(redis, namespace, [event])
+    key = namespace + REGISTRY_STREAM
+    read = await redis.xreadgroup("kit", "dead", {key: ">"}, count=1)
+    await redis.xdel(key, read[0][1][0][0])  # gone from the stream, still pending
+    await idle_past(redis, namespace, REGISTRY_STREAM, IDLE_MS)
+
+    # Redis 7 answers the claim of a deleted entry with nothing and drops it from the
+    # pending list (6.2 answered it with no fields, and the kit acknowledges those).
+    assert await consumer.reclaim_once() == 0
+    assert (await redis.xpending(key, "kit"))["pending"] == 0
+    assert await effect_counts(db) == {}
+    assert await list_dead_letters(redis, consumer.dead_letter_key) == []
+
+
+async def test_a_missing_group_is_recreated_and_the_other_streams_still_reclaimed(
+    db: Database, redis: Redis, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="shared.events.consumer")
+    consumer = two_stream_consumer(db, redis, namespace, "c2")
+    await consumer.ensure_groups()
+    [event] = [community_event("一社区")]
+    await xadd_events(redis, namespace, [event])
+    await read_without_ack(redis, namespace, "dead", REGISTRY_STREAM)
+    await idle_past(redis, namespace, REGISTRY_STREAM, IDLE_MS)
+    await redis.xadd(namespace + ACTIVITIES_STREAM, cancellation().to_fields())  # type: ignore[arg-type]
+    await redis.xgroup_destroy(namespace + ACTIVITIES_STREAM, "kit")  # the first stream's
+
+    assert await consumer.reclaim_once() == 1  # the registry's entry, after NOGROUP
+    assert await effect_counts(db) == {event.id: 1}
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"group kit missing on {namespace}{ACTIVITIES_STREAM}; re-creating it" in messages
+    groups = await redis.xinfo_groups(namespace + ACTIVITIES_STREAM)
+    assert [g["name"] for g in groups] == [b"kit"]
+
+
+async def test_another_redis_error_is_not_taken_for_a_missing_group(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    consumer = two_stream_consumer(db, redis, namespace, "c2")
+    await redis.set(namespace + ACTIVITIES_STREAM, "not a stream")
+    with pytest.raises(Exception, match="WRONGTYPE"):
+        await consumer.reclaim_once()
+
+
+def test_a_database_that_does_not_answer_is_transient_and_a_handler_s_bug_is_not() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    unreachable = OperationalError("connect", {}, ConnectionRefusedError("connection refused"))
+    assert is_transient(unreachable)
+    assert is_transient(ConnectionRefusedError("redis"))
+    assert not is_transient(ValueError("this event always fails"))
