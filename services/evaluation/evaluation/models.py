@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from evaluation.domain.periods import Phase as Phase  # the rules own it; tables store it
 from shared.db import UtcDateTime
 
 service_registry = registry()
@@ -77,16 +78,6 @@ class PairingMembership(EvaluationModel, table=True):
 
     pairing_id: str = Field(primary_key=True, max_length=26)
     volunteer_id: str = Field(primary_key=True, max_length=26)
-
-
-class Phase(StrEnum):
-    """The phases of a half-year period, in order."""
-
-    OPEN = "open"
-    PEER_REVIEW = "peer_review"
-    NOMINATION = "nomination"
-    DISTRICT_REVIEW = "district_review"
-    PUBLISHED = "published"
 
 
 class Period(EvaluationModel, table=True):

@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from evaluation.domain import periods as rules
 from evaluation.domain.scoring import ScoreParts
 from evaluation.four_ones import FOUR
 from evaluation.models import (
@@ -30,11 +31,24 @@ from shared.contracts.evaluation import (
     ReviewSubmitted,
     VolunteerNominated,
 )
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
 
-ORDER = [Phase.OPEN, Phase.PEER_REVIEW, Phase.NOMINATION, Phase.DISTRICT_REVIEW, Phase.PUBLISHED]
+_ERRORS: dict[str, type[DomainError]] = {
+    "conflict": Conflict,
+    "unprocessable": Unprocessable,
+    "not_found": NotFound,
+}
+
+
+def _refuse(refusal: rules.Refusal | None) -> None:
+    if refusal is not None:
+        raise _ERRORS[refusal.kind](refusal.message)
+
+
+def _member(volunteer: KnownVolunteer) -> rules.Member:
+    return rules.Member(id=volunteer.id, community_id=volunteer.community_id)
 
 
 def _span(period: Period) -> tuple[datetime, datetime]:
@@ -84,10 +98,9 @@ async def open_period(
 
 async def advance(session: AsyncSession, period: Period) -> Period:
     """Move the period to its next phase; publishing makes the honour roll final."""
-    if period.phase == Phase.PUBLISHED:
-        raise Conflict("the period is published and final")
+    undecided = 0
     if period.phase == Phase.DISTRICT_REVIEW:
-        undecided = await session.exec(
+        counted = await session.exec(
             select(func.count())
             .select_from(Nomination)
             .where(
@@ -95,9 +108,9 @@ async def advance(session: AsyncSession, period: Period) -> Period:
                 col(Nomination.status) == NominationStatus.NOMINATED,
             )
         )
-        if int(undecided.one()):
-            raise Conflict("every nomination needs the district's decision before publishing")
-    period.phase = ORDER[ORDER.index(period.phase) + 1]
+        undecided = int(counted.one())
+    _refuse(rules.advance_refusal(period.phase, undecided))
+    period.phase = rules.next_phase(period.phase)
     session.add(period)
     add_event(
         session,
@@ -162,20 +175,7 @@ async def review(
     comment: str,
 ) -> Review:
     """Rate a colleague, once per pair and period, only during the review window."""
-    if period.phase != Phase.PEER_REVIEW:
-        raise Conflict(
-            f"reviews are taken during peer review; the period is in {period.phase.value}"
-        )
-    if reviewer.community_id != period.community_id:
-        raise Conflict("only the community's volunteers review in its period")
-    if reviewed_id == reviewer.id:
-        raise Unprocessable("nobody reviews themself")
     reviewed = await session.get(KnownVolunteer, reviewed_id)
-    if reviewed is None or reviewed.community_id != period.community_id:
-        # Another community's volunteer answers as an unknown one would.
-        raise NotFound("volunteer not found")
-    if reviewed_id not in await colleagues(session, period, reviewer.id):
-        raise Unprocessable("you can review only volunteers you served with in this period")
     existing = await session.exec(
         select(Review).where(
             col(Review.period_id) == period.id,
@@ -183,8 +183,16 @@ async def review(
             col(Review.reviewed_volunteer_id) == reviewed_id,
         )
     )
-    if existing.first():
-        raise Conflict("you have already reviewed this volunteer in this period")
+    _refuse(
+        rules.review_refusal(
+            period.phase,
+            period.community_id,
+            _member(reviewer),
+            _member(reviewed) if reviewed is not None else None,
+            await colleagues(session, period, reviewer.id),
+            existing.first() is not None,
+        )
+    )
     entry = Review(
         id=new_id(),
         period_id=period.id,
@@ -275,27 +283,25 @@ async def nominate(
     session: AsyncSession, period: Period, volunteer_id: str, reason: str
 ) -> Nomination:
     """The community nominates a volunteer within its quota."""
-    if period.phase != Phase.NOMINATION:
-        raise Conflict(
-            f"nominations are made in the nomination phase; the period is in {period.phase.value}"
-        )
     volunteer = await session.get(KnownVolunteer, volunteer_id)
-    if volunteer is None or volunteer.community_id != period.community_id:
-        # Another community's volunteer answers as an unknown one would.
-        raise NotFound("volunteer not found")
     taken = await session.exec(
         select(func.count()).select_from(Nomination).where(col(Nomination.period_id) == period.id)
     )
-    if int(taken.one()) >= period.quota:
-        raise Conflict(f"the community's quota of {period.quota} nominations is reached")
-    if (
-        await session.exec(
-            select(Nomination).where(
-                col(Nomination.period_id) == period.id, col(Nomination.volunteer_id) == volunteer_id
-            )
+    already = await session.exec(
+        select(Nomination).where(
+            col(Nomination.period_id) == period.id, col(Nomination.volunteer_id) == volunteer_id
         )
-    ).first():
-        raise Conflict("this volunteer is already nominated")
+    )
+    _refuse(
+        rules.nomination_refusal(
+            period.phase,
+            period.community_id,
+            _member(volunteer) if volunteer is not None else None,
+            int(taken.one()),
+            period.quota,
+            already.first() is not None,
+        )
+    )
     parts = (await score_parts(session, period)).get(volunteer_id, ScoreParts(0.0, 0, 0, None))
     nomination = Nomination(
         id=new_id(),
@@ -327,12 +333,7 @@ async def decide(
     session: AsyncSession, period: Period, nomination: Nomination, approved: bool, reason: str
 ) -> Nomination:
     """The district approves or rejects a nomination, with a reason."""
-    if period.phase != Phase.DISTRICT_REVIEW:
-        raise Conflict(
-            f"the district decides in district review; the period is in {period.phase.value}"
-        )
-    if nomination.status != NominationStatus.NOMINATED:
-        raise Conflict(f"this nomination was already {nomination.status.value}")
+    _refuse(rules.decision_refusal(period.phase, nomination.status.value))
     nomination.status = NominationStatus.APPROVED if approved else NominationStatus.REJECTED
     nomination.decision_reason = reason
     session.add(nomination)

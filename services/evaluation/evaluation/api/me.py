@@ -10,6 +10,7 @@ from evaluation import certificates, periods
 from evaluation.api.certificates import CertificateRequest
 from evaluation.api.deps import own_volunteer
 from evaluation.api.hours import Hours, hours_of
+from evaluation.domain import periods as rules
 from evaluation.models import Certificate, KnownVolunteer, Phase, Review, VolunteerLedger
 from evaluation.names import SubjectKeysDep, names_of
 from shared.auth import CurrentPrincipal
@@ -111,23 +112,30 @@ async def my_colleagues(
         )
     ).all()
     served_with = await periods.colleagues(session, period, me.id)
-    # Only the community's volunteers review in its period, as `periods.review` holds.
-    open_ones = (
+    known = (
         await session.exec(
             select(KnownVolunteer)
             .where(
-                col(KnownVolunteer.id).in_(sorted(served_with - given)),
-                col(KnownVolunteer.community_id) == period.community_id,
+                col(KnownVolunteer.id).in_(sorted(served_with)),
                 col(KnownVolunteer.status) != "erased",
             )
             .order_by(col(KnownVolunteer.volunteer_number), col(KnownVolunteer.id))
         )
     ).all()
+    by_id = {v.id: v for v in known}
+    member = rules.Member(id=me.id, community_id=me.community_id)
+    still = rules.still_to_review(
+        member,
+        [rules.Member(id=v.id, community_id=v.community_id) for v in known],
+        given,
+        period.community_id,
+    )
+    open_ones = [by_id[m.id] for m in still]
     names = await names_of(keys, open_ones)
     return ReviewSheet(
         period_id=period.id,
         phase=period.phase,
-        reviewing_open=period.phase == Phase.PEER_REVIEW and me.community_id == period.community_id,
+        reviewing_open=rules.reviewing_open(period.phase, member, period.community_id),
         may_still_review=[
             Colleague(volunteer_id=v.id, volunteer_number=v.volunteer_number, name=names.get(v.id))
             for v in open_ones
