@@ -122,6 +122,7 @@ def _assigned_event(request: ResidentRequest, *, automatically: bool) -> Request
         volunteer_id=request.assignee_volunteer_id,
         team_id=request.assignee_team_id,
         routed_automatically=automatically,
+        resident_account_id=request.resident_account_id,
     )
 
 
@@ -150,6 +151,7 @@ async def open_request(
             community_id=community_id,
             category=data.category.value,
             due_at=request.due_at,
+            resident_account_id=account_id,
         ),
         subject=request.id,
         community=community_id,
@@ -235,6 +237,7 @@ async def resolve(
             category=request.category.value,
             credited_volunteer_id=credited,
             resolved_at=request.resolved_at,
+            resident_account_id=request.resident_account_id,
         ),
         subject=request.id,
         community=request.community_id,
@@ -253,7 +256,12 @@ async def close(session: AsyncSession, request: ResidentRequest, reason: str) ->
     _step(session, request, reason)
     add_event(
         session,
-        RequestClosed(request_id=request.id, community_id=request.community_id, reason=reason),
+        RequestClosed(
+            request_id=request.id,
+            community_id=request.community_id,
+            reason=reason,
+            resident_account_id=request.resident_account_id,
+        ),
         subject=request.id,
         community=request.community_id,
     )

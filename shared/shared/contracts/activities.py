@@ -247,6 +247,8 @@ class PairingCreated(EventPayload):
     beneficiary_category: str
     volunteer_ids: list[str]
     cadence_days: int
+    # Absent in events written before beneficiaries were told (whom to ask, if anyone).
+    beneficiary_account_id: str | None = None
 
 
 class VisitRecorded(EventPayload):
@@ -259,6 +261,8 @@ class VisitRecorded(EventPayload):
     record_id: str
     volunteer_id: str
     visited_at: datetime
+    # Absent in events written before beneficiaries were told (whom to ask, if anyone).
+    beneficiary_account_id: str | None = None
 
 
 class PairingVisitOverdue(EventPayload):
@@ -291,6 +295,8 @@ class RequestOpened(EventPayload):
     community_id: str
     category: str
     due_at: datetime
+    # Absent in events written before residents were told (whom to tell, if anyone).
+    resident_account_id: str | None = None
 
 
 class RequestAssigned(EventPayload):
@@ -304,6 +310,8 @@ class RequestAssigned(EventPayload):
     volunteer_id: str | None = None
     team_id: str | None = None
     routed_automatically: bool = False
+    # Absent in events written before residents were told (whom to tell, if anyone).
+    resident_account_id: str | None = None
 
 
 class RequestResolved(EventPayload):
@@ -316,6 +324,8 @@ class RequestResolved(EventPayload):
     category: str
     credited_volunteer_id: str | None = None
     resolved_at: datetime
+    # Absent in events written before residents were told (whom to tell, if anyone).
+    resident_account_id: str | None = None
 
 
 class RequestClosed(EventPayload):
@@ -326,6 +336,8 @@ class RequestClosed(EventPayload):
     request_id: str
     community_id: str
     reason: str
+    # Absent in events written before residents were told (whom to tell, if anyone).
+    resident_account_id: str | None = None
 
 
 class RequestOverdue(EventPayload):
