@@ -79,6 +79,7 @@ def _settings(name: str, database_url: str, redis_url: str, namespace: str, tmp:
             national_id_keys=Fernet.generate_key().decode(),
             national_id_hash_key=Fernet.generate_key().decode(),
             login_free_failures=1000,  # fuzzing logs in wrongly many times
+            login_address_free_failures=1000,  # and all from one address
         )
     if name == "activities":
         from activities.settings import Settings as ActivitiesSettings
