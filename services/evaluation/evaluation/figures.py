@@ -23,7 +23,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from evaluation import star_thresholds
 from evaluation.domain.stars import LEVELS
 from evaluation.four_ones import FOUR
-from evaluation.models import CountedRecord, FourOnesMark, KnownVolunteer, VolunteerLedger
+from evaluation.models import (
+    NOT_VOLUNTEERS,
+    CountedRecord,
+    FourOnesMark,
+    KnownVolunteer,
+    VolunteerLedger,
+)
 from shared.projections.communities import KnownCommunity
 
 
@@ -144,7 +150,7 @@ async def stars(session: AsyncSession, scope: Scope, group_by: GroupBy) -> list[
         .select_from(KnownVolunteer)
         .outerjoin(VolunteerLedger, col(VolunteerLedger.volunteer_id) == KnownVolunteer.id)
         .where(
-            col(KnownVolunteer.status) != "erased",
+            col(KnownVolunteer.status).not_in(NOT_VOLUNTEERS),
             *_where_communities(scope, KnownVolunteer.community_id),
         )
         .group_by(col(KnownVolunteer.community_id), level)

@@ -21,7 +21,9 @@ from shared.contracts.registry import (
     VolunteerErased,
     VolunteerProfileChanged,
     VolunteerRegistered,
+    VolunteerReinstated,
     VolunteerTransferred,
+    VolunteerWithdrawn,
 )
 from shared.db import upsert, upsert_many
 from shared.events.handlers import BatchContext, EventContext, HandlerRegistry
@@ -141,6 +143,25 @@ async def volunteer_erased(ctx: EventContext, event: VolunteerErased) -> None:
         volunteer.sealed_name = None
         volunteer.account_id = None
         volunteer.status = "erased"
+        ctx.session.add(volunteer)
+
+
+@handlers.on(VolunteerWithdrawn)
+async def volunteer_withdrawn(ctx: EventContext, event: VolunteerWithdrawn) -> None:
+    # No longer one of the community's volunteers (its star chart, its party members'
+    # four ones); their hours, ledger and certificates stay theirs.
+    volunteer = await ctx.session.get(KnownVolunteer, event.volunteer_id)
+    if volunteer is not None and volunteer.status != "erased":
+        volunteer.status = "withdrawn"
+        ctx.session.add(volunteer)
+
+
+@handlers.on(VolunteerReinstated)
+async def volunteer_reinstated(ctx: EventContext, event: VolunteerReinstated) -> None:
+    # Back after withdrawing (a suspension never changed the status here).
+    volunteer = await ctx.session.get(KnownVolunteer, event.volunteer_id)
+    if volunteer is not None and volunteer.status == "withdrawn":
+        volunteer.status = "registered"
         ctx.session.add(volunteer)
 
 

@@ -71,6 +71,11 @@ class KnownVolunteer(EvaluationModel, table=True):
     sealed_name: str | None = Field(default=None, max_length=400)
 
 
+# A known volunteer's statuses that no longer count among a community's volunteers
+# (its star chart): they left, or their personal data was erased.
+NOT_VOLUNTEERS = ("withdrawn", "erased")
+
+
 class PairingMembership(EvaluationModel, table=True):
     """Volunteers of a pairing: colleagues for peer review."""
 

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from evaluation import star_thresholds
 from evaluation.domain.stars import LEVELS, hours_to_next, level_for, next_threshold
 from evaluation.four_ones import month_of
-from evaluation.models import CountedRecord, KnownVolunteer, VolunteerLedger
+from evaluation.models import NOT_VOLUNTEERS, CountedRecord, KnownVolunteer, VolunteerLedger
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
 from shared.types import Timestamp
@@ -139,7 +139,7 @@ async def star_distribution(
         .outerjoin(VolunteerLedger, col(VolunteerLedger.volunteer_id) == KnownVolunteer.id)
         .where(
             col(KnownVolunteer.community_id) == community_id,
-            col(KnownVolunteer.status) != "erased",
+            col(KnownVolunteer.status).not_in(NOT_VOLUNTEERS),
         )
         .group_by(level)
     )
