@@ -15,14 +15,18 @@ from shared.contracts.activities import (
     ActivityCancelled,
     ActivityChanged,
     ActivityPublished,
+    PairingCreated,
     PairingVisitOverdue,
     PlaceOffered,
     Promoted,
     RequestAssigned,
+    RequestClosed,
     RequestOverdue,
+    RequestResolved,
     ServiceConfirmed,
     SignedUp,
     SignUpCancelled,
+    VisitRecorded,
 )
 from shared.contracts.evaluation import NominationDecided, StarReached, VolunteerNominated
 from shared.contracts.registry import (
@@ -322,6 +326,67 @@ async def request_assigned(ctx: EventContext, event: RequestAssigned) -> None:
         {"category": event.category},
         volunteers=[event.volunteer_id] if event.volunteer_id else [],
         teams=[event.team_id] if event.team_id else [],
+    )
+    # The resident learns that someone took it on, not who: a volunteer's name and
+    # number are theirs (an event written before residents were told names no one).
+    await _tell_resident(
+        ctx,
+        event.resident_account_id,
+        "request_taken_by_volunteer" if event.volunteer_id else "request_taken_by_team",
+        {"category": event.category},
+    )
+
+
+async def _tell_resident(
+    ctx: EventContext, account_id: str | None, template: str, params: dict[str, Any]
+) -> None:
+    """An entry for the resident's own account (and their channels), when the event names it."""
+    if account_id:
+        await notify(
+            ctx.session,
+            ctx.envelope.id,
+            ctx.envelope.type,
+            template,
+            params,
+            accounts=[account_id],
+        )
+
+
+@handlers.on(RequestResolved)
+async def request_resolved(ctx: EventContext, event: RequestResolved) -> None:
+    await _tell_resident(
+        ctx, event.resident_account_id, "request_resolved", {"category": event.category}
+    )
+
+
+@handlers.on(RequestClosed)
+async def request_closed(ctx: EventContext, event: RequestClosed) -> None:
+    await _tell_resident(ctx, event.resident_account_id, "request_closed", {"reason": event.reason})
+
+
+@handlers.on(PairingCreated)
+async def pairing_created(ctx: EventContext, event: PairingCreated) -> None:
+    await _tell_resident(
+        ctx,
+        event.beneficiary_account_id,
+        "pairing_created",
+        {"cadence_days": event.cadence_days},
+    )
+
+
+@handlers.on(VisitRecorded)
+async def visit_recorded(ctx: EventContext, event: VisitRecorded) -> None:
+    # The beneficiary is asked to confirm: the entry carries the pairing and the visit
+    # (its record), which the inbox turns into the confirm call the page offers.
+    await _tell_resident(
+        ctx,
+        event.beneficiary_account_id,
+        "visit_to_confirm",
+        {
+            "visited_at": f"{event.visited_at:%Y-%m-%d}",
+            "pairing_id": event.pairing_id,
+            "record_id": event.record_id,
+        },
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel
 
 TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "volunteer_approved": {
@@ -84,11 +86,100 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("诉求逾期", "一条{category}诉求已超过响应时限（{due_at}）。"),
         "en": ("Request overdue", "A {category} request missed its response time ({due_at})."),
     },
+    # To the resident who filed the request: who took it on, without naming the person.
+    "request_taken_by_team": {
+        "zh": ("诉求已分派", "您的{category}诉求已交由社区志愿服务队处理。"),
+        "en": (
+            "Request assigned",
+            "Your {category} request was assigned to a volunteer team of your community.",
+        ),
+    },
+    "request_taken_by_volunteer": {
+        "zh": ("诉求已分派", "您的{category}诉求已交由一名志愿者处理。"),
+        "en": ("Request assigned", "Your {category} request was assigned to a volunteer."),
+    },
+    "request_resolved": {
+        "zh": ("诉求已解决", "您的{category}诉求已解决，处理经过可在“我的诉求”中查看。"),
+        "en": (
+            "Request resolved",
+            "Your {category} request was resolved; its progress is under your requests.",
+        ),
+    },
+    "request_closed": {
+        "zh": ("诉求已关闭", "您的诉求已关闭：{reason}"),
+        "en": ("Request closed", "Your request was closed: {reason}"),
+    },
+    # To the beneficiary of a pairing (结对帮扶).
+    "pairing_created": {
+        "zh": ("结对帮扶", "社区已为您安排结对志愿者，约每 {cadence_days} 天上门走访一次。"),
+        "en": (
+            "Volunteers paired with you",
+            "Your community paired you with volunteers, who will visit about every "
+            "{cadence_days} days.",
+        ),
+    },
+    "visit_to_confirm": {
+        "zh": ("请确认走访", "志愿者于 {visited_at} 上门走访，请确认这次走访。"),
+        "en": (
+            "Please confirm a visit",
+            "A volunteer visited you on {visited_at}; please confirm that the visit took place.",
+        ),
+    },
 }
+
+# Values of a `category` parameter, as the reader's language names them.
+CATEGORIES: dict[str, dict[str, str]] = {
+    "zh": {
+        "employment": "就业",
+        "social_assistance": "社会救助",
+        "medical_care": "医疗",
+        "rights_protection": "维权",
+        "family_planning": "计生",
+        "child_health": "儿童保健",
+        "policy_consultation": "政策咨询",
+        "public_security": "治安",
+        "housekeeping": "家政",
+        "telecom": "通讯",
+    },
+    "en": {
+        "employment": "employment",
+        "social_assistance": "social assistance",
+        "medical_care": "medical care",
+        "rights_protection": "rights protection",
+        "family_planning": "family planning",
+        "child_health": "child health",
+        "policy_consultation": "policy consultation",
+        "public_security": "public security",
+        "housekeeping": "housekeeping",
+        "telecom": "telecom",
+    },
+}
+
+
+class Action(BaseModel):
+    """What the reader's page can do about a notification: one call to a service."""
+
+    service: Literal["activities"]
+    method: Literal["POST"]
+    path: str
+
+
+def action(template: str, params: dict[str, Any]) -> Action | None:
+    """The call a notification asks its reader to make, if any."""
+    if template == "visit_to_confirm" and "pairing_id" in params and "record_id" in params:
+        return Action(
+            service="activities",
+            method="POST",
+            path=f"/pairings/{params['pairing_id']}/visits/{params['record_id']}/confirm",
+        )
+    return None
 
 
 def render(template: str, language: str, params: dict[str, Any]) -> tuple[str, str]:
     """The title and body of a template in `language` (Chinese when unknown)."""
     texts = TEMPLATES[template]
     title, body = texts.get(language, texts["zh"])
+    if "category" in params:
+        names = CATEGORIES.get(language, CATEGORIES["zh"])
+        params = {**params, "category": names.get(params["category"], params["category"])}
     return title.format(**params), body.format(**params)

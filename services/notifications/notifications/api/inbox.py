@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sse_starlette import EventSourceResponse
 
 from notifications.models import InboxEntry, InboxRead, Preference, Recipient, TeamMember
-from notifications.templates import render
+from notifications.templates import Action, action, render
 from shared.auth import CurrentPrincipal, Principal
 from shared.deps import SessionDep
 from shared.paging import Page, PageParams, paginate
@@ -33,6 +33,9 @@ class Notification(BaseModel):
     event_type: str
     created_at: datetime
     read: bool
+    action: Action | None = Field(
+        default=None, description="the call the reader is asked to make, e.g. confirm a visit"
+    )
 
 
 class PreferenceUpdate(Input):
@@ -116,7 +119,8 @@ async def inbox(
     )
     items = []
     for entry in entries:
-        title, body = render(entry.template, language, orjson.loads(entry.params))
+        params = orjson.loads(entry.params)
+        title, body = render(entry.template, language, params)
         items.append(
             Notification(
                 id=entry.id,
@@ -125,6 +129,7 @@ async def inbox(
                 event_type=entry.event_type,
                 created_at=entry.created_at,
                 read=entry.id in read,
+                action=action(entry.template, params),
             )
         )
     return Page[Notification](items=items, total=page.total, next_cursor=page.next_cursor)
