@@ -20,6 +20,8 @@ def test_a_district_half_year_leaves_every_service_consistent(system: System) ->
     assert outcome.reviews >= 1
     assert outcome.nominations == 4
     assert len(outcome.commended) == 2  # one of each community's two nominations approved
+    # People moved last: a reset password changed, one came back, one moved house.
+    assert (outcome.password_resets, outcome.came_back, outcome.transferred) == (1, 1, 1)
     checked = check_everything(system, played)
     assert checked["volunteers' ledgers"] >= 20
     assert checked["hours-confirmed notifications"] >= outcome.check_ins

@@ -126,6 +126,9 @@ class Outcome:
     nominations: int = 0
     commended: list[str] = field(default_factory=list)
     webhook_id: str = ""
+    password_resets: int = 0
+    came_back: int = 0
+    transferred: int = 0
     requests_sent: int = 0
     seconds: float = 0.0
 
@@ -188,6 +191,7 @@ class District:
             ("peer review and nominations", n, self.evaluation),
             ("district review", 1, self.district_review),
             ("announcements", 1, self.announcements),
+            ("people move", 1, self.people_move),
         ]
 
     def run(self) -> Outcome:
@@ -932,3 +936,65 @@ class District:
                 },
             )
         self.progress("announcements", 1)
+
+    def people_move(self) -> None:
+        """Last, as it changes who is where: a worker resets a forgotten password and the
+        volunteer chooses a new one and updates their own profile; someone who withdrew
+        comes back with their number; the district moves a volunteer who moved house."""
+        p = self.platform
+        first = self.outcome.communities[0]
+        member = first.members[0]
+        if member.account is None:  # members are the volunteers with an account
+            raise AssertionError("no member to sign in")
+        account = p.get("registry", f"/accounts/{member.account.account_id}", first.admin)
+        reset = p.post(
+            "registry", f"/accounts/{member.account.account_id}/password-reset", first.admin
+        )
+        credentials = {"username": account["username"], "password": reset["temporary_password"]}
+        refused = p.call("POST", "registry", "/auth/login", json=credentials, expect=(403,))
+        if not refused.get("password_change_required"):
+            raise AssertionError(f"a reset password logged in: {refused}")
+        p.post(
+            "registry",
+            "/auth/password",
+            json={
+                "username": account["username"],
+                "current_password": reset["temporary_password"],
+                "new_password": PASSWORD,
+            },
+        )
+        member.account = p.login(account["username"], PASSWORD)
+        p.call("PATCH", "registry", "/me/volunteer", member.account, json={"availability": "周末"})
+        self.outcome.password_resets += 1
+
+        roster = [v for v in first.volunteers if v.account is None]
+        leaver = roster[-1]
+        p.post(
+            "registry",
+            f"/volunteers/{leaver.id}/withdraw",
+            first.admin,
+            json={"reason": "外出务工"},
+        )
+        back = p.post("registry", f"/volunteers/{leaver.id}/come-back", first.admin)
+        if back["volunteer_number"] != leaver.number:
+            raise AssertionError(f"{leaver.id} came back as {back['volunteer_number']}")
+        self.outcome.came_back += 1
+
+        if len(self.outcome.communities) > 1:
+            target = self.outcome.communities[1]
+            for mover in roster[:-1]:
+                # A team's leader is refused (409) until the team has another.
+                moved = p.call(
+                    "POST",
+                    "registry",
+                    f"/volunteers/{mover.id}/transfer",
+                    self.admin,
+                    json={"community_id": target.id},
+                    expect=(200, 409),
+                )
+                if moved.get("community_id") == target.id:
+                    first.volunteers.remove(mover)
+                    target.volunteers.append(mover)
+                    self.outcome.transferred += 1
+                    break
+        self.progress("people move", 1)
