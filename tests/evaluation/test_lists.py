@@ -127,6 +127,11 @@ async def test_the_district_lists_the_nominations_it_has_still_to_decide(
 
     to_decide = await every_item(evaluation, "/nominations", district, status="nominated")
     assert [n["id"] for n in to_decide] == [c1_made[0], c1_made[2], c2_made[0]]  # oldest first
+    assert [(n["volunteer_number"], n["period_label"]) for n in to_decide] == [
+        ("N-a1", "2026H1"),
+        ("N-a3", "2026H1"),
+        ("N-b1", "2026H1"),
+    ]
     approved = await every_item(evaluation, "/nominations", district, status="approved")
     assert [n["id"] for n in approved] == [c1_made[1]]
     of_c2 = await every_item(evaluation, "/nominations", district, period_id=c2_period)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel
 from sqlmodel import col, select
 
 from evaluation import periods
@@ -78,7 +79,22 @@ async def list_periods(
     )
 
 
-@router.get("/nominations", response_model=Page[Nomination])
+class NominationListed(BaseModel):
+    """A nomination in the list, with the volunteer's number and the period's label."""
+
+    id: str
+    period_id: str
+    period_label: str
+    community_id: str
+    volunteer_id: str
+    volunteer_number: str | None
+    score: float
+    reason: str
+    status: NominationStatus
+    decision_reason: str | None
+
+
+@router.get("/nominations", response_model=Page[NominationListed])
 async def list_nominations(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -89,7 +105,7 @@ async def list_nominations(
     ] = None,
     period_id: Annotated[str | None, Query(max_length=26)] = None,
     community_id: CommunityFilter = None,
-) -> Page[Nomination]:
+) -> Page[NominationListed]:
     """Nominations, oldest first (admins; a community admin sees their community's)."""
     _admins_only(principal, "nominations")
     community = _community(principal, community_id)
@@ -101,7 +117,34 @@ async def list_nominations(
         query = query.where(col(Nomination.community_id) == community)
     if status_ is not None:
         query = query.where(col(Nomination.status) == status_)
-    return await paginate(session, query, order=[col(Nomination.id)], paging=paging)
+    page = await paginate(session, query, order=[col(Nomination.id)], paging=paging)
+    # What the district needs beside each to decide it: whose it is and of which period.
+    volunteer_ids = {n.volunteer_id for n in page.items}
+    period_ids = {n.period_id for n in page.items}
+    numbers = {
+        v.id: v.volunteer_number
+        for v in (
+            await session.exec(
+                select(KnownVolunteer).where(col(KnownVolunteer.id).in_(volunteer_ids))
+            )
+        ).all()
+    }
+    labels = {
+        p.id: p.label
+        for p in (await session.exec(select(Period).where(col(Period.id).in_(period_ids)))).all()
+    }
+    return Page[NominationListed](
+        items=[
+            NominationListed(
+                **n.model_dump(),
+                volunteer_number=numbers.get(n.volunteer_id),
+                period_label=labels.get(n.period_id, ""),
+            )
+            for n in page.items
+        ],
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("/certificates", response_model=Page[Certificate])
