@@ -144,6 +144,20 @@ def matrix_world(system: System, name: str, serial: int) -> dict[str, Any]:
     # Check-in opens before the start: an activity about to begin, the volunteer in it.
     world["ongoing"] = activity(True, starts_in=1800)
     _ok(activities.post(f"/activities/{world['ongoing']}/sign-ups", headers=world["as_volunteer"]))
+    # A weekly series (each cell that changes one makes its own: operations.py).
+    weekly = {
+        "title": "矩阵周活动",
+        "kind": "patrol",
+        "service_area_code": "community_work",
+        "place": "北门",
+        "starts_at": iso(time.time() + 6 * 86400),
+        "ends_at": iso(time.time() + 6 * 86400 + 3600),
+        "capacity": 5,
+        "repeat_weekly": 2,
+    }
+    world["series"] = _ok(
+        activities.post(f"/communities/{community}/activities", json=weekly, headers=admin)
+    )[0]["series_id"]
     world["voidable"] = record(days_ago=3, seconds=3600)
     world["visit"] = _ok(
         activities.post(

@@ -154,6 +154,22 @@ def _open_request(system: Any, ids: dict[str, Any]) -> dict[str, str]:
     return {"request": response.json()["id"]}
 
 
+def _fresh_series(system: Any, ids: dict[str, Any]) -> dict[str, str] | None:
+    """A fresh weekly series of the community the cell names, for the cell to change;
+    nothing when the cell asks for an unknown series."""
+    if ids["series"] == "01HZZZZZZZZZZZZZZZZZZZZZZZ":
+        return None
+    body = {**_activity(ids, 20), "repeat_weekly": 2}
+    response = system.clients["activities"].post(
+        f"/communities/{ids['community']}/activities",
+        params={"publish": True},
+        json=body,
+        headers=system.district,
+    )
+    assert response.status_code == 201, response.text
+    return {"series": response.json()[0]["series_id"]}
+
+
 # Keyed as the OpenAPI documents name them.
 CALLS: dict[str, Call] = {
     # -- every service --------------------------------------------------------------
@@ -323,6 +339,15 @@ CALLS: dict[str, Call] = {
         "/activities/{cancellable}/cancel", body={"reason": "天气原因"}
     ),
     "POST /activities/{activity_id}/complete": Call("/activities/{cancellable}/complete"),
+    "GET /series/{series_id}/activities": Call(
+        "/series/{series}/activities", prepare=_fresh_series
+    ),
+    "PATCH /series/{series_id}": Call(
+        "/series/{series}", body={"place": "西门"}, prepare=_fresh_series
+    ),
+    "POST /series/{series_id}/cancel": Call(
+        "/series/{series}/cancel", body={"reason": "天气原因"}, prepare=_fresh_series
+    ),
     "POST /activities/{activity_id}/sign-ups": Call("/activities/{activity}/sign-ups"),
     "GET /activities/{activity_id}/sign-ups": Call("/activities/{activity}/sign-ups"),
     "POST /activities/{activity_id}/sign-ups/{signup_id}/cancel": Call(

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from activities import pairings, programme, requests
-from activities.api import activities, queues, records
+from activities.api import activities, queues, records, series
 from activities.api import pairings as pairing_routes
 from activities.api import requests as request_routes
 from activities.api.deps import rules_of
@@ -78,5 +78,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pairing_routes.router,
             request_routes.router,
             queues.router,
+            series.router,
         ],
     )

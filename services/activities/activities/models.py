@@ -94,11 +94,13 @@ class Activity(ActivitiesModel, table=True):
         ),
         Index("ix_activity_team_start", "team_id", "starts_at", "id"),
         Index("ix_activity_status_end", "status", "ends_at"),
+        # A series' occurrences by start: its list, and what changes from a day on.
+        Index("ix_activity_series_start", "series_id", "starts_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=26)
     community_id: str = Field(index=True, max_length=26)
-    series_id: str | None = Field(default=None, index=True, max_length=26)
+    series_id: str | None = Field(default=None, max_length=26)
     title: str = Field(max_length=100)
     kind: str = Field(max_length=40)
     service_area_code: str = Field(max_length=40)

@@ -172,6 +172,15 @@ async def change(
 ) -> Activity:
     """Change place, time or capacity; more capacity offers places to the waitlist."""
     activity = await lock_activity(session, activity_id)
+    await _apply_change(session, activity, data, offer_window)
+    await session.commit()
+    return activity
+
+
+async def _apply_change(
+    session: AsyncSession, activity: Activity, data: ActivityChange, offer_window: timedelta
+) -> None:
+    """Change a locked activity and stage its event; the caller commits."""
     if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
         raise Conflict(f"a {activity.status.value} activity cannot change")
     starts = data.starts_at or aware(activity.starts_at)
@@ -209,13 +218,18 @@ async def change(
         )
         await session.flush()
         await offer_free_places(session, activity, offer_window)
-    await session.commit()
-    return activity
 
 
 async def cancel_activity(session: AsyncSession, activity_id: str, reason: str) -> Activity:
     """Call an activity off; everyone signed up is told through the event."""
     activity = await lock_activity(session, activity_id)
+    _apply_cancel(session, activity, reason)
+    await session.commit()
+    return activity
+
+
+def _apply_cancel(session: AsyncSession, activity: Activity, reason: str) -> None:
+    """Cancel a locked activity and stage its event; the caller commits."""
     if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
         raise Conflict(f"a {activity.status.value} activity cannot be cancelled")
     activity.status = ActivityStatus.CANCELLED
@@ -228,8 +242,6 @@ async def cancel_activity(session: AsyncSession, activity_id: str, reason: str) 
         subject=activity.id,
         community=activity.community_id,
     )
-    await session.commit()
-    return activity
 
 
 async def complete(session: AsyncSession, activity_id: str, rules: Rules) -> Activity:
