@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from shared.auth import Role
 from tests.registry.conftest import Registry, application
@@ -306,3 +307,37 @@ async def test_logins_are_throttled_per_address_as_well_as_per_username(
         assert "from this address" in locked.json()["detail"]
         assert int(locked.headers["Retry-After"]) >= 1
         assert (await _login(neighbour, "real.user")).status_code == 200
+
+
+async def test_the_failures_of_quiet_addresses_are_forgotten(registry_on_both: Registry) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from registry.accounts import forget_old_address_failures
+    from registry.api.deps import throttle_of
+    from registry.app import DEFINITION
+    from registry.models import LoginAddressThrottle
+
+    registry = registry_on_both
+    for address in ("10.0.1.1", "10.0.1.2", "10.0.1.3"):
+        async with _from(registry, address) as client:
+            assert (await _login(client, "nobody", "guess")).status_code == 401
+    moment = datetime.now(UTC)
+    hour_ago = moment - timedelta(hours=1)
+    db = registry.app.state.runtime.db
+    async with db.session() as session:
+        quiet = await session.get(LoginAddressThrottle, "10.0.1.1")
+        locked = await session.get(LoginAddressThrottle, "10.0.1.2")
+        assert quiet is not None
+        assert locked is not None
+        quiet.last_failure_at = hour_ago
+        locked.last_failure_at = hour_ago
+        locked.locked_until = moment + timedelta(minutes=5)
+        session.add_all([quiet, locked])
+        await session.commit()
+    throttle = throttle_of(registry.app.state.settings)
+    async with db.session() as session:
+        assert await forget_old_address_failures(session, throttle, moment) == 1
+    async with db.session() as session:
+        kept = {row.address for row in (await session.exec(select(LoginAddressThrottle))).all()}
+    assert kept == {"10.0.1.2", "10.0.1.3"}  # still locked; failed just now
+    assert [task.name for task in DEFINITION.periodic] == ["forget-login-failures"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -422,3 +422,23 @@ async def volunteers_of(session: AsyncSession, account_ids: list[str]) -> dict[s
         return {}
     found = await session.exec(select(Volunteer).where(col(Volunteer.account_id).in_(account_ids)))
     return {v.account_id: v for v in found.all() if v.account_id is not None}
+
+
+async def forget_old_address_failures(
+    session: AsyncSession, throttle: Throttle, moment: datetime
+) -> int:
+    """Delete the failure counts of addresses quiet for the whole window and no longer
+    locked: they would count from zero anyway, and an address is personal data kept no
+    longer than it serves. How many went."""
+    quiet_since = moment - timedelta(seconds=throttle.address_window_seconds)
+    result = await session.exec(
+        delete(LoginAddressThrottle).where(
+            col(LoginAddressThrottle.last_failure_at) < quiet_since,
+            or_(
+                col(LoginAddressThrottle.locked_until).is_(None),
+                col(LoginAddressThrottle.locked_until) < moment,
+            ),
+        )
+    )
+    await session.commit()
+    return int(result.rowcount or 0)

@@ -4,15 +4,29 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from registry.accounts import forget_old_address_failures
 from registry.api import accounts, auth, organisation, roster, teams, volunteers
+from registry.api.deps import throttle_of
 from registry.handlers import handlers
 from registry.identity import NationalIdVault
+from registry.organisation import now
 from registry.settings import Settings
 from registry.volunteers import Registrar
 from shared.app import create_service_app
 from shared.auth import TokenIssuer
 from shared.events.shredding import SubjectKeys
-from shared.runtime import ServiceDefinition
+from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
+
+# How often the failed-login counts of quiet addresses are forgotten.
+FORGET_EVERY_SECONDS = 300
+
+
+async def _forget_login_failures(runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, Settings)  # the registry's runtime runs its own settings
+    async with runtime.db.session() as session:
+        await forget_old_address_failures(session, throttle_of(settings), now())
+
 
 DEFINITION = ServiceDefinition(
     name="registry",
@@ -20,6 +34,7 @@ DEFINITION = ServiceDefinition(
     description="Who is who: the district's streets and communities, volunteers, teams and accounts.",
     migrations_dir=Path(__file__).parent / "migrations",
     handlers=handlers,
+    periodic=[PeriodicTask("forget-login-failures", FORGET_EVERY_SECONDS, _forget_login_failures)],
 )
 
 

@@ -58,15 +58,20 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_throttle(request: Request) -> Throttle:
-    """How failed logins are slowed down."""
-    settings: Settings = request.app.state.settings
+def throttle_of(settings: Settings) -> Throttle:
+    """How failed logins are slowed down, as the settings say."""
     return Throttle(
         settings.login_free_failures,
         settings.login_max_lock_seconds,
         settings.login_address_free_failures,
         settings.login_address_window_seconds,
     )
+
+
+async def get_throttle(request: Request) -> Throttle:
+    """How failed logins are slowed down."""
+    settings: Settings = request.app.state.settings
+    return throttle_of(settings)
 
 
 RegistrarDep = Annotated[Registrar, Depends(get_registrar)]
