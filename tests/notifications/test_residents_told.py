@@ -297,7 +297,8 @@ def _old(payload: EventPayload, *missing: str) -> dict[str, str]:
     envelope = Envelope.wrap(payload, subject=None, community="c1")
     for name in missing:
         envelope.data.pop(name)
-    return envelope.to_fields()
+    fields: dict[str, str] = envelope.to_fields()
+    return fields
 
 
 async def test_events_written_before_the_new_fields_change_nothing_and_fail_nothing(
@@ -352,8 +353,13 @@ async def test_events_written_before_the_new_fields_change_nothing_and_fail_noth
     async def handled() -> bool:
         groups = {g["name"]: g for g in await redis.xinfo_groups(namespace + "activities.events")}
         group = groups.get(b"notifications")
-        [(last, _)] = await redis.xrevrange(namespace + "activities.events", count=1)
-        return group is not None and not group["pending"] and group["last-delivered-id"] == last
+        newest = await redis.xrevrange(namespace + "activities.events", count=1) or []
+        return (
+            group is not None
+            and not group["pending"]
+            and bool(newest)
+            and group["last-delivered-id"] == newest[0][0]
+        )
 
     await eventually(handled)
     assert await redis.xlen(namespace + dead_letter_stream("notifications")) == 0
