@@ -72,6 +72,7 @@ async def test_a_transfer_keeps_the_number_and_moves_the_account(
     [account] = await registry.payloads("account_changed")
     assert (account["account_id"], account["community_id"]) == (transferred["account_id"], new)
 
+    assert account["role"] == "volunteer"
     # The person's next tokens are the new community's.
     login = await client.post(
         "/auth/login", json={"username": "mover.21", "password": "a long passphrase"}
@@ -81,6 +82,27 @@ async def test_a_transfer_keeps_the_number_and_moves_the_account(
     )
     assert me.json()["community_id"] == new
     assert mine  # the old token stays valid until it expires (minutes)
+
+
+async def test_a_team_leader_arrives_as_a_volunteer(registry_on_both: Registry) -> None:
+    registry, client = registry_on_both, registry_on_both.client
+    old, new = await registry.community("兴华社区"), await registry.community("东风社区")
+    volunteer, _ = await registered_volunteer(registry, old, 26, "leader.26")
+    account = (
+        await client.get("/accounts", params={"q": "leader.26"}, headers=registry.district)
+    ).json()["items"][0]["id"]
+    made_leader = await client.patch(
+        f"/accounts/{account}", json={"role": "team_leader"}, headers=registry.district
+    )
+    assert made_leader.json()["role"] == "team_leader"
+    moved = await client.post(
+        f"/volunteers/{volunteer['id']}/transfer",
+        json={"community_id": new},
+        headers=registry.district,
+    )
+    assert moved.status_code == 200, moved.text
+    now = (await client.get(f"/accounts/{account}", headers=registry.district)).json()
+    assert (now["role"], now["community_id"]) == ("volunteer", new)
 
 
 async def test_a_transfer_is_refused_when_it_cannot_be_done(registry_on_both: Registry) -> None:

@@ -373,7 +373,7 @@ async def transfer(
     """Move a volunteer to another community: the same id and number, their history
     stays where it was served; the old community's teams and member unit are left, the
     service areas become the new community's (the same codes unless others are given),
-    and their account moves with them."""
+    and their account moves with them (a team leader's or admin's arrives a volunteer's)."""
     _require(volunteer, [VolunteerStatus.REGISTERED, VolunteerStatus.SUSPENDED], "transferred")
     if community_id == volunteer.community_id:
         raise Conflict("the volunteer already belongs to this community")
@@ -412,6 +412,9 @@ async def transfer(
         account = await session.get(Account, volunteer.account_id)
         if account is not None and not account.role.is_district_wide:
             account.community_id = community_id
+            # A role over others was the old community's to give; the new one gives its own.
+            if account.role in (Role.TEAM_LEADER, Role.COMMUNITY_ADMIN):
+                account.role = Role.VOLUNTEER
             session.add(account)
             add_event(
                 session,
