@@ -9,6 +9,7 @@ from sqlalchemy import Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from activities.domain.waitlist import WaitlistPolicy
 from shared.db import UtcDateTime
 
 service_registry = registry()
@@ -111,6 +112,7 @@ class Activity(ActivitiesModel, table=True):
     ends_at: datetime = Field(sa_column=_timestamp())
     capacity: int
     signup_deadline: datetime = Field(sa_column=_timestamp())
+    waitlist_policy: WaitlistPolicy = WaitlistPolicy.OFFER
     status: ActivityStatus = Field(index=True)
     check_in_code: str = Field(max_length=12)
     created_by: str = Field(max_length=26)

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.attendance import close_forgotten
+from activities.domain.waitlist import WaitlistPolicy
 from activities.ledger import Rules
 from activities.models import Activity, ActivityStatus, KnownTeam, Scope, SignUp, SignUpStatus
 from activities.signups import aware, lock_activity, now, offer_free_places
@@ -45,6 +46,11 @@ class ActivityCreate(Input):
     repeat_weekly: Integer = Field(
         default=1, ge=1, le=52, description="how many weekly occurrences"
     )
+    waitlist_policy: WaitlistPolicy = Field(
+        default=WaitlistPolicy.OFFER,
+        description="a freed place is offered to the first waiting, to confirm in time "
+        "(offer), or theirs at once (promote)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ActivityCreate:
@@ -66,6 +72,7 @@ class ActivityChange(Input):
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
     capacity: Integer | None = Field(default=None, ge=1, le=10_000)
+    waitlist_policy: WaitlistPolicy | None = None
 
 
 def is_organiser(principal: Principal, activity: Activity) -> bool:
@@ -122,6 +129,7 @@ async def create(
             ends_at=data.ends_at + shift,
             capacity=data.capacity,
             signup_deadline=(data.signup_deadline or data.starts_at) + shift,
+            waitlist_policy=data.waitlist_policy,
             status=ActivityStatus.DRAFT,
             check_in_code=f"{secrets.randbelow(1_000_000):06d}",
             created_by=by,
@@ -152,6 +160,7 @@ def _publish(session: AsyncSession, activity: Activity) -> None:
             ends_at=aware(activity.ends_at),
             capacity=activity.capacity,
             series_id=activity.series_id,
+            waitlist_policy=activity.waitlist_policy.value,
         ),
         subject=activity.id,
         community=activity.community_id,
@@ -170,7 +179,8 @@ async def publish(session: AsyncSession, activity: Activity) -> Activity:
 async def change(
     session: AsyncSession, activity_id: str, data: ActivityChange, offer_window: timedelta
 ) -> Activity:
-    """Change place, time or capacity; more capacity offers places to the waitlist."""
+    """Change place, time, capacity or waitlist policy; more capacity fills places from the
+    waitlist."""
     activity = await lock_activity(session, activity_id)
     await _apply_change(session, activity, data, offer_window)
     await session.commit()
@@ -201,6 +211,8 @@ async def _apply_change(
     activity.starts_at, activity.ends_at = starts, ends
     if data.place is not None:
         activity.place = data.place
+    if data.waitlist_policy is not None:
+        activity.waitlist_policy = data.waitlist_policy
     session.add(activity)
     if activity.status == ActivityStatus.PUBLISHED:
         add_event(
@@ -212,6 +224,7 @@ async def _apply_change(
                 ends_at=ends,
                 capacity=activity.capacity,
                 place=activity.place,
+                waitlist_policy=activity.waitlist_policy.value,
             ),
             subject=activity.id,
             community=activity.community_id,

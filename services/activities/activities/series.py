@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities.domain.waitlist import WaitlistPolicy
 from activities.models import Activity, ActivityStatus
 from activities.programme import ActivityChange, _apply_cancel, _apply_change, may_see
 from activities.signups import aware, lock_activity, now
@@ -40,6 +41,7 @@ class SeriesChange(Input):
         pattern=_CLOCK,
         description="the new start, HH:MM on each occurrence's day in the district's time zone",
     )
+    waitlist_policy: WaitlistPolicy | None = None
     end_time: str | None = Field(
         default=None,
         pattern=_CLOCK,
@@ -122,7 +124,11 @@ async def change_from(
             starts_at = datetime.combine(local_day, _clock(data.start_time), tzinfo=zone)
             ends_at = datetime.combine(local_day, _clock(data.end_time), tzinfo=zone)
         one = ActivityChange(
-            place=data.place, capacity=data.capacity, starts_at=starts_at, ends_at=ends_at
+            place=data.place,
+            capacity=data.capacity,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            waitlist_policy=data.waitlist_policy,
         )
         try:
             await _apply_change(session, activity, one, offer_window)

@@ -8,6 +8,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities.domain.waitlist import fill_free_places
 from activities.models import (
     Activity,
     ActivityStatus,
@@ -137,36 +138,56 @@ async def sign_up(session: AsyncSession, activity_id: str, volunteer: KnownVolun
 async def offer_free_places(
     session: AsyncSession, activity: Activity, offer_window: timedelta
 ) -> None:
-    """Offer each free place to the next on the waitlist (the caller holds the lock)."""
-    if activity.status != ActivityStatus.PUBLISHED or now() >= aware(activity.starts_at):
+    """Fill each free place from the waitlist by the activity's waitlist policy: offered
+    to confirm in time, or promoted at once (the caller holds the lock)."""
+    if activity.status != ActivityStatus.PUBLISHED:
         return
-    free = activity.capacity - await _places_taken(session, activity.id)
-    if free <= 0:
+    holding = await _places_taken(session, activity.id)
+    if holding >= activity.capacity:
         return
-    waiting = await session.exec(
+    rows = await session.exec(
         select(SignUp)
         .where(
             col(SignUp.activity_id) == activity.id, col(SignUp.status) == SignUpStatus.WAITLISTED
         )
         .order_by(col(SignUp.waitlist_position))
-        .limit(free)
+        .limit(activity.capacity - holding)
     )
-    confirm_by = min(now() + offer_window, aware(activity.starts_at))
-    for signup in waiting.all():
-        signup.status = SignUpStatus.OFFERED
-        signup.offered_until = confirm_by
-        session.add(signup)
-        add_event(
-            session,
-            PlaceOffered(
+    waiting = {signup.id: signup for signup in rows.all()}
+    moves = fill_free_places(
+        activity.waitlist_policy,
+        capacity=activity.capacity,
+        holding=holding,
+        waiting=list(waiting),
+        starts_at=aware(activity.starts_at),
+        now=now(),
+        offer_window=offer_window,
+    )
+    for move in moves:
+        signup = waiting[move.signup_id]
+        payload: Promoted | PlaceOffered
+        if move.promoted:
+            signup.status = SignUpStatus.CONFIRMED
+            signup.waitlist_position = None
+            signup.offered_until = None
+            payload = Promoted(
                 activity_id=activity.id,
                 community_id=activity.community_id,
                 volunteer_id=signup.volunteer_id,
-                confirm_by=confirm_by,
-            ),
-            subject=activity.id,
-            community=activity.community_id,
-        )
+                automatically=True,
+            )
+        else:
+            assert move.confirm_by is not None
+            signup.status = SignUpStatus.OFFERED
+            signup.offered_until = move.confirm_by
+            payload = PlaceOffered(
+                activity_id=activity.id,
+                community_id=activity.community_id,
+                volunteer_id=signup.volunteer_id,
+                confirm_by=move.confirm_by,
+            )
+        session.add(signup)
+        add_event(session, payload, subject=activity.id, community=activity.community_id)
 
 
 async def cancel(

@@ -25,6 +25,8 @@ class ActivityPublished(EventPayload):
     ends_at: datetime
     capacity: int
     series_id: str | None = None
+    # How a freed place goes to the waitlist: offer (to confirm by a deadline) or promote.
+    waitlist_policy: str = "offer"
 
 
 class ActivityChanged(EventPayload):
@@ -38,6 +40,7 @@ class ActivityChanged(EventPayload):
     ends_at: datetime
     capacity: int
     place: str
+    waitlist_policy: str = "offer"
 
 
 class ActivityCancelled(EventPayload):
@@ -92,13 +95,15 @@ class PlaceOffered(EventPayload):
 
 
 class Promoted(EventPayload):
-    """A waitlisted volunteer confirmed an offered place."""
+    """A waitlisted volunteer got a place: they confirmed the place offered, or (an
+    activity whose waitlist policy is `promote`) it was theirs the moment it freed."""
 
     event_type = "org.linli.activities.promoted.v1"
 
     activity_id: str
     community_id: str
     volunteer_id: str
+    automatically: bool = False
 
 
 class SignUpCancelled(EventPayload):

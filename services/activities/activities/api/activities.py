@@ -20,6 +20,7 @@ from activities.api.deps import (
     rules_of,
 )
 from activities.api.records import actor_of
+from activities.domain.waitlist import WaitlistPolicy
 from activities.models import Activity, ActivityStatus, KnownVolunteer, Scope, SignUp, SignUpStatus
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
@@ -45,6 +46,7 @@ class ActivityPublic(BaseModel):
     ends_at: datetime
     capacity: int
     signup_deadline: datetime
+    waitlist_policy: WaitlistPolicy
     status: ActivityStatus
 
 
