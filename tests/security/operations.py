@@ -339,6 +339,26 @@ CALLS: dict[str, Call] = {
         "/activities/{cancellable}/cancel", body={"reason": "天气原因"}
     ),
     "POST /activities/{activity_id}/complete": Call("/activities/{cancellable}/complete"),
+    "GET /configuration/response-targets": Call("/configuration/response-targets"),
+    "PUT /configuration/response-targets": Call(
+        "/configuration/response-targets",
+        body={
+            "targets": {
+                "employment": 120,
+                "social_assistance": 48,
+                "medical_care": 24,
+                "rights_protection": 72,
+                "family_planning": 120,
+                "child_health": 48,
+                "policy_consultation": 120,
+                "public_security": 24,
+                "housekeeping": 72,
+                "telecom": 120,
+            }
+        },
+    ),
+    "GET /configuration/backfill-window": Call("/configuration/backfill-window"),
+    "PUT /configuration/backfill-window": Call("/configuration/backfill-window", body={"days": 90}),
     "GET /series/{series_id}/activities": Call(
         "/series/{series}/activities", prepare=_fresh_series
     ),

@@ -7,10 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from activities import pairings, programme, requests
-from activities.api import activities, queues, records, series
+from activities.api import activities, configuration, queues, records, series
 from activities.api import pairings as pairing_routes
 from activities.api import requests as request_routes
-from activities.api.deps import rules_of
+from activities.configuration import rules_in_force
 from activities.handlers import handlers
 from activities.settings import Settings
 from activities.signups import lapse_offers
@@ -40,7 +40,9 @@ def _definition(settings: Settings) -> ServiceDefinition:
         for activity_id in ended:
             try:
                 async with runtime.db.session() as session:
-                    if await programme.complete_if_open(session, activity_id, rules_of(settings)):
+                    if await programme.complete_if_open(
+                        session, activity_id, await rules_in_force(session, settings)
+                    ):
                         log.info("activity %s completed automatically", activity_id)
             except Exception as exc:
                 if database_unavailable(exc):
@@ -79,5 +81,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             request_routes.router,
             queues.router,
             series.router,
+            configuration.router,
         ],
     )

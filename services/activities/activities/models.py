@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -351,3 +352,18 @@ class RequestStep(ActivitiesModel, table=True):
     team_id: str | None = Field(default=None, max_length=26)
     volunteer_id: str | None = Field(default=None, max_length=26)
     note: str | None = Field(default=None, max_length=2000)
+
+
+# -- what the district configures ------------------------------------------------------
+
+
+class DistrictSetting(ActivitiesModel, table=True):
+    """A setting the district admin chose (response targets, backfill window); while a
+    key has no row, the service's default is in force."""
+
+    __tablename__ = "district_setting"
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: Any = Field(sa_column=Column(JSON, nullable=False))
+    changed_by: str = Field(max_length=64)
+    changed_at: datetime = Field(sa_column=_timestamp())

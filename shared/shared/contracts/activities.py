@@ -356,3 +356,26 @@ class RequestOverdue(EventPayload):
     due_at: datetime
     volunteer_id: str | None = None
     team_id: str | None = None
+
+
+class ResponseTargetsChanged(EventPayload):
+    """The district set the response target of each request category, in hours (its
+    audit: who, when, from what); requests opened afterwards are due by them."""
+
+    event_type = "org.linli.activities.response_targets_changed.v1"
+
+    targets: dict[str, int]
+    previous: dict[str, int]
+    changed_by: str  # the account id of the district admin
+    changed_at: datetime
+
+
+class BackfillWindowChanged(EventPayload):
+    """The district set how many days back a record may start when it is entered."""
+
+    event_type = "org.linli.activities.backfill_window_changed.v1"
+
+    days: int
+    previous: int
+    changed_by: str  # the account id of the district admin
+    changed_at: datetime

@@ -17,9 +17,9 @@ from activities.api.deps import (
     offer_window,
     own_volunteer,
     require_organiser,
-    rules_of,
 )
 from activities.api.records import actor_of
+from activities.configuration import rules_in_force
 from activities.domain.waitlist import WaitlistPolicy
 from activities.models import Activity, ActivityStatus, KnownVolunteer, Scope, SignUp, SignUpStatus
 from shared.auth import CurrentPrincipal, Role
@@ -252,7 +252,10 @@ async def complete(
 ) -> ActivityPublic:
     """Close the activity: no-shows marked, forgotten check-outs closed and flagged."""
     require_organiser(principal, await programme.get_activity(session, principal, activity_id))
-    return _public(await programme.complete(session, activity_id, rules_of(settings)), True)
+    return _public(
+        await programme.complete(session, activity_id, await rules_in_force(session, settings)),
+        True,
+    )
 
 
 @router.post(
@@ -347,7 +350,7 @@ async def resolve_check_out(
     require_organiser(principal, activity)
     return await attendance.resolve_check_out(
         session,
-        rules_of(settings),
+        await rules_in_force(session, settings),
         activity,
         signup,
         actor_of(principal),
@@ -416,4 +419,6 @@ async def check_out(
     activity = await programme.get_activity(session, principal, activity_id)
     volunteer = await _attendee(session, principal, activity, body)
     signup = await attendance.signup_of(session, activity, volunteer)
-    return await attendance.check_out(session, rules_of(settings), activity, signup)
+    return await attendance.check_out(
+        session, await rules_in_force(session, settings), activity, signup
+    )

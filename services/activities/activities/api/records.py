@@ -15,8 +15,8 @@ from activities.api.deps import (
     known_team,
     known_volunteer,
     own_volunteer,
-    rules_of,
 )
+from activities.configuration import rules_in_force
 from activities.domain.four_eyes import Actor
 from activities.models import (
     Activity,
@@ -167,7 +167,7 @@ async def post_record(
         team = activity.team_id  # a team's activity counts for the team, as at check-out
     record = await ledger.record_service(
         session,
-        rules_of(settings),
+        await rules_in_force(session, settings),
         ledger.NewRecord(
             volunteer_id=volunteer.id,
             community_id=community_id,
@@ -215,7 +215,7 @@ async def correct(
     record = await _record(session, principal, record_id)
     corrected = await ledger.correct(
         session,
-        rules_of(settings),
+        await rules_in_force(session, settings),
         record,
         started_at=body.started_at,
         ended_at=body.ended_at,
