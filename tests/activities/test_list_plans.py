@@ -32,14 +32,15 @@ async def _fill(url: str) -> None:
             """
             INSERT INTO activity (id, community_id, title, kind, service_area_code, scope,
                 place, starts_at, ends_at, capacity, signup_deadline, status, check_in_code,
-                created_by, created_at, team_id)
+                created_by, created_at, team_id, series_id)
             SELECT lpad(n::text, 26, '0'), 'c' || (n % 10), '巡逻' || n, 'patrol',
                 CASE WHEN n % 3 = 0 THEN 'healthcare' ELSE 'community_work' END,
                 'COMMUNITY'::scope, '东门', now() + n * interval '1 minute',
                 now() + n * interval '1 minute' + interval '2 hours', 10,
                 now() + n * interval '1 minute',
                 (CASE WHEN n % 4 = 0 THEN 'DRAFT' ELSE 'PUBLISHED' END)::activitystatus,
-                '000000', 'seed', now(), CASE WHEN n % 7 = 0 THEN 'team-' || (n % 10) END
+                '000000', 'seed', now(), CASE WHEN n % 7 = 0 THEN 'team-' || (n % 10) END,
+                's' || (n % 100)
             FROM generate_series(1, 100000) AS n;
             INSERT INTO service_record (id, volunteer_id, community_id, kind, source,
                 place, started_at, ended_at, hours, tags, status, recorded_by, created_at)
@@ -119,6 +120,8 @@ async def _check_every_list(service: Activities, on_postgres: Settings) -> None:
         ("/communities/c1/activities", {}, admin),
         ("/communities/c1/activities", {"status": "published"}, admin),
         ("/communities/c1/activities", {"service_area": "healthcare"}, admin),
+        ("/series/s1/activities", {}, admin),
+        ("/series/s1/activities", {"status": "published", "from": "2027-01-01"}, admin),
         ("/communities/c1/records", {}, admin),
         ("/communities/c1/records", {"status": "pending"}, admin),
         ("/communities/c1/requests", {}, admin),

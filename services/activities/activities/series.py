@@ -74,12 +74,8 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
 
 async def series_seen(session: AsyncSession, principal: Principal, series_id: str) -> Activity:
     """One occurrence of a series the caller may see (all share community and scope)."""
-    found = await session.exec(
-        select(Activity)
-        .where(col(Activity.series_id) == series_id)
-        .order_by(col(Activity.starts_at), col(Activity.id))
-        .limit(1)
-    )
+    # Any one will do: a series has at most 52, all of one community and scope.
+    found = await session.exec(select(Activity).where(col(Activity.series_id) == series_id))
     first = found.first()
     if first is None or not may_see(principal, first):
         raise NotFound("series not found")
