@@ -110,3 +110,71 @@ async def test_a_suspended_volunteer_loses_future_sign_ups_through_events_alone(
     refused = await service.client.post(url, headers=service.as_volunteer(me))
     assert refused.status_code == 409
     assert refused.json()["detail"] == "a volunteer who is suspended cannot sign up"
+
+
+async def test_a_transferred_volunteer_serves_the_new_community_and_gives_up_the_old_one_s_places(
+    service: Activities, registry_client: httpx.AsyncClient
+) -> None:
+    district = service.headers(Role.DISTRICT_ADMIN, None)
+    old, new = [
+        (await registry_client.post("/communities", json={"name": name}, headers=district)).json()[
+            "id"
+        ]
+        for name in ("兴华社区", "东风社区")
+    ]
+    admin = service.headers(Role.COMMUNITY_ADMIN, old)
+
+    async def known(volunteer: str, community: str) -> KnownVolunteer | None:
+        async with service.app.state.runtime.db.session() as session:
+            found = await session.get(KnownVolunteer, volunteer, populate_existing=True)
+        return found if found is not None and found.community_id == community else None
+
+    volunteers = []
+    for serial, username in ((7, "mover"), (8, "stayer")):
+        form = {
+            **application(serial),
+            "community_id": old,
+            "username": username,
+            "password": "a long passphrase",
+        }
+        vid = (await registry_client.post("/applications", json=form)).json()["id"]
+        await registry_client.post(f"/volunteers/{vid}/approve", headers=admin)
+        await eventually(lambda vid=vid: known(vid, old))  # type: ignore[misc]
+        found = await known(vid, old)
+        assert found is not None
+        volunteers.append(found)
+    mover, stayer = volunteers
+    own = await service.activity(old, capacity=1)
+    wide = await service.activity(old, capacity=5, scope="district")
+    for activity, who in ((own, mover), (wide, mover), (own, stayer)):
+        response = await service.client.post(
+            f"/activities/{activity['id']}/sign-ups", headers=service.as_volunteer(who)
+        )
+        assert response.status_code == 201, response.text
+
+    moved = await registry_client.post(
+        f"/volunteers/{mover.id}/transfer", json={"community_id": new}, headers=district
+    )
+    assert moved.status_code == 200, moved.text
+    await eventually(lambda: known(mover.id, new))
+
+    async def statuses(activity: dict[str, object]) -> dict[str, str]:
+        roster = await service.client.get(f"/activities/{activity['id']}/sign-ups", headers=admin)
+        return {s["volunteer_id"]: s["status"] for s in roster.json()["items"]}
+
+    async def place_passed_on() -> bool:
+        # Offered or confirmed at once, by the activity's waitlist policy.
+        seen = await statuses(own)
+        return seen[mover.id] == "cancelled" and seen[stayer.id] in {"offered", "confirmed"}
+
+    await eventually(place_passed_on)
+    assert await statuses(wide) == {mover.id: "confirmed"}  # district-wide: they stay
+    [cancelled] = [e for e in await service.events("sign_up_cancelled") if mover.id in e["data"]]
+    assert '"reason":"volunteer moved to another community"' in cancelled["data"]
+    # And they now sign up as one of the new community's volunteers.
+    theirs = await service.activity(new, capacity=2)
+    moved_headers = service.headers(Role.VOLUNTEER, new, subject=mover.account_id)
+    signed = await service.client.post(
+        f"/activities/{theirs['id']}/sign-ups", headers=moved_headers
+    )
+    assert signed.status_code == 201, signed.text

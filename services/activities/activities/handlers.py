@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cache
 
-from sqlmodel import col, delete
+from sqlmodel import col, delete, select
 
-from activities.models import KnownTeam, KnownTeamMember, KnownVolunteer
+from activities.models import (
+    Activity,
+    KnownTeam,
+    KnownTeamMember,
+    KnownVolunteer,
+    Scope,
+    SignUp,
+    SignUpStatus,
+)
 from activities.settings import Settings
-from activities.signups import end_future_sign_ups
+from activities.signups import HOLDS_A_PLACE, cancel, end_future_sign_ups, now
 from shared.contracts.registry import (
     TeamCreated,
     TeamLeaderAssigned,
@@ -19,6 +27,7 @@ from shared.contracts.registry import (
     VolunteerRegistered,
     VolunteerReinstated,
     VolunteerSuspended,
+    VolunteerTransferred,
     VolunteerWithdrawn,
 )
 from shared.db import upsert
@@ -77,6 +86,37 @@ async def volunteer_withdrawn(ctx: EventContext, event: VolunteerWithdrawn) -> N
 @handlers.on(VolunteerReinstated)
 async def volunteer_reinstated(ctx: EventContext, event: VolunteerReinstated) -> None:
     await _set_status(ctx, event.volunteer_id, "registered")
+
+
+@handlers.on(VolunteerTransferred)
+async def volunteer_transferred(ctx: EventContext, event: VolunteerTransferred) -> None:
+    """From now on they serve the new community. Their places in the old community's own
+    activities still to come are given up (passed on to the waitlist); district-wide
+    ones stay. Records stay with the community they were served in."""
+    volunteer = await ctx.session.get(KnownVolunteer, event.volunteer_id)
+    if volunteer is None or volunteer.community_id == event.to_community_id:
+        return  # not known here yet (registered comes first), or already applied
+    volunteer.community_id = event.to_community_id
+    ctx.session.add(volunteer)
+    rows = await ctx.session.exec(
+        select(SignUp)
+        .join(Activity, col(Activity.id) == col(SignUp.activity_id))
+        .where(
+            col(SignUp.volunteer_id) == event.volunteer_id,
+            col(SignUp.status).in_([*HOLDS_A_PLACE, SignUpStatus.WAITLISTED]),
+            col(Activity.community_id) == event.from_community_id,
+            col(Activity.scope) != Scope.DISTRICT,
+            col(Activity.starts_at) > now(),
+        )
+    )
+    for signup in rows.all():
+        await cancel(
+            ctx.session,
+            signup,
+            "volunteer moved to another community",
+            _offer_window(),
+            commit=False,
+        )
 
 
 @handlers.on(VolunteerErased)
