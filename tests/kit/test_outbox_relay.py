@@ -5,7 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 from redis.asyncio import Redis
-from sqlmodel import col, select
+from sqlalchemy import text
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.registry import CommunityCreated
@@ -20,6 +21,7 @@ from tests.kit.support import (
     make_consumer,
     make_relay,
     stage_and_commit,
+    utcnow,
 )
 
 
@@ -197,3 +199,24 @@ async def test_outbox_rows_are_ordered_by_commit(db: Database) -> None:
     async with db.session() as session:
         rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
     assert [orjson.loads(orjson.loads(r.fields)["data"])["name"] for r in rows] == ["1", "2", "3"]
+
+
+async def test_rows_are_published_in_id_order_even_where_the_table_keeps_them_otherwise(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    # PostgreSQL writes an updated row as a new version after the others, and a table
+    # scan without ORDER BY returns it there; only the relay's ORDER BY keeps commit
+    # order. Without the index on unsent rows (which happens to yield id order) the
+    # scan is what PostgreSQL does. (SQLite keeps its rowid order either way.)
+    committed = await stage_and_commit(db, ["1", "2", "3"])
+    async with db.session() as session:
+        await session.exec(text("DROP INDEX ix_event_outbox_unsent"))  # type: ignore[call-overload]
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.event_id) == committed[0].id)
+            .values(created_at=utcnow())
+        )
+        await session.commit()
+    assert await make_relay(db, redis, namespace).publish_pending() == 3
+    entries = await stream_entries(redis, namespace)
+    assert [Envelope.from_fields(fields).id for _, fields in entries] == [e.id for e in committed]
