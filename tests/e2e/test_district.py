@@ -22,6 +22,9 @@ def test_a_district_half_year_leaves_every_service_consistent(system: System) ->
     assert len(outcome.commended) == 2  # one of each community's two nominations approved
     # People moved last: a reset password changed, one came back, one moved house.
     assert (outcome.password_resets, outcome.came_back, outcome.transferred) == (1, 1, 1)
+    # Each community's weekly series moved from its second week, called off from its last.
+    communities = len(outcome.communities)
+    assert (outcome.series_changed, outcome.series_cancelled) == (3 * communities, communities)
     checked = check_everything(system, played)
     assert checked["volunteers' ledgers"] >= 20
     assert checked["hours-confirmed notifications"] >= outcome.check_ins

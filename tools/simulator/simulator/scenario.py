@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from simulator.client import ApiError, Caller, NotYet, Platform, eventually
 from simulator.people import SERVICE_AREAS, Census, Person, roster_csv
+from simulator.selfservice import SelfService, read_own
 from simulator.webhooks import Receiver
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -129,6 +130,11 @@ class Outcome:
     password_resets: int = 0
     came_back: int = 0
     transferred: int = 0
+    series_changed: int = 0  # occurrences of weekly series moved from a day on
+    series_cancelled: int = 0  # occurrences of weekly series called off from a day on
+    # Completed by an organiser's call; any other completed activity completed itself.
+    completed_by_hand: set[str] = field(default_factory=set)
+    self_service: SelfService = field(default_factory=SelfService)
     requests_sent: int = 0
     seconds: float = 0.0
 
@@ -192,6 +198,7 @@ class District:
             ("district review", 1, self.district_review),
             ("announcements", 1, self.announcements),
             ("people move", 1, self.people_move),
+            ("volunteers read their own", n, self.self_service),
         ]
 
     def run(self) -> Outcome:
@@ -282,17 +289,13 @@ class District:
             self.progress("rosters imported", 1)
 
     def _registered(self, community: Community) -> list[Volunteer]:
-        found: list[Volunteer] = []
-        params = {"community_id": community.id, "limit": 200}
-        while True:
-            answer = self.platform.get("registry", "/volunteers", community.admin, params=params)
-            found += [
-                Volunteer(v["id"], v["volunteer_number"], v["name"], v["party_member"])
-                for v in answer["items"]
-            ]
-            if answer["next_cursor"] is None:
-                return sorted(found, key=lambda v: v.number)
-            params = {**params, "cursor": answer["next_cursor"]}
+        found = [
+            Volunteer(v["id"], v["volunteer_number"], v["name"], v["party_member"])
+            for v in self.platform.walk(
+                "registry", "/volunteers", community.admin, params={"community_id": community.id}
+            )
+        ]
+        return sorted(found, key=lambda v: v.number)
 
     def applications(self) -> None:
         """Some apply online; the worker approves them; they sign in as volunteers."""
@@ -631,12 +634,16 @@ class District:
             for position, volunteer in enumerate(present[community.id]):
                 self._attend("check-out", community, activity, volunteer, scanned=position == 0)
             p.post("activities", f"/activities/{activity['id']}/complete", community.leader)
-            pending = p.get(
-                "activities",
-                f"/communities/{community.id}/records",
-                community.admin,
-                params={"status": "pending", "limit": 200},
-            )["items"]
+            self.outcome.completed_by_hand.add(activity["id"])
+            # Every page, read before any is confirmed (confirming changes the list).
+            pending = list(
+                p.walk(
+                    "activities",
+                    f"/communities/{community.id}/records",
+                    community.admin,
+                    params={"status": "pending"},
+                )
+            )
             # Check-out recorded these (the clock, not a person); the worker confirms them.
             for record in pending:
                 self._confirmed(community, record["id"], by=community.admin)
@@ -711,6 +718,55 @@ class District:
             community.admin,
             json={"reason": "天气原因取消"},
         )
+        self._weekly(community)
+
+    def _weekly(self, community: Community) -> None:
+        """A weekly patrol for four weeks from next week, a freed place promoted at once:
+        from its second week it moves to the evening at another gate, and from its last
+        week it is called off (the first stays as announced)."""
+        p = self.platform
+        first = (self.now + timedelta(days=7)).astimezone(ZONE).replace(hour=9, minute=0)
+        made = p.post(
+            "activities",
+            f"/communities/{community.id}/activities",
+            community.admin,
+            params={"publish": "true"},
+            json={
+                "title": "每周治安巡逻",
+                "kind": "patrol",
+                "service_area_code": "community_work",
+                "place": "社区东门",
+                "starts_at": _iso(first),
+                "ends_at": _iso(first + timedelta(hours=2)),
+                "capacity": 2,
+                "repeat_weekly": 4,
+                "waitlist_policy": "promote",
+            },
+        )
+        series_id = made[0]["series_id"]
+        community.activities.extend(a["id"] for a in made)
+        for volunteer in community.members[:2]:
+            self._sign_up(made[-1]["id"], volunteer)
+            self.outcome.sign_ups += 1
+        day = (first + timedelta(weeks=1)).date().isoformat()
+        moved = p.call(
+            "PATCH",
+            "activities",
+            f"/series/{series_id}",
+            community.admin,
+            params={"from": day},
+            json={"start_time": "18:30", "end_time": "20:30", "place": "社区西门"},
+        )
+        self.outcome.series_changed += len(moved)
+        last = (first + timedelta(weeks=3)).date().isoformat()
+        cancelled = p.post(
+            "activities",
+            f"/series/{series_id}/cancel",
+            community.admin,
+            params={"from": last},
+            json={"reason": "场地施工，巡逻暂停"},
+        )
+        self.outcome.series_cancelled += len(cancelled)
 
     # Pairings and requests -----------------------------------------------------------
 
@@ -998,3 +1054,20 @@ class District:
                     self.outcome.transferred += 1
                     break
         self.progress("people move", 1)
+
+    def self_service(self) -> None:
+        """Half the members of each community (at least two) read their own hours and
+        star progress, records, certificates (asking for one) and the period's
+        colleagues, each set against what the community's worker reads of them."""
+        for community in self.outcome.communities:
+            members = community.members
+            sample = self.random.sample(members, k=min(len(members), max(2, len(members) // 2)))
+            read_own(
+                self.platform,
+                community,
+                sorted(sample, key=lambda v: v.number),
+                self.today,
+                self.outcome.confirmed_hours,
+                self.outcome.self_service,
+            )
+            self.progress("volunteers read their own", 1)
