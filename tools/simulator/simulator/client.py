@@ -8,7 +8,7 @@ visible in another a moment later; `eventually` is how a client waits for that.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -110,6 +110,24 @@ class Platform:
 
     def post(self, service: str, path: str, caller: Caller | None = None, **kw: Any) -> Any:
         return self.call("POST", service, path, caller, **kw)
+
+    def walk(
+        self,
+        service: str,
+        path: str,
+        caller: Caller | None = None,
+        params: dict[str, Any] | None = None,
+        limit: int = 200,
+    ) -> Iterator[Any]:
+        """Every item of a paged list, page after page by `next_cursor` until the last:
+        a large district is read completely, not its first page only."""
+        query = {**(params or {}), "limit": limit}
+        while True:
+            page = self.get(service, path, caller, params=query)
+            yield from page["items"]
+            if page["next_cursor"] is None:
+                return
+            query = {**query, "cursor": page["next_cursor"]}
 
     def login(self, username: str, password: str) -> Caller:
         """Sign in at the registry; the token opens every service."""
