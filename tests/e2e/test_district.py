@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
-from tests.e2e.scenario import check_everything, play
+import pytest
+from rich.console import Console
+
+from simulator.client import NotYet, Platform, eventually
+from simulator.figures import DistrictFigures, gather_figures
+from simulator.report import DistrictReport, render
+from simulator.scenario import Outcome
+from tests.e2e.scenario import TEST_SCALE, Played, check_everything, district_admin, play
 from tests.e2e.system import System
 
 
@@ -30,3 +37,73 @@ def test_a_district_half_year_leaves_every_service_consistent(system: System) ->
     assert checked["hours-confirmed notifications"] >= outcome.check_ins
     assert played.receiver.refused == 0 or played.receiver.deliveries > played.receiver.refused
     played.receiver.close()
+    assert_self_service(outcome)
+    assert_district_report(system, played)
+
+
+def assert_self_service(outcome: Outcome) -> None:
+    """Two members of each community read their own, and all of it agreed with the admins'."""
+    own = outcome.self_service
+    assert own.disagreements == []
+    assert own.readers == 2 * len(outcome.communities)
+    assert own.hours_agree == own.certificates == own.colleagues_agree == own.readers
+
+
+def assert_district_report(system: System, played: Played) -> None:
+    """The report's district-wide figures sum to what the run did, its queues are empty
+    (all entered was confirmed, every application approved), and the past activities,
+    never completed by hand, completed by themselves once ended past the grace."""
+    outcome = played.outcome
+    past = 2 * TEST_SCALE.months  # each community's activities on the 5th and the 20th
+    ids = {c.id: c for c in outcome.communities}
+    platform = Platform(system.urls)
+
+    def completed() -> DistrictFigures:
+        figures = gather_figures(
+            platform,
+            district_admin(system),
+            outcome.today,
+            [(c.id, c.name) for c in outcome.communities],
+            outcome.completed_by_hand,
+        )
+        if sum(figures.completed_by_themselves.values()) < past * len(ids):
+            raise NotYet(f"completed by themselves: {figures.completed_by_themselves}")
+        return figures
+
+    try:
+        figures = eventually(completed, "automatic completion", timeout=120)
+    finally:
+        platform.close()
+    assert figures.completed_by_themselves == {c.name: past for c in outcome.communities}
+    assert figures.completed_by_hand == {c.name: 1 for c in outcome.communities}
+
+    confirmed = sum(outcome.confirmed_hours.values())
+    mine = [r for r in figures.hours["community"] if r["community_id"] in ids]
+    assert sum(r["hours"] for r in mine) == pytest.approx(confirmed)
+    streets = {r["street_name"] for r in mine}
+    by_street = [r for r in figures.hours["street"] if r["street_name"] in streets]
+    assert sum(r["hours"] for r in by_street) == pytest.approx(confirmed)
+    team_months = [r for r in figures.team_months if r["community_id"] in ids]
+    assert sum(r["hours"] for r in team_months) == pytest.approx(confirmed)
+    stars = {r["community_id"]: r for r in figures.stars["community"] if r["community_id"] in ids}
+    assert {i: stars[i]["volunteers"] for i in ids} == {
+        i: len(c.volunteers) for i, c in ids.items()
+    }
+    assert all(sum(r[f"star_{n}"] for n in range(6)) == r["volunteers"] for r in stars.values())
+    four = [r for r in figures.four_ones["community"] if r["community_id"] in ids]
+    assert len(four) == len(ids)
+    assert all(0 <= r["complete"] <= r["members"] for r in four)
+    four_streets = [r for r in figures.four_ones["street"] if r["street_name"] in streets]
+    for part in ("complete", "members"):
+        assert sum(r[part] for r in four) == sum(r[part] for r in four_streets) > 0
+    for counts in figures.queues.values():
+        assert counts["records_to_confirm"] == counts["applications_to_approve"] == 0
+
+    console = Console(record=True, width=240, file=io.StringIO())
+    render(DistrictReport(figures=figures), outcome, console)
+    text = console.export_text()
+    for title in ("district by street", "district by community", "What needs attention"):
+        assert title in text
+    assert all(c.name in text for c in outcome.communities)
+    assert f"{past} by themselves, 1 by their organiser" in text
+    assert f"certificates issued and listed {outcome.self_service.readers}" in text

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from rich.console import Console
 from rich.table import Table
 
 from simulator.client import Caller, NotYet, Platform, eventually
+from simulator.figures import DistrictFigures, gather_figures, render_figures
 from simulator.scenario import Outcome
 from simulator.webhooks import Receiver
 
@@ -18,11 +18,7 @@ from simulator.webhooks import Receiver
 class DistrictReport:
     """The figures, gathered once, printable as tables."""
 
-    stars: dict[str, dict[int, int]] = field(default_factory=dict)  # community -> level -> n
-    team_months: dict[tuple[str, str], float] = field(default_factory=dict)  # (team, month)
-    months: list[str] = field(default_factory=list)
-    four_ones: dict[str, tuple[int, int]] = field(default_factory=dict)  # community -> (done, of)
-    four_ones_month: str = ""
+    figures: DistrictFigures = field(default_factory=DistrictFigures)
     honour_roll: list[tuple[str, str, str, float]] = field(default_factory=list)
     notifications: int = 0
     webhook_deliveries: dict[str, int] = field(default_factory=dict)
@@ -34,32 +30,14 @@ def gather(
 ) -> DistrictReport:
     """Ask the services for the district office's figures about the run's communities."""
     report = DistrictReport()
-    today = outcome.today
-    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-    report.four_ones_month = last_month
-    months: set[str] = set()
+    report.figures = gather_figures(
+        platform,
+        admin,
+        outcome.today,
+        [(c.id, c.name) for c in outcome.communities],
+        outcome.completed_by_hand,
+    )
     for community in outcome.communities:
-        stars = platform.get("evaluation", f"/communities/{community.id}/stars", admin)
-        report.stars[community.name] = {s["level"]: s["volunteers"] for s in stars}
-        names = {
-            t["id"]: t["name"]
-            for t in platform.get(
-                "registry", f"/communities/{community.id}/teams", admin, params={"limit": 200}
-            )["items"]
-        }
-        for row in platform.get(
-            "evaluation", f"/communities/{community.id}/hours-by-team-month", admin
-        ):
-            team = f"{community.name} {names.get(row['team_id'], '(no team)')}"
-            report.team_months[(team, row["month"])] = row["hours"]
-            months.add(row["month"])
-        four = platform.get(
-            "evaluation",
-            f"/communities/{community.id}/four-ones",
-            admin,
-            params={"month": last_month},
-        )
-        report.four_ones[community.name] = (four["complete"], four["members"])
         for entry in platform.get("evaluation", f"/periods/{community.period_id}/honour-roll"):
             report.honour_roll.append(
                 (
@@ -77,7 +55,6 @@ def gather(
                 "unread"
             ]
     report.notifications += platform.get("notifications", "/inbox/unread-count", admin)["unread"]
-    report.months = sorted(months)[-6:]
     if outcome.webhook_id:
         report.webhook_deliveries = webhook_log(platform, admin, outcome.webhook_id)
     if receiver is not None:
@@ -128,30 +105,7 @@ def render(report: DistrictReport, outcome: Outcome, console: Console) -> None:
         f"{outcome.requests_sent} HTTP requests in {outcome.seconds:.0f} s"
     )
 
-    stars = Table(title="Volunteers by star level (星级)")
-    stars.add_column("community")
-    levels = sorted({level for counts in report.stars.values() for level in counts} | {0})
-    for level in levels:
-        stars.add_column("no star" if level == 0 else "★" * level, justify="right")
-    for community, counts in report.stars.items():
-        stars.add_row(community, *(str(counts.get(level, 0)) for level in levels))
-    console.print(stars)
-
-    hours = Table(title="Confirmed hours by team and month")
-    hours.add_column("team")
-    for month in report.months:
-        hours.add_column(month, justify="right")
-    for team in sorted({team for team, _ in report.team_months}):
-        hours.add_row(team, *(f"{report.team_months.get((team, m), 0):g}" for m in report.months))
-    console.print(hours)
-
-    four = Table(title=f"Four ones (四个一) completed by party members, {report.four_ones_month}")
-    for column in ("community", "complete", "members", "rate"):
-        four.add_column(column, justify="right" if column != "community" else "left")
-    for community, (done, members) in report.four_ones.items():
-        rate = f"{done / members:.0%}" if members else "-"
-        four.add_row(community, str(done), str(members), rate)
-    console.print(four)
+    render_figures(report.figures, console)
 
     roll = Table(title="Honour roll (表彰名单), published")
     for column in ("community", "volunteer number", "name", "score"):
@@ -160,6 +114,14 @@ def render(report: DistrictReport, outcome: Outcome, console: Console) -> None:
         roll.add_row(community, number, name, f"{score:g}")
     console.print(roll)
 
+    own = outcome.self_service
+    console.print(
+        f"Volunteers who read their own hours, records, certificates and colleagues: "
+        f"{own.readers}; hours as the ledger's {own.hours_agree}, certificates issued and "
+        f"listed {own.certificates}, reviews as the ranking's {own.colleagues_agree}"
+    )
+    for disagreement in own.disagreements:
+        console.print(f"[red]  disagrees: {disagreement}")
     console.print(f"In-app notifications sent to the run's people: {report.notifications}")
     delivered = ", ".join(f"{n} {s}" for s, n in sorted(report.webhook_deliveries.items()))
     console.print(f"Webhook deliveries (the log's latest 200): {delivered or 'none'}")

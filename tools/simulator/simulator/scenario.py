@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from simulator.client import ApiError, Caller, NotYet, Platform, eventually
 from simulator.people import SERVICE_AREAS, Census, Person, roster_csv
+from simulator.selfservice import SelfService, read_own
 from simulator.webhooks import Receiver
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -131,6 +132,9 @@ class Outcome:
     transferred: int = 0
     series_changed: int = 0  # occurrences of weekly series moved from a day on
     series_cancelled: int = 0  # occurrences of weekly series called off from a day on
+    # Completed by an organiser's call; any other completed activity completed itself.
+    completed_by_hand: set[str] = field(default_factory=set)
+    self_service: SelfService = field(default_factory=SelfService)
     requests_sent: int = 0
     seconds: float = 0.0
 
@@ -194,6 +198,7 @@ class District:
             ("district review", 1, self.district_review),
             ("announcements", 1, self.announcements),
             ("people move", 1, self.people_move),
+            ("volunteers read their own", n, self.self_service),
         ]
 
     def run(self) -> Outcome:
@@ -284,17 +289,13 @@ class District:
             self.progress("rosters imported", 1)
 
     def _registered(self, community: Community) -> list[Volunteer]:
-        found: list[Volunteer] = []
-        params = {"community_id": community.id, "limit": 200}
-        while True:
-            answer = self.platform.get("registry", "/volunteers", community.admin, params=params)
-            found += [
-                Volunteer(v["id"], v["volunteer_number"], v["name"], v["party_member"])
-                for v in answer["items"]
-            ]
-            if answer["next_cursor"] is None:
-                return sorted(found, key=lambda v: v.number)
-            params = {**params, "cursor": answer["next_cursor"]}
+        found = [
+            Volunteer(v["id"], v["volunteer_number"], v["name"], v["party_member"])
+            for v in self.platform.walk(
+                "registry", "/volunteers", community.admin, params={"community_id": community.id}
+            )
+        ]
+        return sorted(found, key=lambda v: v.number)
 
     def applications(self) -> None:
         """Some apply online; the worker approves them; they sign in as volunteers."""
@@ -633,12 +634,16 @@ class District:
             for position, volunteer in enumerate(present[community.id]):
                 self._attend("check-out", community, activity, volunteer, scanned=position == 0)
             p.post("activities", f"/activities/{activity['id']}/complete", community.leader)
-            pending = p.get(
-                "activities",
-                f"/communities/{community.id}/records",
-                community.admin,
-                params={"status": "pending", "limit": 200},
-            )["items"]
+            self.outcome.completed_by_hand.add(activity["id"])
+            # Every page, read before any is confirmed (confirming changes the list).
+            pending = list(
+                p.walk(
+                    "activities",
+                    f"/communities/{community.id}/records",
+                    community.admin,
+                    params={"status": "pending"},
+                )
+            )
             # Check-out recorded these (the clock, not a person); the worker confirms them.
             for record in pending:
                 self._confirmed(community, record["id"], by=community.admin)
@@ -1049,3 +1054,20 @@ class District:
                     self.outcome.transferred += 1
                     break
         self.progress("people move", 1)
+
+    def self_service(self) -> None:
+        """Half the members of each community (at least two) read their own hours and
+        star progress, records, certificates (asking for one) and the period's
+        colleagues, each set against what the community's worker reads of them."""
+        for community in self.outcome.communities:
+            members = community.members
+            sample = self.random.sample(members, k=min(len(members), max(2, len(members) // 2)))
+            read_own(
+                self.platform,
+                community,
+                sorted(sample, key=lambda v: v.number),
+                self.today,
+                self.outcome.confirmed_hours,
+                self.outcome.self_service,
+            )
+            self.progress("volunteers read their own", 1)
