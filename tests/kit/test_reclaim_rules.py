@@ -8,6 +8,7 @@ test_killed_consumer.py; these tests name the exact numbers those leave loose.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -16,7 +17,7 @@ from redis.asyncio import Redis
 
 from shared.contracts.activities import ActivityCancelled
 from shared.db import Database
-from shared.events.consumer import EventConsumer, is_transient
+from shared.events.consumer import AttemptClock, EventConsumer, StreamEntry, is_transient
 from shared.events.deadletters import list_dead_letters
 from shared.events.envelope import Envelope
 from shared.events.handlers import EventContext
@@ -121,8 +122,9 @@ async def test_an_entry_claimed_by_another_replica_first_is_not_counted(
 
 
 async def test_a_claimed_entry_counts_the_claim_as_a_delivery_and_is_dead_lettered_at_the_limit(
-    db: Database, redis: Redis, namespace: str
+    db: Database, redis: Redis, namespace: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.ERROR, logger="shared.events.consumer")
     # max_deliveries is 3: an entry delivered twice and never acknowledged is handled on
     # its third delivery (the claim); one delivered three times goes to dead letters.
     consumer = two_stream_consumer(db, redis, namespace, "c2")
@@ -136,14 +138,21 @@ async def test_a_claimed_entry_counts_the_claim_as_a_delivery_and_is_dead_letter
     await redis.xclaim(key, "kit", "dead", 0, [thrice_id])  # the third
     await idle_past(redis, namespace, REGISTRY_STREAM, IDLE_MS)
 
+    dead_labels = {"service": "kit", "stream": key}
+    dead_before = REGISTRY.get_sample_value("linli_events_dead_lettered_total", dead_labels)
+
     assert await consumer.reclaim_once() == 2
     assert await effect_counts(db) == {twice.id: 1}
+    dead_after = REGISTRY.get_sample_value("linli_events_dead_lettered_total", dead_labels)
+    assert dead_after == (dead_before or 0.0) + 1
+    reason = "delivered 3 times and never acknowledged: the consumer handling it stopped each time"
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
+        f"entry {thrice_id} of {key} moved to dead letters after 4 deliveries: {reason}"
+    ]
     [letter] = await list_dead_letters(redis, consumer.dead_letter_key)
     assert letter.original["id"] == thrice.id
     assert letter.deliveries == 4  # the three before, and this claim
-    assert letter.reason == (
-        "delivered 3 times and never acknowledged: the consumer handling it stopped each time"
-    )
+    assert letter.reason == reason
     assert (await redis.xpending(key, "kit"))["pending"] == 0
 
 
@@ -232,3 +241,96 @@ def test_a_database_that_does_not_answer_is_transient_and_a_handler_s_bug_is_not
     assert is_transient(unreachable)
     assert is_transient(ConnectionRefusedError("redis"))
     assert not is_transient(ValueError("this event always fails"))
+
+
+async def test_an_attempt_to_apply_is_timed_for_the_watchdog_while_it_runs(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    # The watchdog (shared.events.watchdog) tells a handler that never returns by the
+    # attempt clock: the reclaimer's own, or the one the subscriber passes to process().
+    seen: list[tuple[float | None, float | None]] = []
+    given = AttemptClock()
+    consumer: EventConsumer
+
+    async def look() -> None:
+        seen.append((consumer.reclaiming.since, given.since))
+
+    consumer = make_consumer(
+        db,
+        redis,
+        namespace,
+        "c2",
+        handlers=make_handlers("c2", on_handle=look),
+        reclaim_idle_ms=IDLE_MS,
+    )
+    await consumer.ensure_groups()
+    key = namespace + REGISTRY_STREAM
+    await xadd_events(redis, namespace, [community_event("读到")])
+    [(_, read)] = await redis.xreadgroup("kit", "c2", {key: ">"}, count=1)
+    await consumer.process([StreamEntry(key, i.decode(), f, 1) for i, f in read], attempt=given)
+    await xadd_events(redis, namespace, [community_event("认领")])
+    await read_without_ack(redis, namespace, "dead", REGISTRY_STREAM)
+    await idle_past(redis, namespace, REGISTRY_STREAM, IDLE_MS)
+    assert await consumer.reclaim_once() == 1
+
+    [
+        (reclaimer_during_process, given_during_process),
+        (reclaimer_during_claim, given_during_claim),
+    ] = seen
+    assert given_during_process is not None  # the subscriber's attempt, timed
+    assert reclaimer_during_process is None
+    assert reclaimer_during_claim is not None  # the reclaimer's attempt, timed
+    assert given_during_claim is None
+    assert consumer.reclaiming.since is None  # and cleared once it ended
+    assert given.since is None
+
+
+async def test_a_failing_reclaim_round_backs_off_longer_each_time_and_starts_again_after_a_good_one(
+    db: Database, redis: Redis, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="shared.events.consumer")
+    consumer = two_stream_consumer(db, redis, namespace, "c2")
+    broken = namespace + ACTIVITIES_STREAM
+    await redis.set(broken, "not a stream")  # every round's XPENDING on it fails
+
+    def failures() -> list[str]:
+        return [
+            r.getMessage().split(": ", 1)[0]
+            for r in caplog.records
+            if r.getMessage().startswith("reclaim round failed")
+        ]
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run_reclaimer(stop, interval_ms=50))
+    try:
+
+        async def failed(times: int) -> bool:
+            assert not task.done(), task
+            return len(failures()) >= times
+
+        await eventually(lambda: failed(3))
+        assert failures()[:3] == [
+            "reclaim round failed (1 in a row, next in 0.4 s)",
+            "reclaim round failed (2 in a row, next in 0.8 s)",
+            "reclaim round failed (3 in a row, next in 1.6 s)",
+        ]
+        # A good round (the group is recreated on the repaired stream) resets the count.
+        await redis.delete(broken)
+        await redis.xadd(broken, cancellation().to_fields())  # type: ignore[arg-type]
+
+        async def group_back() -> bool:
+            return (
+                bool(await redis.exists(broken))
+                and await redis.type(broken) == b"stream"
+                and bool(await redis.xinfo_groups(broken))
+            )
+
+        await eventually(group_back)
+        seen = len(failures())
+        await redis.delete(broken)
+        await redis.set(broken, "not a stream")
+        await eventually(lambda: failed(seen + 1))
+        assert failures()[seen] == "reclaim round failed (1 in a row, next in 0.4 s)"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)

@@ -20,8 +20,9 @@ from redis.asyncio import Redis
 from sqlmodel import col, select
 
 from shared.db import Database
+from shared.events.backoff import backoff_seconds
 from shared.events.envelope import Envelope
-from shared.events.relay import OutboxRelay, backoff_seconds
+from shared.events.relay import OutboxRelay
 from shared.events.tables import OutboxMessage, RelayLease
 from shared.metrics import OUTBOX_BACKLOG
 from tests.kit.support import (

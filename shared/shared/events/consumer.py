@@ -31,6 +31,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exp
 
 from shared.contracts.base import EventPayload, payload_class
 from shared.db import Database, database_unavailable, insert_new
+from shared.events.backoff import backoff_seconds
 from shared.events.deadletters import dead_letter_fields, dead_letter_stream
 from shared.events.envelope import Envelope, MalformedEvent
 from shared.events.handlers import (
@@ -108,6 +109,10 @@ class AttemptClock:
             yield
         finally:
             self.since = None
+
+
+_Claimed = list[tuple[bytes, dict[bytes, bytes] | None]]
+"""What XCLAIM answers: each entry's id and fields (no fields: deleted, Redis 6.2)."""
 
 
 class ConsumerStopping(Exception):
@@ -280,8 +285,9 @@ class EventConsumer:
         again with it after each restart (see shared.events.watchdog) and end in dead
         letters with it.
         """
+        # The kit's clients never decode responses: ids and fields are bytes.
         claimed = cast(
-            "list[tuple[bytes, dict[bytes, bytes] | None]]",
+            _Claimed,
             await self.redis.xclaim(
                 key, self.group, self.consumer_name, self.reclaim_idle_ms, [entry_id]
             ),
@@ -320,8 +326,13 @@ class EventConsumer:
                 return
             except Exception as exc:  # must outlive Redis and database outages
                 failures += 1
-                log.warning("reclaim round failed: %s", exc)
-            delay = interval_ms / 1000 if failures == 0 else min(0.2 * 2**failures, 5.0)
+                log.warning(
+                    "reclaim round failed (%d in a row, next in %.1f s): %s",
+                    failures,
+                    backoff_seconds(failures),
+                    exc,
+                )
+            delay = interval_ms / 1000 if failures == 0 else backoff_seconds(failures)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import Database, one_of
+from shared.events.backoff import backoff_seconds
 from shared.events.outbox import register_relay_wakeup, unregister_relay_wakeup
 from shared.events.tables import OutboxMessage, RelayLease
 from shared.events.trimming import trim_stream
@@ -26,15 +27,6 @@ log = logging.getLogger(__name__)
 
 _BACKLOG_GAUGE_SECONDS = 5.0
 _HOUSEKEEPING_SECONDS = 60.0
-_BACKOFF_FIRST_SECONDS = 0.4
-_BACKOFF_CAP_SECONDS = 5.0
-
-
-def backoff_seconds(failures: int) -> float:
-    """How long the relay waits after its `failures`-th failed round in a row: 0.4 s,
-    doubling, at most 5 s (an outage is retried often enough to end within seconds of
-    Redis or the database coming back, and rarely enough not to flood the log)."""
-    return min(_BACKOFF_FIRST_SECONDS * 2.0 ** (failures - 1), _BACKOFF_CAP_SECONDS)
 
 
 class OutboxRelay:
