@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from activities.api.configuration import TargetHours
+from activities.configuration import TARGET_HOURS
 from activities.models import RequestCategory
-from activities.requests import TARGET_HOURS
 from shared.auth import Role
 from tests.activities.conftest import Activities
 
@@ -60,6 +60,19 @@ async def _response_targets(service: Activities) -> None:
     data = _data(event)
     assert (data["targets"], data["previous"], data["changed_by"]) == (wanted, defaults, "office")
     assert datetime.fromisoformat(data["changed_at"]) >= before
+    # A request filed now is due by the district's target, not the default's.
+    for category, hours in (("medical_care", 12), ("housekeeping", defaults["housekeeping"])):
+        opened = await service.client.post(
+            "/communities/c1/requests",
+            json={"category": category, "description": "需要帮助，请尽快联系"},
+            headers=service.headers(Role.RESIDENT, "c1", subject="resident-1"),
+        )
+        assert opened.status_code == 201, opened.text
+        request = opened.json()
+        due = datetime.fromisoformat(request["due_at"]) - datetime.fromisoformat(
+            request["opened_at"]
+        )
+        assert due == timedelta(hours=hours), category
 
 
 async def test_the_district_sets_the_response_targets(service: Activities) -> None:
@@ -96,11 +109,38 @@ async def _backfill_window(service: Activities) -> None:
     assert (widened.json()["days"], widened.json()["default"]) == (120, False)
     accepted = await service.client.post("/communities/c1/records", json=body, headers=worker)
     assert accepted.status_code == 201, accepted.text
+    # A pairing's visits are records too: the same window.
+    pairing = await service.client.post(
+        "/communities/c1/pairings",
+        json={
+            "kind": "one_helps_one",
+            "beneficiary_label": "王奶奶",
+            "beneficiary_category": "empty_nest_elder",
+            "volunteer_ids": [volunteer.id],
+            "cadence_days": 7,
+        },
+        headers=worker,
+    )
+    assert pairing.status_code == 201, pairing.text
+    visit = {
+        "volunteer_id": volunteer.id,
+        "started_at": (start + timedelta(hours=2)).isoformat(),
+        "ended_at": (start + timedelta(hours=3)).isoformat(),
+    }
+    visited = await service.client.post(
+        f"/pairings/{pairing.json()['id']}/visits", json=visit, headers=worker
+    )
+    assert visited.status_code == 201, visited.text
     # Narrowed again: the window holds at once.
     await service.client.put("/configuration/backfill-window", json={"days": 30}, headers=office)
     refused = await service.client.post("/communities/c1/records", json=body, headers=worker)
     assert refused.status_code == 422
     assert "at most 30 days" in refused.json()["detail"]
+    late_visit = await service.client.post(
+        f"/pairings/{pairing.json()['id']}/visits", json=visit, headers=worker
+    )
+    assert late_visit.status_code == 422
+    assert "at most 30 days" in late_visit.json()["detail"]
     read = await service.client.get(
         "/configuration/backfill-window", headers=service.as_volunteer(volunteer)
     )

@@ -14,12 +14,24 @@ from activities.domain.configuration import (
     targets_in_force,
 )
 from activities.ledger import Rules
-from activities.models import DistrictSetting
-from activities.requests import TARGET_HOURS
+from activities.models import DistrictSetting, RequestCategory
 from activities.settings import Settings
 from shared.contracts.activities import BackfillWindowChanged, ResponseTargetsChanged
 from shared.events.outbox import add_event
 
+# Response-time targets: urgent needs first.
+TARGET_HOURS: dict[RequestCategory, int] = {
+    RequestCategory.MEDICAL_CARE: 24,
+    RequestCategory.PUBLIC_SECURITY: 24,
+    RequestCategory.SOCIAL_ASSISTANCE: 48,
+    RequestCategory.CHILD_HEALTH: 48,
+    RequestCategory.HOUSEKEEPING: 72,
+    RequestCategory.RIGHTS_PROTECTION: 72,
+    RequestCategory.EMPLOYMENT: 120,
+    RequestCategory.FAMILY_PLANNING: 120,
+    RequestCategory.POLICY_CONSULTATION: 120,
+    RequestCategory.TELECOM: 120,
+}
 DEFAULT_TARGETS = {category.value: hours for category, hours in TARGET_HOURS.items()}
 
 

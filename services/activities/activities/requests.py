@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities import configuration
 from activities.models import (
     KnownTeam,
     KnownVolunteer,
@@ -42,19 +43,6 @@ ROUTING: dict[RequestCategory, str] = {
     RequestCategory.PUBLIC_SECURITY: "community_work",
     RequestCategory.HOUSEKEEPING: "housekeeping",
     RequestCategory.TELECOM: "science_popularisation",
-}
-# Response-time targets: urgent needs first.
-TARGET_HOURS: dict[RequestCategory, int] = {
-    RequestCategory.MEDICAL_CARE: 24,
-    RequestCategory.PUBLIC_SECURITY: 24,
-    RequestCategory.SOCIAL_ASSISTANCE: 48,
-    RequestCategory.CHILD_HEALTH: 48,
-    RequestCategory.HOUSEKEEPING: 72,
-    RequestCategory.RIGHTS_PROTECTION: 72,
-    RequestCategory.EMPLOYMENT: 120,
-    RequestCategory.FAMILY_PLANNING: 120,
-    RequestCategory.POLICY_CONSULTATION: 120,
-    RequestCategory.TELECOM: 120,
 }
 LIVE = (RequestStatus.OPEN, RequestStatus.ASSIGNED)
 
@@ -129,7 +117,9 @@ def _assigned_event(request: ResidentRequest, *, automatically: bool) -> Request
 async def open_request(
     session: AsyncSession, community_id: str, account_id: str, data: RequestCreate
 ) -> ResidentRequest:
-    """File a request; it goes to the community's team for its category when there is one."""
+    """File a request; it goes to the community's team for its category when there is one.
+    Its target is the district's for the category (configuration), as in force now."""
+    targets = await configuration.response_targets(session)
     opened = now()
     request = ResidentRequest(
         id=new_id(),
@@ -139,7 +129,7 @@ async def open_request(
         description=data.description,
         status=RequestStatus.OPEN,
         opened_at=opened,
-        due_at=opened + timedelta(hours=TARGET_HOURS[data.category]),
+        due_at=opened + timedelta(hours=targets[data.category.value]),
     )
     session.add(request)
     await session.flush()  # its steps refer to it (no ORM relationship orders the inserts)

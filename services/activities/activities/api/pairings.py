@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy import and_, not_
 from sqlmodel import col, select
 
-from activities import ledger, pairings
-from activities.api.deps import SettingsDep, own_volunteer, rules_of
+from activities import configuration, ledger, pairings
+from activities.api.deps import SettingsDep, own_volunteer
 from activities.api.records import Reason, RecordPublic, actor_of, organiser_of, public_record
 from activities.models import BeneficiaryCategory, Pairing, PairingKind, ServiceRecord
 from activities.signups import now
@@ -136,7 +136,11 @@ async def post_visit(
         if volunteer.id != data.volunteer_id:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "a volunteer records their own visits")
     record_id = await pairings.record_visit(
-        session, rules_of(settings), pairing, data, principal.subject
+        session,
+        await configuration.rules_in_force(session, settings),
+        pairing,
+        data,
+        principal.subject,
     )
     record = await session.get(ServiceRecord, record_id)
     assert record is not None
