@@ -10,6 +10,7 @@ from shared.contracts.activities import (
     ActivityPublished,
     PairingVisitOverdue,
     PlaceOffered,
+    Promoted,
     RequestAssigned,
     ServiceConfirmed,
     SignedUp,
@@ -96,6 +97,21 @@ async def test_each_rule_reaches_the_right_people_and_nobody_else(service: Notif
     assert other_admin == []
     body = (await service.client.get("/inbox", headers=service.person("acct-1"))).json()["items"]
     assert any(n["body"] == "您的 2.5 小时志愿服务已确认。" for n in body)
+
+
+async def test_a_place_given_from_the_waitlist_is_told_and_a_confirmed_offer_is_not(
+    service: Notifications,
+) -> None:
+    await service.publish(registered("v1", "acct-1"), registered("v2", "acct-2"))
+    await service.publish(
+        Promoted(activity_id="a", community_id="c1", volunteer_id="v1", automatically=True),
+        Promoted(activity_id="b", community_id="c1", volunteer_id="v2"),  # confirmed an offer
+    )
+    await service.settle()
+    assert sorted(await service.titles(service.person("acct-1"))) == sorted(
+        ["志愿者注册成功", "已获得名额"]
+    )
+    assert await service.titles(service.person("acct-2")) == ["志愿者注册成功"]
 
 
 async def test_community_wide_announcements_reach_the_role_and_are_read_per_person(

@@ -183,6 +183,8 @@ async def signed_up(ctx: EventContext, event: SignedUp) -> None:
 @handlers.on(Promoted)
 async def promoted(ctx: EventContext, event: Promoted) -> None:
     await _participates(ctx, event.activity_id, event.volunteer_id)
+    if event.automatically:  # who confirmed an offered place knows it already
+        await _tell_volunteers(ctx, [event.volunteer_id], "place_given", {})
 
 
 @handlers.on(SignUpCancelled)

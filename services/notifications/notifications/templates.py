@@ -44,6 +44,17 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "A place freed in an activity you waited for; confirm by {confirm_by}.",
         ),
     },
+    "place_given": {
+        "zh": (
+            "已获得名额",
+            "您候补的活动有了名额，已为您正式报名；如不能参加，请及时取消，让给他人。",
+        ),
+        "en": (
+            "You have a place",
+            "A place freed in an activity you waited for and it is yours: you are signed up."
+            " If you cannot come, cancel so that it passes on.",
+        ),
+    },
     "hours_confirmed": {
         "zh": ("服务时长已确认", "您的 {hours} 小时志愿服务已确认。"),
         "en": ("Hours confirmed", "{hours} hours of your service were confirmed."),
