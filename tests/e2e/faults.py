@@ -54,6 +54,8 @@ TALKS_TO = {
     "peer review and nominations": {"evaluation"},
     "district review": {"evaluation"},
     "announcements": {"notifications"},
+    "people move": {"registry"},
+    "volunteers read their own": {"activities", "evaluation"},
     "": set(),
 }
 OVERRIDES = {
