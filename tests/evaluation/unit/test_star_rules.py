@@ -72,6 +72,15 @@ def test_the_progress_to_the_next_star_is_the_hours_still_missing() -> None:
     assert (next_threshold(0), hours_to_next(0)) == (100, 100)
     assert (next_threshold(120.5), hours_to_next(120.5)) == (300, 179.5)
     assert (next_threshold(120.5, REGIONAL), hours_to_next(120.5, REGIONAL)) == (150, 29.5)
+    # The district's thresholds decide the level held as well as the next one: 160 hours
+    # hold two regional stars, so the next is the third (300), not the second (150) that
+    # the one national star held would point to; 40 hours hold no regional star.
+    assert (next_threshold(160, REGIONAL), hours_to_next(160, REGIONAL)) == (300, 140)
+    assert (next_threshold(40, REGIONAL), hours_to_next(40, REGIONAL)) == (50, 10)
+    # Less than an hour short is what it is, to the hundredth of an hour.
+    assert hours_to_next(99.5) == 0.5
+    assert hours_to_next(149.99, REGIONAL) == 0.01
+    assert hours_to_next(10.333) == 89.67
     # Exactly at a threshold the star is held: the next one is the goal.
     assert (next_threshold(300), hours_to_next(300)) == (600, 300)
     # At the top there is no next star.
@@ -84,6 +93,10 @@ def test_thresholds_must_be_five_positive_and_rising() -> None:
     assert threshold_problem(THRESHOLDS) is None
     assert threshold_problem((50, 150, 300, 500)) == "give exactly 5 thresholds, one per star level"
     assert threshold_problem((0, 150, 300, 500, 800)) == "every threshold must be more than 0 hours"
+    assert threshold_problem((50, -1, 300, 500, 800)) == "every threshold must be more than 0 hours"
+    # More than 0 is enough: a first star at exactly one hour, or at half an hour, is allowed.
+    assert threshold_problem((1, 150, 300, 500, 800)) is None
+    assert threshold_problem((0.5, 1, 2, 3, 4)) is None
     assert threshold_problem((50, 150, 150, 500, 800)) == (
         "each star level must need more hours than the one below it"
     )

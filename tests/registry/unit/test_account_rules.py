@@ -21,34 +21,46 @@ ADMIN = Standing("ca", Role.COMMUNITY_ADMIN, "c1")
 LEADER = Standing("tl", Role.TEAM_LEADER, "c1")
 
 
+OWN_ACCOUNT = "you cannot change your own account this way; ask another administrator"
+
+
 def test_nobody_changes_their_own_account() -> None:
-    with pytest.raises(Conflict):
+    # The message is the body of the 409 a person reads: compared whole, not in part.
+    with pytest.raises(Conflict) as district:
         check_may_manage(DISTRICT, DISTRICT)
-    with pytest.raises(Conflict):
+    assert district.value.message == OWN_ACCOUNT
+    with pytest.raises(Conflict) as community:
         check_may_manage(ADMIN, ADMIN)
+    assert community.value.message == OWN_ACCOUNT
 
 
 @pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN])
 def test_a_community_admin_leaves_administrators_alone(role: Role) -> None:
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         check_may_manage(ADMIN, Standing("x", role, "c1"))
+    assert refused.value.message == "a community admin may not change an administrator's account"
     check_may_manage(DISTRICT, Standing("x", role, "c1"))
 
 
-def test_only_administrators_manage_accounts() -> None:
-    with pytest.raises(Forbidden):
-        check_may_manage(LEADER, Standing("re", Role.RESIDENT, "c1"))
+@pytest.mark.parametrize("role", [Role.TEAM_LEADER, Role.VOLUNTEER, Role.RESIDENT])
+def test_only_administrators_manage_accounts(role: Role) -> None:
+    with pytest.raises(Forbidden) as refused:
+        check_may_manage(Standing("me", role, "c1"), Standing("re", Role.RESIDENT, "c1"))
+    assert refused.value.message == f"role {role.value} may not manage accounts"
 
 
 @pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN])
 def test_a_community_admin_raises_nobody_to_an_administrator(role: Role) -> None:
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         changed_standing(ADMIN, LEADER, role, None)
+    assert refused.value.message == f"a community admin may not make anyone a {role.value}"
 
 
 def test_a_community_admin_keeps_to_their_community() -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as unknown:
         changed_standing(ADMIN, LEADER, None, "c2")
+    # Another community answers as an unknown one would: by its id, nothing more.
+    assert unknown.value.message == "community c2 not found"
     assert changed_standing(ADMIN, LEADER, Role.VOLUNTEER, None) == Standing(
         "tl", Role.VOLUNTEER, "c1"
     )
@@ -57,8 +69,12 @@ def test_a_community_admin_keeps_to_their_community() -> None:
 def test_a_district_admin_has_no_community_and_the_others_one() -> None:
     raised = changed_standing(DISTRICT, LEADER, Role.DISTRICT_ADMIN, None)
     assert raised == Standing("tl", Role.DISTRICT_ADMIN, None)
-    with pytest.raises(Conflict):  # lowered without naming a community
+    with pytest.raises(Conflict) as lowered:  # lowered without naming a community
         changed_standing(DISTRICT, raised, Role.RESIDENT, None)
+    assert lowered.value.message == (
+        "this account has no community (a district admin's): a resident "
+        "account needs one, give community_id"
+    )
     assert changed_standing(DISTRICT, raised, Role.RESIDENT, "c2") == Standing(
         "tl", Role.RESIDENT, "c2"
     )
