@@ -1,11 +1,11 @@
 """The evaluation service: its one wiring point."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from evaluation import four_ones
+from evaluation import four_ones, reminders
 from evaluation.api import (
     certificates,
     configuration,
@@ -16,6 +16,7 @@ from evaluation.api import (
     me,
     periods,
 )
+from evaluation.domain.four_ones import reminder_due
 from evaluation.handlers import handlers
 from evaluation.settings import Settings
 from shared.app import create_service_app
@@ -31,6 +32,12 @@ def _definition(settings: Settings) -> ServiceDefinition:
         async with runtime.db.session() as session:
             await four_ones.close_month(session, last_month)
 
+    async def remind_four_ones(runtime: ServiceRuntime) -> None:
+        # In the month's last days in the district's calendar, remind members once.
+        due = reminder_due(datetime.now(UTC), settings.zone, settings.four_ones_reminder_days)
+        if due is not None:
+            await reminders.remind(runtime.db, *due)
+
     return ServiceDefinition(
         name="evaluation",
         title="Linli evaluation",
@@ -40,7 +47,12 @@ def _definition(settings: Settings) -> ServiceDefinition:
         periodic=[
             PeriodicTask(
                 "close-four-ones-month", settings.close_months_interval_seconds, close_last_month
-            )
+            ),
+            PeriodicTask(
+                "remind-four-ones",
+                settings.four_ones_reminder_interval_seconds,
+                remind_four_ones,
+            ),
         ],
     )
 

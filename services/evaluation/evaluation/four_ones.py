@@ -16,12 +16,13 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from evaluation.domain.four_ones import FOUR
 from evaluation.models import FourOnesClosedMonth, FourOnesMark, KnownVolunteer
 from shared.contracts.evaluation import FourOnesMonthClosed
 from shared.db import upsert_many
 from shared.events.outbox import add_event
 
-FOUR = ("good_deed", "public_welfare", "conversation", "problem_solved")
+__all__ = ["FOUR", "Shown", "close_month", "mark", "month_of", "month_view", "unmark"]
 
 
 def month_of(moment: datetime, zone: ZoneInfo) -> str:

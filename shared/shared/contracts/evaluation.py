@@ -101,6 +101,22 @@ class FourOnesMonthClosed(EventPayload):
     missing: list[str]
 
 
+class FourOnesReminderDue(EventPayload):
+    """A party-member volunteer still has items of the month's four ones (四个一) open.
+
+    Raised once per member and month, some days before the month ends in the
+    district's calendar, only for a member with at least one item open.
+    """
+
+    event_type = "org.linli.evaluation.four_ones_reminder_due.v1"
+
+    volunteer_id: str
+    community_id: str
+    month: str  # YYYY-MM
+    open_items: list[str]  # of good_deed, public_welfare, conversation, problem_solved
+    month_ends_on: date  # the month's last day in the district's calendar
+
+
 class CertificateIssued(EventPayload):
     """A certificate of service (志愿服务证明) was issued."""
 
