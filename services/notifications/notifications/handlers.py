@@ -28,7 +28,12 @@ from shared.contracts.activities import (
     SignUpCancelled,
     VisitRecorded,
 )
-from shared.contracts.evaluation import NominationDecided, StarReached, VolunteerNominated
+from shared.contracts.evaluation import (
+    FourOnesReminderDue,
+    NominationDecided,
+    StarReached,
+    VolunteerNominated,
+)
 from shared.contracts.registry import (
     AccountChanged,
     TeamMemberJoined,
@@ -305,6 +310,21 @@ async def volunteer_nominated(ctx: EventContext, event: VolunteerNominated) -> N
 async def nomination_decided(ctx: EventContext, event: NominationDecided) -> None:
     if event.approved:
         await _tell_volunteers(ctx, [event.volunteer_id], "commended", {})
+
+
+@handlers.on(FourOnesReminderDue)
+async def four_ones_reminder_due(ctx: EventContext, event: FourOnesReminderDue) -> None:
+    # The items stay codes in the entry; each reader sees them named in their language.
+    await _tell_volunteers(
+        ctx,
+        [event.volunteer_id],
+        "four_ones_reminder",
+        {
+            "month": event.month,
+            "items": event.open_items,
+            "month_ends_on": event.month_ends_on.isoformat(),
+        },
+    )
 
 
 @handlers.on(PairingVisitOverdue)

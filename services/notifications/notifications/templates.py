@@ -136,6 +136,18 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "A volunteer visited you on {visited_at}; please confirm that the visit took place.",
         ),
     },
+    # To a party member (党员志愿者) before the month ends; `items` are four-ones codes.
+    "four_ones_reminder": {
+        "zh": (
+            "“四个一”提醒",
+            "本月（{month}）的“四个一”还差：{items}。请在 {month_ends_on} 前完成。",
+        ),
+        "en": (
+            "Four ones reminder",
+            "Still open in your four ones for {month}: {items}. Please complete them by "
+            "{month_ends_on}.",
+        ),
+    },
 }
 
 # Values of a `category` parameter, as the reader's language names them.
@@ -167,6 +179,24 @@ CATEGORIES: dict[str, dict[str, str]] = {
 }
 
 
+# The four ones (四个一) of an `items` parameter, as the reader's language names them.
+FOUR_ONES: dict[str, dict[str, str]] = {
+    "zh": {
+        "good_deed": "做一件好事",
+        "public_welfare": "参加一次公益活动",
+        "conversation": "与居民谈一次心",
+        "problem_solved": "为居民解决一个问题",
+    },
+    "en": {
+        "good_deed": "one good deed",
+        "public_welfare": "one public-welfare activity",
+        "conversation": "one conversation with residents",
+        "problem_solved": "one resident problem solved",
+    },
+}
+_LIST_SEPARATOR = {"zh": "、", "en": "; "}
+
+
 class Action(BaseModel):
     """What the reader's page can do about a notification: one call to a service."""
 
@@ -193,4 +223,8 @@ def render(template: str, language: str, params: dict[str, Any]) -> tuple[str, s
     if "category" in params:
         names = CATEGORIES.get(language, CATEGORIES["zh"])
         params = {**params, "category": names.get(params["category"], params["category"])}
+    if isinstance(params.get("items"), list):
+        known = language if language in FOUR_ONES else "zh"
+        named = [FOUR_ONES[known].get(item, item) for item in params["items"]]
+        params = {**params, "items": _LIST_SEPARATOR[known].join(named)}
     return title.format(**params), body.format(**params)
