@@ -303,3 +303,25 @@ async def test_search_filters_and_bounded_pages(registry: Registry) -> None:
     assert len(set(names)) == 6
     too_big = await search("/volunteers", params={"limit": 1000}, headers=admin)
     assert too_big.status_code == 422
+
+
+async def test_the_registered_event_carries_the_national_id_only_masked(
+    registry: Registry,
+) -> None:
+    community = await registry.community()
+    admin = registry.headers(Role.COMMUNITY_ADMIN, community)
+    applied = await registry.client.post(
+        f"/communities/{community}/volunteers", json=application(7), headers=admin
+    )
+    assert applied.status_code == 201, applied.text
+    approved = await registry.client.post(
+        f"/volunteers/{applied.json()['id']}/approve", headers=admin
+    )
+    assert approved.status_code == 200, approved.text
+    full = national_id(7)
+    (payload,) = await registry.payloads("volunteer_registered")
+    assert payload["national_id_masked"] == full[:3] + "*" * 11 + full[-4:]
+    entries = await registry.events()
+    assert entries
+    assert not [entry for entry in entries if full in str(entry)]
+    assert not [entry for entry in entries if full[3:-4] in str(entry)]  # not even its middle

@@ -246,6 +246,7 @@ def stage_registered(
             account_id=volunteer.account_id,
             registered_on=timestamp.date(),
             sealed_display_name=sealed_name,
+            national_id_masked=volunteer.national_id_masked,
         ),
         subject=volunteer.id,
         community=volunteer.community_id,

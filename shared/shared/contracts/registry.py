@@ -149,6 +149,9 @@ class VolunteerRegistered(EventPayload):
     # The name sealed under the volunteer's own key (shared.events.shredding), which the
     # registry destroys on erasure; None when it could not be sealed.
     sealed_display_name: str | None = None
+    # The national ID only masked (first 3 and last 4 characters, e.g.
+    # 110***********1234), never the number: the certificate prints it.
+    national_id_masked: str | None = None
 
 
 class VolunteerProfileChanged(EventPayload):
