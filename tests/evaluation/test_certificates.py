@@ -78,15 +78,16 @@ async def test_a_certificate_has_its_fields_and_verifies_and_a_forged_one_does_n
     assert pdf.content.startswith(b"%PDF")
     page = pdf_text(pdf.content)
     for visible in (
-        "志愿服务证明",
+        "志愿服务记录证明",
         certificate["number"],
         "王小红",
         "110105260000042",
-        "2026年03月01日 至 2026年03月15日",
-        "共计 5.5 小时",
-        "为老服务 2 小时、法律援助 3.5 小时",
+        "2026年3月1日 至 2026年3月15日",
+        "累计 5.5 小时",
+        "为老服务",
+        "法律援助",
         "出具单位：示范区志愿服务指导中心",
-        f"出具日期：{date.today():%Y年%m月%d日}",
+        f"出具日期：{date.today().year}年{date.today().month}月{date.today().day}日",
         certificate["verification_code"],
     ):
         assert visible in page, visible

@@ -532,6 +532,13 @@ CALLS: dict[str, Call] = {
     "PUT /configuration/star-thresholds": Call(
         "/configuration/star-thresholds", body={"thresholds": [100, 300, 600, 1000, 1500]}
     ),
+    "GET /configuration/certificate-issuer": Call("/configuration/certificate-issuer"),
+    "PUT /configuration/certificate-issuer": Call(
+        "/configuration/certificate-issuer",
+        body={"organisation": "示范区志愿服务指导中心", "person_in_charge": "李建国"},
+    ),
+    # No image: the district admin's empty body is refused (422) after the role is checked.
+    "PUT /configuration/certificate-seal": Call("/configuration/certificate-seal"),
     # -- notifications ----------------------------------------------------------------
     "GET /inbox": Call("/inbox"),
     "GET /inbox/unread-count": Call("/inbox/unread-count"),

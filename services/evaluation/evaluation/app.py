@@ -12,6 +12,7 @@ from evaluation.api import (
     dashboards,
     district,
     hours,
+    issuer,
     lists,
     me,
     periods,
@@ -76,5 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             me.router,
             lists.router,
             configuration.router,
+            issuer.router,
         ],
     )

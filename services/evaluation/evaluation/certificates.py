@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from evaluation import certificate_issuer
 from evaluation.models import Certificate, CountedRecord, Counter, KnownVolunteer
 from shared.contracts.evaluation import CertificateIssued
 from shared.errors import Conflict, Unprocessable
@@ -52,18 +56,23 @@ async def issue(
     printed_name: str | None,
     date_from: date,
     date_to: date,
-    issuer: str,
+    default_issuer: str,
+    zone: ZoneInfo,
 ) -> Certificate:
     """Issue a certificate of the volunteer's confirmed hours in a date range.
 
-    `printed_name` is the name it prints (evaluation.names): None once the person was erased.
+    `printed_name` is the name it prints (evaluation.names): None once the person was
+    erased. The range's days are the district's (`zone`): a service at 07:00 in Beijing
+    on the 1st is on the 1st, though it is the 30th's 23:00 in UTC. The issuer is the
+    district's (`certificate_issuer`), else `default_issuer`; the certificate keeps a
+    copy of everything it prints, so a later change of issuer or seal changes nothing.
     """
     if date_to < date_from:
         raise Unprocessable("the date range ends before it starts")
     if printed_name is None or volunteer.volunteer_number is None:
         raise Conflict("this volunteer's personal data was erased; no certificate can name them")
-    start = datetime.combine(date_from, time.min, tzinfo=UTC)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+    start = datetime.combine(date_from, time.min, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
     rows = (
         await session.exec(
             select(CountedRecord.service_area_code, CountedRecord.hours).where(
@@ -79,22 +88,30 @@ async def issue(
     by_area: dict[str, float] = {}
     for area, hours in rows:
         name = AREA_NAMES.get(area or "", area or "其他")
-        by_area[name] = by_area.get(name, 0.0) + hours
+        by_area[name] = round(by_area.get(name, 0.0) + hours, 2)
+    by_area = dict(sorted(by_area.items()))
+    issuer = await certificate_issuer.setting(session)
+    today = datetime.now(zone).date()
     certificate = Certificate(
-        number=await _next_number(session, date.today().year),
+        number=await _next_number(session, today.year),
         verification_code=secrets.token_hex(4).upper(),
         volunteer_id=volunteer.id,
         community_id=volunteer.community_id,
         volunteer_number=volunteer.volunteer_number,
         name=printed_name,
+        national_id_masked=volunteer.national_id_masked,
         date_from=date_from,
         date_to=date_to,
         hours=round(sum(by_area.values()), 2),
-        service_content="、".join(
-            f"{name} {hours:g} 小时" for name, hours in sorted(by_area.items())
-        ),
-        issuer=issuer,
-        issued_on=date.today(),
+        hours_by_area=by_area,
+        service_content="、".join(f"{name} {hours:g} 小时" for name, hours in by_area.items()),
+        issuer=issuer.organisation if issuer else default_issuer,
+        person_in_charge=issuer.person_in_charge if issuer else None,
+        handler=issuer.handler if issuer else None,
+        contact_phone=issuer.contact_phone if issuer else None,
+        seal_id=issuer.seal_id if issuer else None,
+        time_zone=zone.key,
+        issued_on=today,
     )
     session.add(certificate)
     add_event(
@@ -119,32 +136,104 @@ def verification_url(base_url: str, certificate: Certificate) -> str:
     return f"{base_url.rstrip('/')}/verify/certificates/{certificate.number}?code={certificate.verification_code}"
 
 
-def render(certificate: Certificate, url: str) -> bytes:
-    """The certificate as a one-page A4 PDF."""
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _wrapped(text: str, size: float, width: float) -> list[str]:
+    # Chinese has no spaces to break at: break between any two characters that overflow.
+    lines, line = [], ""
+    for character in text:
+        if line and stringWidth(line + character, CHINESE_FONT, size) > width:
+            lines.append(line)
+            line = ""
+        line += character
+    return [*lines, line] if line else lines
+
+
+def render(certificate: Certificate, url: str, seal: bytes | None = None) -> bytes:
+    """The certificate as a one-page A4 PDF, laid out as the national 志愿服务记录证明:
+    the holder's identity, the service (hours in total and by area), the issuer with its
+    seal (`seal`, the image the certificate kept) over the organisation, the date."""
     buffer = io.BytesIO()
     width, height = A4
+    left, right = 25 * mm, width - 25 * mm
     pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle(f"志愿服务证明 {certificate.number}")
+    pdf.setTitle(f"志愿服务记录证明 {certificate.number}")
     pdf.setFont(CHINESE_FONT, 24)
-    pdf.drawCentredString(width / 2, height - 40 * mm, "志愿服务证明")
+    pdf.drawCentredString(width / 2, height - 35 * mm, "志愿服务记录证明")
     pdf.setFont(CHINESE_FONT, 10)
-    pdf.drawRightString(width - 20 * mm, height - 50 * mm, f"证明编号 No. {certificate.number}")
-    lines = [
-        f"兹证明 {certificate.name}（志愿者编号 {certificate.volunteer_number}）",
-        f"于 {certificate.date_from:%Y年%m月%d日} 至 {certificate.date_to:%Y年%m月%d日}",
-        f"参加志愿服务，经确认的服务时长共计 {certificate.hours:g} 小时。",
-        f"服务内容：{certificate.service_content}",
-    ]
+    pdf.drawRightString(right, height - 45 * mm, f"证明编号：{certificate.number}")
+
+    y = height - 60 * mm
     pdf.setFont(CHINESE_FONT, 13)
-    for index, line in enumerate(lines):
-        pdf.drawString(25 * mm, height - (75 + 12 * index) * mm, line)
+    identity = [
+        ("姓名", certificate.name),
+        ("证件类型", certificate.id_type),
+        ("证件号码", certificate.national_id_masked or "—"),
+        ("志愿者编号", certificate.volunteer_number),
+    ]
+    for label, value in identity:
+        pdf.drawString(left, y, f"{label}：{value}")
+        y -= 9 * mm
+    y -= 3 * mm
+    statement = (
+        f"兹证明该志愿者于 {_day(certificate.date_from)} 至 {_day(certificate.date_to)} "
+        f"期间参加志愿服务，经确认的志愿服务时长累计 {certificate.hours:g} 小时。"
+    )
+    for line in _wrapped(statement, 13, right - left):
+        pdf.drawString(left, y, line)
+        y -= 8 * mm
+
+    # The service content by area, as a two-column table.
+    y -= 4 * mm
+    pdf.drawString(left, y, "服务内容：")
+    y -= 4 * mm
+    row_height, hours_x = 8 * mm, right - 40 * mm
+    areas = certificate.hours_by_area or {certificate.service_content: certificate.hours}
+    rows = [("服务领域", "服务时长（小时）"), *((a, f"{h:g}") for a, h in areas.items())]
+    pdf.setFont(CHINESE_FONT, 11)
+    pdf.setLineWidth(0.5)
+    for index, (area, hours) in enumerate(rows):
+        top = y - index * row_height
+        pdf.rect(left, top - row_height, right - left, row_height)
+        pdf.line(hours_x, top, hours_x, top - row_height)
+        pdf.drawString(left + 3 * mm, top - row_height + 2.5 * mm, area[:40])
+        pdf.drawCentredString((hours_x + right) / 2, top - row_height + 2.5 * mm, hours)
+    y -= len(rows) * row_height + 12 * mm
+
+    # The issuer at the bottom right, organisation and date last with the seal over them.
     pdf.setFont(CHINESE_FONT, 12)
-    pdf.drawRightString(width - 25 * mm, 95 * mm, f"出具单位：{certificate.issuer}")
-    pdf.drawRightString(width - 25 * mm, 85 * mm, f"出具日期：{certificate.issued_on:%Y年%m月%d日}")
+    issuer_lines = [
+        f"负责人：{certificate.person_in_charge or '—'}",
+        f"经办人：{certificate.handler or '—'}",
+        f"联系电话：{certificate.contact_phone or '—'}",
+        f"出具单位：{certificate.issuer}",
+        f"出具日期：{_day(certificate.issued_on)}",
+    ]
+    issuer_x = width / 2 + 5 * mm
+    issuer_top = min(y, 115 * mm)
+    for index, line in enumerate(issuer_lines):
+        pdf.drawString(issuer_x, issuer_top - index * 8 * mm, line)
+    if seal is not None:
+        size = 36 * mm
+        # Centred on the organisation and date lines, as a stamp is pressed on them.
+        centre = issuer_top - 3.5 * 8 * mm + 1.5 * mm
+        pdf.drawImage(
+            ImageReader(io.BytesIO(seal)),
+            right - size - 5 * mm,
+            centre - size / 2,
+            size,
+            size,
+            mask="auto",
+            preserveAspectRatio=True,
+            anchor="c",
+        )
+
+    pdf.drawImage(qr_image(url), left, 40 * mm, 30 * mm, 30 * mm)
     pdf.setFont(CHINESE_FONT, 9)
-    pdf.drawString(25 * mm, 40 * mm, f"验证码 Verification code: {certificate.verification_code}")
-    pdf.drawString(25 * mm, 34 * mm, url)
-    pdf.drawImage(qr_image(url), 25 * mm, 45 * mm, 30 * mm, 30 * mm)
+    pdf.drawString(left, 34 * mm, f"验证码 Verification code: {certificate.verification_code}")
+    pdf.drawString(left, 29 * mm, url)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

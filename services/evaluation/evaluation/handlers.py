@@ -126,6 +126,7 @@ async def volunteer_registered(batch: BatchContext) -> None:
                 "status": "registered",
                 "display_name": item.payload.display_name,
                 "sealed_name": item.payload.sealed_display_name,
+                "national_id_masked": item.payload.national_id_masked,
             }
             for item in batch.items
         ],
@@ -141,6 +142,7 @@ async def volunteer_erased(ctx: EventContext, event: VolunteerErased) -> None:
     if volunteer is not None:
         volunteer.display_name = None
         volunteer.sealed_name = None
+        volunteer.national_id_masked = None
         volunteer.account_id = None
         volunteer.status = "erased"
         ctx.session.add(volunteer)

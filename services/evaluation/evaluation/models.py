@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -69,6 +69,9 @@ class KnownVolunteer(EvaluationModel, table=True):
     # sealed name, opened when printed (evaluation.names), which erasure makes unopenable.
     display_name: str | None = Field(default=None, max_length=50)
     sealed_name: str | None = Field(default=None, max_length=400)
+    # The national ID as people may see it (the registry never sends the number), for
+    # the certificate to print; forgotten on erasure with the name.
+    national_id_masked: str | None = Field(default=None, max_length=18)
 
 
 # A known volunteer's statuses that no longer count among a community's volunteers
@@ -177,6 +180,10 @@ class FourOnesClosedMonth(EvaluationModel, table=True):
     month: str = Field(primary_key=True, max_length=7)
 
 
+#: The only identity document the registry takes: an 18-character resident ID card.
+ID_TYPE = "居民身份证"
+
+
 class Certificate(EvaluationModel, table=True):
     """A certificate of service as issued: what it printed stays as printed."""
 
@@ -196,8 +203,33 @@ class Certificate(EvaluationModel, table=True):
     date_to: date
     hours: float
     service_content: str = Field(max_length=500)
-    issuer: str = Field(max_length=100)
+    issuer: str = Field(max_length=100, description="the issuing organisation (出具单位)")
     issued_on: date
+    # The national certificate's other fields (志愿服务记录证明), as printed.
+    id_type: str = Field(
+        default=ID_TYPE,
+        max_length=20,
+        sa_column_kwargs={"server_default": ID_TYPE},
+        description="证件类型",
+    )
+    national_id_masked: str | None = Field(
+        default=None, max_length=18, description="证件号码, only masked"
+    )
+    hours_by_area: dict[str, float] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default="{}"),
+        description="confirmed hours by service area (服务内容)",
+    )
+    person_in_charge: str | None = Field(default=None, max_length=50, description="负责人")
+    handler: str | None = Field(default=None, max_length=50, description="经办人")
+    contact_phone: str | None = Field(default=None, max_length=30, description="联系电话")
+    seal_id: str | None = Field(default=None, max_length=26, description="the seal it printed")
+    time_zone: str = Field(
+        default="Asia/Shanghai",
+        max_length=50,
+        sa_column_kwargs={"server_default": "Asia/Shanghai"},
+        description="the zone its dates are days of",
+    )
 
 
 class Counter(EvaluationModel, table=True):
@@ -216,3 +248,32 @@ class StarThresholdSetting(EvaluationModel, table=True):
     hours: list[int] = Field(sa_column=Column(JSON, nullable=False))
     changed_by: str = Field(max_length=64)
     changed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class CertificateIssuerSetting(EvaluationModel, table=True):
+    """Who the district's certificates name as issuer (one row; settings' default while none)."""
+
+    __tablename__ = "certificate_issuer_setting"
+
+    id: str = Field(primary_key=True, max_length=20)  # always DISTRICT_SETTING
+    organisation: str = Field(max_length=100)
+    person_in_charge: str | None = Field(default=None, max_length=50)
+    handler: str | None = Field(default=None, max_length=50)
+    contact_phone: str | None = Field(default=None, max_length=30)
+    seal_id: str | None = Field(default=None, max_length=26)
+    changed_by: str = Field(max_length=64)
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class CertificateSeal(EvaluationModel, table=True):
+    """A seal image as uploaded; never changed, so a certificate prints the seal it had."""
+
+    __tablename__ = "certificate_seal"
+
+    id: str = Field(primary_key=True, max_length=26)
+    media_type: str = Field(max_length=20)
+    image: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    width: int
+    height: int
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

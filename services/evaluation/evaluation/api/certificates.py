@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from evaluation import certificates
-from evaluation.models import Certificate, KnownVolunteer
+from evaluation.models import Certificate, CertificateSeal, KnownVolunteer
 from evaluation.names import SubjectKeysDep, names_of
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
@@ -64,9 +64,17 @@ async def request_certificate(
     volunteer = await session.get(KnownVolunteer, volunteer_id)
     if volunteer is None or not _may_use(principal, volunteer):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
-    issuer = request.app.state.settings.certificate_issuer
+    settings = request.app.state.settings
     name = (await names_of(keys, [volunteer])).get(volunteer.id)
-    return await certificates.issue(session, volunteer, name, body.date_from, body.date_to, issuer)
+    return await certificates.issue(
+        session,
+        volunteer,
+        name,
+        body.date_from,
+        body.date_to,
+        settings.certificate_issuer,
+        settings.zone,
+    )
 
 
 @router.get(
@@ -83,8 +91,9 @@ async def certificate_pdf(
     if certificate is None or volunteer is None or not _may_use(principal, volunteer):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "certificate not found")
     url = certificates.verification_url(request.app.state.settings.public_base_url, certificate)
+    seal = await session.get(CertificateSeal, certificate.seal_id) if certificate.seal_id else None
     return Response(
-        certificates.render(certificate, url),
+        certificates.render(certificate, url, seal.image if seal else None),
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="certificate-{number}.pdf"'},
     )

@@ -62,8 +62,10 @@ async def request_my_certificate(
     """Issue the caller a certificate of their confirmed hours in a date range."""
     me = await own_volunteer(session, principal)
     name = (await names_of(keys, [me])).get(me.id)
-    issuer = request.app.state.settings.certificate_issuer
-    return await certificates.issue(session, me, name, body.date_from, body.date_to, issuer)
+    settings = request.app.state.settings
+    return await certificates.issue(
+        session, me, name, body.date_from, body.date_to, settings.certificate_issuer, settings.zone
+    )
 
 
 class Colleague(BaseModel):
