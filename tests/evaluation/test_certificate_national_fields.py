@@ -169,3 +169,18 @@ async def test_the_district_sets_the_issuer_and_seal_and_certificates_print_them
     assert FULL_ID not in text
     assert FULL_ID.encode() not in pdf.content
     assert len(page.images) == 2  # the QR code and the seal
+
+    verified = await client.get(
+        f"/verify/certificates/{certificate['number']}",
+        params={"code": certificate["verification_code"]},
+    )
+    assert verified.json()["valid"] is True
+    assert {
+        key: verified.json()[key]
+        for key in ("national_id_masked", "hours_by_area", "person_in_charge", "handler")
+    } == {
+        "national_id_masked": MASKED_ID,
+        "hours_by_area": {"为老服务": 3.25, "法律援助": 3.5},
+        "person_in_charge": "李建国",
+        "handler": "张敏",
+    }

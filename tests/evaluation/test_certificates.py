@@ -119,6 +119,12 @@ async def test_a_certificate_has_its_fields_and_verifies_and_a_forged_one_does_n
         "service_content": None,
         "issuer": None,
         "issued_on": None,
+        "id_type": None,
+        "national_id_masked": None,
+        "hours_by_area": None,
+        "person_in_charge": None,
+        "handler": None,
+        "contact_phone": None,
     }
     forged_number = "ZM20269999999"
     forged = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from evaluation import certificates
@@ -39,6 +39,12 @@ class Verification(BaseModel):
     service_content: str | None = None
     issuer: str | None = None
     issued_on: date | None = None
+    id_type: str | None = None
+    national_id_masked: str | None = Field(default=None, description="only masked, as printed")
+    hours_by_area: dict[str, float] | None = None
+    person_in_charge: str | None = None
+    handler: str | None = None
+    contact_phone: str | None = None
 
 
 def _may_use(principal: Principal, volunteer: KnownVolunteer) -> bool:
@@ -109,5 +115,7 @@ async def verify(number: str, code: str, session: SessionDep) -> Verification:
         return Verification(valid=False, number=number)
     return Verification(
         valid=True,
-        **certificate.model_dump(exclude={"verification_code", "volunteer_id", "community_id"}),
+        **certificate.model_dump(
+            exclude={"verification_code", "volunteer_id", "community_id", "seal_id", "time_zone"}
+        ),
     )
