@@ -10,9 +10,10 @@ import httpx
 from PIL import Image
 from pypdf import PdfReader
 
+from evaluation.models import Certificate, KnownVolunteer
 from shared.auth import Role
 from shared.contracts.activities import ServiceConfirmed
-from shared.contracts.registry import VolunteerRegistered
+from shared.contracts.registry import VolunteerErased, VolunteerRegistered
 from tests.evaluation.conftest import Evaluation, settle
 
 FULL_ID = "110105198001010014"
@@ -184,3 +185,17 @@ async def test_the_district_sets_the_issuer_and_seal_and_certificates_print_them
         "person_in_charge": "李建国",
         "handler": "张敏",
     }
+
+    # Erasure forgets the masked number with the name; the issued certificate keeps it.
+    await service.publish(
+        "registry.events", [VolunteerErased(volunteer_id="v1", community_id="c1")]
+    )
+    await settle(service)
+    async with service.app.state.runtime.db.session() as session:
+        known = await session.get(KnownVolunteer, "v1")
+        kept = await session.get(Certificate, certificate["number"])
+    assert known is not None
+    assert known.status == "erased"
+    assert known.national_id_masked is None
+    assert kept is not None
+    assert kept.national_id_masked == MASKED_ID

@@ -174,8 +174,9 @@ def render(certificate: Certificate, url: str, seal: bytes | None = None) -> byt
         ("志愿者编号", certificate.volunteer_number),
     ]
     for label, value in identity:
-        pdf.drawString(left, y, f"{label}：{value}")
-        y -= 9 * mm
+        for line in _wrapped(f"{label}：{value}", 13, right - left):
+            pdf.drawString(left, y, line)
+            y -= 9 * mm
     y -= 3 * mm
     statement = (
         f"兹证明该志愿者于 {_day(certificate.date_from)} 至 {_day(certificate.date_to)} "
@@ -198,7 +199,7 @@ def render(certificate: Certificate, url: str, seal: bytes | None = None) -> byt
         top = y - index * row_height
         pdf.rect(left, top - row_height, right - left, row_height)
         pdf.line(hours_x, top, hours_x, top - row_height)
-        pdf.drawString(left + 3 * mm, top - row_height + 2.5 * mm, area[:40])
+        pdf.drawString(left + 3 * mm, top - row_height + 2.5 * mm, area[:28])
         pdf.drawCentredString((hours_x + right) / 2, top - row_height + 2.5 * mm, hours)
     y -= len(rows) * row_height + 12 * mm
 
@@ -212,13 +213,18 @@ def render(certificate: Certificate, url: str, seal: bytes | None = None) -> byt
         f"出具日期：{_day(certificate.issued_on)}",
     ]
     issuer_x = width / 2 + 5 * mm
-    issuer_top = min(y, 115 * mm)
-    for index, line in enumerate(issuer_lines):
-        pdf.drawString(issuer_x, issuer_top - index * 8 * mm, line)
+    y = min(y, 115 * mm)
+    organisation_top = y
+    for index, text in enumerate(issuer_lines):
+        if index == 3:
+            organisation_top = y
+        for line in _wrapped(text, 12, right - issuer_x):
+            pdf.drawString(issuer_x, y, line)
+            y -= 8 * mm
     if seal is not None:
         size = 36 * mm
         # Centred on the organisation and date lines, as a stamp is pressed on them.
-        centre = issuer_top - 3.5 * 8 * mm + 1.5 * mm
+        centre = (organisation_top + y + 8 * mm) / 2 + 1.5 * mm
         pdf.drawImage(
             ImageReader(io.BytesIO(seal)),
             right - size - 5 * mm,
@@ -230,10 +236,11 @@ def render(certificate: Certificate, url: str, seal: bytes | None = None) -> byt
             anchor="c",
         )
 
-    pdf.drawImage(qr_image(url), left, 40 * mm, 30 * mm, 30 * mm)
+    # The verification at the foot, below the issuer however long its lines ran.
+    pdf.drawImage(qr_image(url), left, 24 * mm, 30 * mm, 30 * mm)
     pdf.setFont(CHINESE_FONT, 9)
-    pdf.drawString(left, 34 * mm, f"验证码 Verification code: {certificate.verification_code}")
-    pdf.drawString(left, 29 * mm, url)
+    pdf.drawString(left, 19 * mm, f"验证码 Verification code: {certificate.verification_code}")
+    pdf.drawString(left, 14 * mm, url)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
