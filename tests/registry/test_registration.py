@@ -111,6 +111,7 @@ async def test_the_registration_lifecycle_publishes_each_step(registry: Registry
         "registered_on": registered["registered_on"],
         "display_name": None,
         "sealed_display_name": registered["sealed_display_name"],
+        "national_id_masked": volunteer["national_id_masked"],
     }
     # The name travels sealed under the volunteer's key, which the erasure shredded.
     assert "志愿者1" not in registered["sealed_display_name"]
