@@ -83,6 +83,10 @@ async def test_the_district_sets_the_issuer_and_seal_and_certificates_print_them
     assert {k: changed.json()[k] for k in issuer} == issuer
     assert changed.json()["changed_by"] == "admin"
 
+    assert (
+        await client.get("/configuration/certificate-seal", headers=community_admin)
+    ).status_code == 404
+
     # The seal: only a PNG or JPEG that is what it says, within the size limit.
     async def seal(
         content: bytes, media_type: str, headers: dict[str, str] = district
@@ -103,6 +107,13 @@ async def test_the_district_sets_the_issuer_and_seal_and_certificates_print_them
     assert uploaded.json()["seal"]["media_type"] == "image/png"
     assert (uploaded.json()["seal"]["width"], uploaded.json()["seal"]["height"]) == (200, 200)
     assert uploaded.json()["organisation"] == issuer["organisation"]
+    shown = await client.get("/configuration/certificate-seal", headers=community_admin)
+    assert shown.status_code == 200
+    assert shown.headers["content-type"] == "image/png"
+    assert shown.content == image("PNG")
+    assert (
+        await client.get("/configuration/certificate-seal", headers=volunteer)
+    ).status_code == 403
 
     # Days are the district's (Asia/Shanghai): 07:00 on 1 March there is 28 February in
     # UTC, and 00:30 on 16 March there is still the 15th in UTC.

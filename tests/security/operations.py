@@ -140,6 +140,23 @@ def _fresh_account(system: Any, ids: dict[str, Any]) -> dict[str, str] | None:
     return {"managed": response.json()["id"], "managed_username": f"managed{serial}"}
 
 
+def _seal_uploaded(system: Any, _ids: dict[str, Any]) -> dict[str, str] | None:
+    """The district's seal, uploaded for the cells that read it."""
+    import io
+
+    from PIL import Image
+
+    image = io.BytesIO()
+    Image.new("RGB", (120, 120), (200, 0, 0)).save(image, "PNG")
+    response = system.clients["evaluation"].put(
+        "/configuration/certificate-seal",
+        data=image.getvalue(),
+        headers={**system.district, "Content-Type": "image/png"},
+    )
+    assert response.status_code == 200, response.text
+    return None
+
+
 def _open_request(system: Any, ids: dict[str, Any]) -> dict[str, str]:
     """A fresh open request of the community the cell names, for the cell to resolve."""
     from shared.auth import Role
@@ -536,6 +553,9 @@ CALLS: dict[str, Call] = {
     "PUT /configuration/certificate-issuer": Call(
         "/configuration/certificate-issuer",
         body={"organisation": "示范区志愿服务指导中心", "person_in_charge": "李建国"},
+    ),
+    "GET /configuration/certificate-seal": Call(
+        "/configuration/certificate-seal", prepare=_seal_uploaded
     ),
     # No image: the district admin's empty body is refused (422) after the role is checked.
     "PUT /configuration/certificate-seal": Call("/configuration/certificate-seal"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from evaluation import certificate_issuer
@@ -114,6 +114,31 @@ async def put_certificate_issuer(
         changed_by=principal.subject,
     )
     return await _answer(session, request)
+
+
+@router.get(
+    "/certificate-seal",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in certificate_issuer.SEAL_FORMATS
+            }
+        },
+        404: {"description": "no seal was uploaded"},
+    },
+)
+async def get_certificate_seal(principal: CurrentPrincipal, session: SessionDep) -> Response:
+    """The seal image certificates print from now on, as uploaded (district and community
+    admins), to see what was uploaded."""
+    if principal.role not in ADMINS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins read the certificate issuer")
+    found = await certificate_issuer.setting(session)
+    seal = await session.get(CertificateSeal, found.seal_id) if found and found.seal_id else None
+    if seal is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no seal was uploaded")
+    return Response(seal.image, media_type=seal.media_type)
 
 
 @router.put(
