@@ -207,3 +207,33 @@ def _no_leftover_context() -> Iterator[None]:
     # The log lines above read the event context; none may leak out of a handler.
     yield
     assert context.causation_id.get() is None
+
+
+async def test_a_replay_applies_what_it_can_and_counts_the_rest_without_touching_the_group(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    # Rebuilding a projection reads a stream from its start, with no group: nothing is
+    # acknowledged or dead-lettered, and what cannot be applied is counted as skipped.
+    consumer = make_consumer(db, redis, namespace, "c1")
+    good = [community_event("一社区"), community_event("二社区")]
+    team = Envelope.wrap(
+        TeamCreated(team_id="t1", community_id="c1", name="巡逻队", service_area_code="x"),
+        subject="t1",
+        community="c1",
+    )
+    key = namespace + STREAM
+    await xadd_events(redis, namespace, [good[0], community_event(POISON), team, good[1]])
+    await redis.xadd(key, {"hello": "world"})  # not an envelope
+    entries = [StreamEntry(key, i.decode(), f, 0) for i, f in await redis.xrange(key)]
+
+    batch = consumer.decode_for_replay(entries)
+    assert batch.skipped == 1  # the malformed entry; the team event is left out, not skipped
+    assert [item.envelope.id for item in batch.work] == [
+        good[0].id,
+        entries[1].fields[b"id"].decode(),
+        good[1].id,
+    ]
+    assert await consumer.apply_replay_batch(batch) == (2, 2)  # the poison fails: skipped
+    assert await effect_counts(db) == {e.id: 1 for e in good}
+    assert await list_dead_letters(redis, consumer.dead_letter_key) == []
+    assert await redis.exists(consumer.dead_letter_key) == 0
