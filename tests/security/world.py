@@ -12,6 +12,9 @@ from typing import Any
 
 import requests
 
+from activities.configuration import DEFAULT_TARGETS
+from activities.settings import Settings as ActivitiesSettings
+from evaluation.domain.stars import THRESHOLDS
 from shared.auth import Role
 from shared.ids import new_id
 from tests.registry.conftest import application
@@ -25,6 +28,38 @@ def _ok(response: requests.Response, status: int = 201) -> Any:
     return response.json() if response.content else None
 
 
+def restore_district_configuration(system: System) -> None:
+    """Put back the district's settings the worlds rely on: the security tests share one
+    running system, and schemathesis fuzzes its configuration too (a backfill window of
+    4 days refuses the records a world makes a week back)."""
+    district = system.district
+    activities, evaluation = system.clients["activities"], system.clients["evaluation"]
+    _ok(
+        activities.put(
+            "/configuration/backfill-window",
+            json={"days": ActivitiesSettings.model_fields["backfill_days"].default},
+            headers=district,
+        ),
+        200,
+    )
+    _ok(
+        activities.put(
+            "/configuration/response-targets",
+            json={"targets": DEFAULT_TARGETS},
+            headers=district,
+        ),
+        200,
+    )
+    _ok(
+        evaluation.put(
+            "/configuration/star-thresholds",
+            json={"thresholds": list(THRESHOLDS)},
+            headers=district,
+        ),
+        200,
+    )
+
+
 def build_community(system: System, name: str) -> dict[str, Any]:
     """A community with a volunteer, a team, and a record of each kind in each service.
 
@@ -34,6 +69,7 @@ def build_community(system: System, name: str) -> dict[str, Any]:
     registry, activities = system.clients["registry"], system.clients["activities"]
     evaluation, notifications = system.clients["evaluation"], system.clients["notifications"]
     district = system.district
+    restore_district_configuration(system)
     street = _ok(registry.post("/streets", json={"name": f"{name}街道"}, headers=district))
     community = _ok(
         registry.post(
