@@ -7,6 +7,7 @@ numbers describe (a failed batch applied one by one, an event type nobody here h
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,7 +18,7 @@ from redis.asyncio import Redis
 from shared import context
 from shared.contracts.registry import CommunityCreated, TeamCreated
 from shared.db import Database
-from shared.events.consumer import AttemptClock, EventConsumer, StreamEntry
+from shared.events.consumer import AttemptClock, ConsumerStopping, EventConsumer, StreamEntry
 from shared.events.deadletters import list_dead_letters
 from shared.events.envelope import Envelope
 from shared.events.handlers import EventContext, HandlerRegistry
@@ -181,11 +182,11 @@ async def test_a_transient_failure_is_retried_in_place_and_its_cause_logged(
     db: Database, redis: Redis, namespace: str
 ) -> None:
     handlers = HandlerRegistry()
-    attempts: list[int] = []
+    attempts: list[float] = []
 
     @handlers.on(CommunityCreated)
     async def flaky(ctx: EventContext, event: CommunityCreated) -> None:
-        attempts.append(1)
+        attempts.append(time.monotonic())
         if len(attempts) == 1:
             raise ConnectionRefusedError("the database went away for a moment")
         ctx.session.add(Effect(event_id=ctx.envelope.id, name=event.name, handled_by="c1"))
@@ -195,6 +196,7 @@ async def test_a_transient_failure_is_retried_in_place_and_its_cause_logged(
     with consumer_lines() as lines:
         await consumer.process(await deliver(consumer, redis, namespace, [event]))
     assert len(attempts) == 2
+    assert attempts[1] - attempts[0] >= 0.09  # backed off (0.1 s first), not spun
     assert await effect_counts(db) == {event.id: 1}
     assert (
         logging.WARNING,
@@ -237,3 +239,21 @@ async def test_a_replay_applies_what_it_can_and_counts_the_rest_without_touching
     assert await effect_counts(db) == {e.id: 1 for e in good}
     assert await list_dead_letters(redis, consumer.dead_letter_key) == []
     assert await redis.exists(consumer.dead_letter_key) == 0
+
+
+async def test_a_transient_failure_while_stopping_leaves_the_entries_pending(
+    db: Database, redis: Redis, namespace: str
+) -> None:
+    handlers = HandlerRegistry()
+
+    @handlers.on(CommunityCreated)
+    async def unreachable(ctx: EventContext, event: CommunityCreated) -> None:
+        raise ConnectionRefusedError("the database is not answering")
+
+    consumer = make_consumer(db, redis, namespace, "c1", handlers=handlers)
+    entries = await deliver(consumer, redis, namespace, [community_event("一社区")])
+    consumer.stopping.set()  # the service is shutting down: no more retries
+    with pytest.raises(ConsumerStopping):
+        await consumer.process(entries)
+    assert (await redis.xpending(namespace + STREAM, "kit"))["pending"] == 1
+    assert await list_dead_letters(redis, consumer.dead_letter_key) == []

@@ -314,6 +314,15 @@ async def test_a_failing_reclaim_round_backs_off_longer_each_time_and_starts_aga
             "reclaim round failed (2 in a row, next in 0.8 s)",
             "reclaim round failed (3 in a row, next in 1.6 s)",
         ]
+        failed_rounds = [
+            r for r in caplog.records if r.getMessage().startswith("reclaim round failed")
+        ]
+        assert all("WRONGTYPE" in r.getMessage() for r in failed_rounds)  # the cause
+        # It waited the back-off, not the 50 ms interval (a wait never ends early by
+        # more than a timer's millisecond; how much later it ends is the machine's).
+        first, second, third = (r.created for r in failed_rounds[:3])
+        assert second - first >= 0.39
+        assert third - second >= 0.79
         # A good round (the group is recreated on the repaired stream) resets the count.
         await redis.delete(broken)
         await redis.xadd(broken, cancellation().to_fields())  # type: ignore[arg-type]
