@@ -8,88 +8,56 @@ the parameters they were sent with.
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import asyncpg
 from redis.asyncio import Redis
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from activities.settings import Settings
 from shared.auth import Role
 from tests.activities.conftest import Activities, running
+from tests.plans import assert_pages_read_on_an_index, fill
 
-
-async def _fill(url: str) -> None:
-    """100,000 activities, records, requests, sign-ups and pairings over ten communities."""
-    connection = await asyncpg.connect(str(make_url(url).set(drivername="postgresql")))
-    try:
-        await connection.execute(
-            """
-            INSERT INTO activity (id, community_id, title, kind, service_area_code, scope,
-                place, starts_at, ends_at, capacity, signup_deadline, status, check_in_code,
-                created_by, created_at, team_id, series_id)
-            SELECT lpad(n::text, 26, '0'), 'c' || (n % 10), '巡逻' || n, 'patrol',
-                CASE WHEN n % 3 = 0 THEN 'healthcare' ELSE 'community_work' END,
-                'COMMUNITY'::scope, '东门', now() + n * interval '1 minute',
-                now() + n * interval '1 minute' + interval '2 hours', 10,
-                now() + n * interval '1 minute',
-                (CASE WHEN n % 4 = 0 THEN 'DRAFT' ELSE 'PUBLISHED' END)::activitystatus,
-                '000000', 'seed', now(), CASE WHEN n % 7 = 0 THEN 'team-' || (n % 10) END,
-                's' || (n % 100)
-            FROM generate_series(1, 100000) AS n;
-            INSERT INTO service_record (id, volunteer_id, community_id, kind, source,
-                place, started_at, ended_at, hours, tags, status, recorded_by, created_at)
-            SELECT lpad(n::text, 26, '0'), 'v' || (n % 500), 'c' || (n % 10), 'OTHER'::servicekind,
-                'MANUAL'::recordsource, '', now() - n * interval '1 minute',
-                now() - n * interval '1 minute' + interval '1 hour', 1.0, '',
-                (CASE WHEN n % 3 = 0 THEN 'PENDING' ELSE 'CONFIRMED' END)::recordstatus,
-                'seed', now()
-            FROM generate_series(1, 100000) AS n;
-            INSERT INTO resident_request (id, community_id, resident_account_id, category,
-                description, status, opened_at, due_at, overdue_raised)
-            SELECT lpad(n::text, 26, '0'), 'c' || (n % 10), 'resident-' || (n % 1000),
-                'TELECOM'::requestcategory, '宽带故障 ' || n,
-                (CASE WHEN n % 3 = 0 THEN 'RESOLVED' ELSE 'OPEN' END)::requeststatus,
-                now() - n * interval '1 minute', now() + (n - 50000) * interval '1 minute',
-                false
-            FROM generate_series(1, 100000) AS n;
-            INSERT INTO sign_up (id, activity_id, volunteer_id, status, needs_review,
-                created_at)
-            SELECT lpad(n::text, 26, '0'), lpad(((n % 1000) + 1)::text, 26, '0'),
-                'v' || n, 'CONFIRMED'::signupstatus, n % 50 = 0, now() - n * interval '1 second'
-            FROM generate_series(1, 100000) AS n;
-            INSERT INTO pairing (id, community_id, kind, beneficiary_label,
-                beneficiary_category, cadence_days, active, created_at, next_visit_due_at)
-            SELECT lpad(n::text, 26, '0'), 'c' || (n % 10), 'ONE_HELPS_ONE'::pairingkind, '王奶奶',
-                'EMPTY_NEST_ELDER'::beneficiarycategory, 7, n % 9 <> 0, now() - n * interval '1 minute',
-                now() + (n - 50000) * interval '1 minute'
-            FROM generate_series(1, 100000) AS n;
-            ANALYZE;
-            """
-        )
-    finally:
-        await connection.close()
-
-
-@contextmanager
-def captured(service: Activities) -> Iterator[list[tuple[str, Any]]]:
-    """The statements the service sends while the block runs."""
-    sent: list[tuple[str, Any]] = []
-    engine = service.app.state.runtime.db.engine.sync_engine
-
-    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
+# 100,000 activities, records, requests, sign-ups and pairings over ten communities.
+FILL = """
+INSERT INTO activity (id, community_id, title, kind, service_area_code, scope,
+    place, starts_at, ends_at, capacity, signup_deadline, status, check_in_code,
+    created_by, created_at, team_id, series_id)
+SELECT lpad(n::text, 26, '0'), 'c' || (n % 10), '巡逻' || n, 'patrol',
+    CASE WHEN n % 3 = 0 THEN 'healthcare' ELSE 'community_work' END,
+    'COMMUNITY'::scope, '东门', now() + n * interval '1 minute',
+    now() + n * interval '1 minute' + interval '2 hours', 10,
+    now() + n * interval '1 minute',
+    (CASE WHEN n % 4 = 0 THEN 'DRAFT' ELSE 'PUBLISHED' END)::activitystatus,
+    '000000', 'seed', now(), CASE WHEN n % 7 = 0 THEN 'team-' || (n % 10) END,
+    's' || (n % 100)
+FROM generate_series(1, 100000) AS n;
+INSERT INTO service_record (id, volunteer_id, community_id, kind, source,
+    place, started_at, ended_at, hours, tags, status, recorded_by, created_at)
+SELECT lpad(n::text, 26, '0'), 'v' || (n % 500), 'c' || (n % 10), 'OTHER'::servicekind,
+    'MANUAL'::recordsource, '', now() - n * interval '1 minute',
+    now() - n * interval '1 minute' + interval '1 hour', 1.0, '',
+    (CASE WHEN n % 3 = 0 THEN 'PENDING' ELSE 'CONFIRMED' END)::recordstatus,
+    'seed', now()
+FROM generate_series(1, 100000) AS n;
+INSERT INTO resident_request (id, community_id, resident_account_id, category,
+    description, status, opened_at, due_at, overdue_raised)
+SELECT lpad(n::text, 26, '0'), 'c' || (n % 10), 'resident-' || (n % 1000),
+    'TELECOM'::requestcategory, '宽带故障 ' || n,
+    (CASE WHEN n % 3 = 0 THEN 'RESOLVED' ELSE 'OPEN' END)::requeststatus,
+    now() - n * interval '1 minute', now() + (n - 50000) * interval '1 minute',
+    false
+FROM generate_series(1, 100000) AS n;
+INSERT INTO sign_up (id, activity_id, volunteer_id, status, needs_review,
+    created_at)
+SELECT lpad(n::text, 26, '0'), lpad(((n % 1000) + 1)::text, 26, '0'),
+    'v' || n, 'CONFIRMED'::signupstatus, n % 50 = 0, now() - n * interval '1 second'
+FROM generate_series(1, 100000) AS n;
+INSERT INTO pairing (id, community_id, kind, beneficiary_label,
+    beneficiary_category, cadence_days, active, created_at, next_visit_due_at)
+SELECT lpad(n::text, 26, '0'), 'c' || (n % 10), 'ONE_HELPS_ONE'::pairingkind, '王奶奶',
+    'EMPTY_NEST_ELDER'::beneficiarycategory, 7, n % 9 <> 0, now() - n * interval '1 minute',
+    now() + (n - 50000) * interval '1 minute'
+FROM generate_series(1, 100000) AS n;
+ANALYZE;
+"""
 
 
 # A page of 50 may cost reading a few hundred rows of an index in its order (the
@@ -97,18 +65,12 @@ def captured(service: Activities) -> Iterator[list[tuple[str, Any]]]:
 MOST_READ = 5_000
 
 
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
-
-
 async def test_every_list_reads_its_page_from_an_index_at_100000_rows(
     on_postgres: Settings, redis: Redis, keys: tuple[str, str]
 ) -> None:
     on_postgres.sweep_interval_seconds = 3600  # only the lists' statements are sent
     async with running(on_postgres, redis, keys) as service:
-        await _fill(on_postgres.database_url)
+        await fill(on_postgres.database_url, FILL)
         await _check_every_list(service, on_postgres)
 
 
@@ -134,42 +96,7 @@ async def _check_every_list(service: Activities, on_postgres: Settings) -> None:
         ("/queues/overdue-pairings", {}, admin),
         ("/queues/check-outs-to-resolve", {}, district),
     ]
-    connection = await asyncpg.connect(
-        str(make_url(on_postgres.database_url).set(drivername="postgresql"))
+    engine = service.app.state.runtime.db.engine
+    await assert_pages_read_on_an_index(
+        service.client, engine, lists, limit=50, most_read=MOST_READ
     )
-    problems, figures = [], []
-    try:
-        for path, params, headers in lists:
-            query = {**params, "limit": 50}
-            for page in ("first", "second"):
-                with captured(service) as sent:
-                    started = time.perf_counter()
-                    response = await service.client.get(path, params=query, headers=headers)
-                    took = time.perf_counter() - started
-                assert response.status_code == 200, (path, response.text)
-                body = response.json()
-                assert len(body["items"]) == 50, (path, body["total"])
-                figures.append(f"{path} {params} {page}: {took * 1000:.0f} ms")
-                pages = [s for s in sent if " LIMIT " in s[0] and "event_outbox" not in s[0]]
-                assert len(pages) == 1, pages
-                [(statement, parameters)] = pages
-                [[row]] = await connection.fetch(
-                    "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, *parameters
-                )
-                plan = json.loads(row)[0]["Plan"]
-                nodes = list(_nodes(plan))
-                read = sum(
-                    n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)
-                    for n in nodes
-                    if "Scan" in n["Node Type"] and "Bitmap Index" not in n["Node Type"]
-                )
-                kinds = sorted({n["Node Type"] for n in nodes})
-                indexes = sorted({n.get("Index Name", "") for n in nodes} - {""})
-                figures[-1] += f", {read} rows read, {kinds} {indexes}"
-                if "Seq Scan" in kinds or not indexes or read > MOST_READ:
-                    problems.append(f"{path} {params} ({page} page): {figures[-1]}")
-                query["cursor"] = body["next_cursor"]
-    finally:
-        await connection.close()
-    print("\n".join(figures))
-    assert not problems, "\n".join(problems)

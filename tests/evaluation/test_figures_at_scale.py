@@ -7,18 +7,16 @@ and each table answers in the time it prints (`-s` shows it).
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import text
 
 from shared.auth import Role
-from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.evaluation.conftest import Evaluation, running
+from tests.plans import fill, scratch_database
 
 RECORDS = 200_000
 VOLUNTEERS = 20_000
@@ -51,16 +49,12 @@ FILL = [
 async def district(
     postgres_admin_url: str, redis_url: str, redis: Redis, namespace: str
 ) -> AsyncIterator[Evaluation]:
-    url = await create_postgres_database(postgres_admin_url)
-    try:
-        async with running(url, redis_url, redis, namespace) as evaluation:
-            async with evaluation.app.state.runtime.db.engine.begin() as connection:
-                for statement in FILL:
-                    await connection.execute(text(statement))
-            yield evaluation
-    finally:
-        with contextlib.suppress(Exception):
-            await drop_postgres_database(postgres_admin_url, url)
+    async with (
+        scratch_database(postgres_admin_url) as url,
+        running(url, redis_url, redis, namespace) as evaluation,
+    ):
+        await fill(url, *FILL)
+        yield evaluation
 
 
 async def test_every_grouping_of_the_district_figures_sums_to_the_same_totals(

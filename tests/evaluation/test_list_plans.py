@@ -8,19 +8,14 @@ this sees as a Seq Scan, a Sort of many rows or many rows removed by a filter.
 
 from __future__ import annotations
 
-import contextlib
-import re
-import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import event, text
 
 from shared.auth import Role
-from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.evaluation.conftest import Evaluation, running
+from tests.plans import assert_two_pages_each_read_on_an_index, fill, scratch_database
 
 FILL = [
     # 100,000 rows each. Periods: ten communities, five phases; nominations one per period,
@@ -54,30 +49,18 @@ FILL = [
 async def big(
     postgres_admin_url: str, redis_url: str, redis: Redis, namespace: str
 ) -> AsyncIterator[Evaluation]:
-    url = await create_postgres_database(postgres_admin_url)
-    try:
-        async with running(url, redis_url, redis, namespace) as evaluation:
-            engine = evaluation.app.state.runtime.db.engine
-            async with engine.begin() as connection:
-                for statement in FILL:
-                    await connection.execute(text(statement))
-            yield evaluation
-    finally:
-        with contextlib.suppress(Exception):
-            await drop_postgres_database(postgres_admin_url, url)
+    async with (
+        scratch_database(postgres_admin_url) as url,
+        running(url, redis_url, redis, namespace) as evaluation,
+    ):
+        await fill(url, *FILL)
+        yield evaluation
 
 
 async def test_every_page_of_each_list_is_read_on_an_index_at_100000_rows(
     big: Evaluation,
 ) -> None:
     engine = big.app.state.runtime.db.engine
-    pages: list[tuple[str, Any]] = []
-
-    def caught(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        # Only the lists' pages, not the outbox relay polling beside them.
-        if "LIMIT" in statement and "event_outbox" not in statement:
-            pages.append((statement, parameters))
-
     district = big.headers(Role.DISTRICT_ADMIN, None)
     admin = big.headers(Role.COMMUNITY_ADMIN, "c4")
     lists = [
@@ -92,43 +75,14 @@ async def test_every_page_of_each_list_is_read_on_an_index_at_100000_rows(
         ("/certificates", {"volunteer_id": "v14"}, district),
         ("/certificates", {"volunteer_id": "v14"}, admin),
     ]
-    event.listen(engine.sync_engine, "before_cursor_execute", caught)
-    timings = []
-    try:
-        for path, params, headers in lists:
-            started = time.perf_counter()
-            first = await big.client.get(path, params=params, headers=headers)
-            assert first.status_code == 200, first.text
-            assert first.json()["next_cursor"] is not None
-            second = await big.client.get(
-                path, params={**params, "cursor": first.json()["next_cursor"]}, headers=headers
-            )
-            assert second.status_code == 200, second.text
-            timings.append((path, params, time.perf_counter() - started))
-            assert not {i.get("id", i.get("number")) for i in first.json()["items"]} & {
-                i.get("id", i.get("number")) for i in second.json()["items"]
-            }
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", caught)
-
-    assert len(pages) == 2 * len(lists)
-    async with engine.connect() as connection:
-        for statement, parameters in pages:
-            plan = "\n".join(
-                row[0]
-                for row in await connection.exec_driver_sql(
-                    "EXPLAIN ANALYZE " + statement, parameters
-                )
-            )
-            assert "Seq Scan" not in plan, f"{statement}\n{plan}"
-            # A sort, if any, is of the few rows an index found (one volunteer's), never
-            # of the matching part of the table.
-            sorted_rows = [int(n) for n in re.findall(r"Sort  \(cost=\S+ rows=(\d+)", plan)]
-            assert all(n <= 200 for n in sorted_rows), f"{statement}\n{plan}"
-            # Nor does it walk an index past many rows that do not match: a page's worth
-            # times the communities, as an index in id order filtered by community does.
-            removed = sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan))
-            assert removed <= 20 * 51, f"{statement}\n{plan}"
-            assert "Index Scan" in plan or "Index Only Scan" in plan, plan
-    for path, params, seconds in timings:
-        print(f"{path} {params}: two pages in {seconds * 1000:.0f} ms")
+    # A sort, if any, is of the few rows an index found, never of the matching part of
+    # the table; nor does a page walk an index past many rows that do not match: a page's
+    # worth times the communities, as an index in id order filtered by community does.
+    await assert_two_pages_each_read_on_an_index(
+        big.client,
+        engine,
+        lists,
+        key=lambda i: i.get("id", i.get("number")),
+        most_sorted=200,
+        most_removed=20 * 51,
+    )

@@ -9,20 +9,14 @@ reads names in order until a page matches, which no B-tree avoids (pg_trgm would
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import asyncpg
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from shared.auth import Role
+from tests.plans import assert_pages_read_on_an_index, fill
 from tests.registry.conftest import Registry, running_registry
 
 # A page of 50 may cost reading a few hundred rows of an index in its order (the
@@ -49,70 +43,41 @@ async def on_postgres(
         await drop_postgres_database(postgres_admin_url, url)
 
 
-async def _fill(url: str) -> None:
-    """Ten communities; 100,000 accounts, volunteers and teams spread over them."""
-    connection = await asyncpg.connect(str(make_url(url).set(drivername="postgresql")))
-    try:
-        await connection.execute(
-            """
-            INSERT INTO community (id, name, created_at)
-            SELECT 'c' || n, '社区' || n, now() FROM generate_series(0, 9) AS n;
-            INSERT INTO service_area (id, community_id, code, name_zh, name_en, is_default)
-            SELECT 'a' || n, 'c' || n, 'community_work', '社区工作', 'Community work', true
-            FROM generate_series(0, 9) AS n;
-            INSERT INTO account (id, username, password_hash, role, community_id, disabled,
-                must_change_password, created_at)
-            SELECT lpad(n::text, 26, '0'), 'user' || n, 'x',
-                (CASE n % 4 WHEN 0 THEN 'TEAM_LEADER' WHEN 1 THEN 'RESIDENT'
-                    ELSE 'VOLUNTEER' END)::role,
-                'c' || (n % 10), n % 20 = 0, false, now()
-            FROM generate_series(1, 100000) AS n;
-            INSERT INTO volunteer (id, community_id, status, volunteer_number, name,
-                party_member, category, skills, availability, self_service, applied_at,
-                updated_at)
-            SELECT lpad(n::text, 26, '0'), 'c' || (n % 10),
-                (CASE WHEN n % 3 = 0 THEN 'APPLIED' ELSE 'REGISTERED' END)::volunteerstatus,
-                CASE WHEN n % 3 = 0 THEN NULL ELSE lpad(n::text, 14, '0') END,
-                '志愿者' || n, n % 2 = 0, 'RESIDENT'::category, '', '', false,
-                now() - n * interval '1 minute', now()
-            FROM generate_series(1, 100000) AS n;
-            INSERT INTO team (id, community_id, service_area_id, name, created_at)
-            SELECT lpad(n::text, 26, '0'), 'c' || (n % 10), 'a' || (n % 10), '队' || n, now()
-            FROM generate_series(1, 100000) AS n;
-            ANALYZE;
-            """
-        )
-    finally:
-        await connection.close()
-
-
-@contextmanager
-def captured(registry: Registry) -> Iterator[list[tuple[str, Any]]]:
-    """The statements the service sends while the block runs."""
-    sent: list[tuple[str, Any]] = []
-    engine = registry.app.state.runtime.db.engine.sync_engine
-
-    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-
-
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
+# Ten communities; 100,000 accounts, volunteers and teams spread over them.
+FILL = """
+INSERT INTO community (id, name, created_at)
+SELECT 'c' || n, '社区' || n, now() FROM generate_series(0, 9) AS n;
+INSERT INTO service_area (id, community_id, code, name_zh, name_en, is_default)
+SELECT 'a' || n, 'c' || n, 'community_work', '社区工作', 'Community work', true
+FROM generate_series(0, 9) AS n;
+INSERT INTO account (id, username, password_hash, role, community_id, disabled,
+    must_change_password, created_at)
+SELECT lpad(n::text, 26, '0'), 'user' || n, 'x',
+    (CASE n % 4 WHEN 0 THEN 'TEAM_LEADER' WHEN 1 THEN 'RESIDENT'
+        ELSE 'VOLUNTEER' END)::role,
+    'c' || (n % 10), n % 20 = 0, false, now()
+FROM generate_series(1, 100000) AS n;
+INSERT INTO volunteer (id, community_id, status, volunteer_number, name,
+    party_member, category, skills, availability, self_service, applied_at,
+    updated_at)
+SELECT lpad(n::text, 26, '0'), 'c' || (n % 10),
+    (CASE WHEN n % 3 = 0 THEN 'APPLIED' ELSE 'REGISTERED' END)::volunteerstatus,
+    CASE WHEN n % 3 = 0 THEN NULL ELSE lpad(n::text, 14, '0') END,
+    '志愿者' || n, n % 2 = 0, 'RESIDENT'::category, '', '', false,
+    now() - n * interval '1 minute', now()
+FROM generate_series(1, 100000) AS n;
+INSERT INTO team (id, community_id, service_area_id, name, created_at)
+SELECT lpad(n::text, 26, '0'), 'c' || (n % 10), 'a' || (n % 10), '队' || n, now()
+FROM generate_series(1, 100000) AS n;
+ANALYZE;
+"""
 
 
 async def test_every_list_reads_its_page_from_an_index_at_100000_rows(
     on_postgres: tuple[Registry, str],
 ) -> None:
     registry, url = on_postgres
-    await _fill(url)
+    await fill(url, FILL)
     admin = registry.headers(Role.COMMUNITY_ADMIN, "c1")
     lists = [
         ("/accounts", {}, registry.district),
@@ -126,39 +91,7 @@ async def test_every_list_reads_its_page_from_an_index_at_100000_rows(
         ("/queues/applications-to-approve", {}, registry.district),
         ("/communities/c1/teams", {}, admin),
     ]
-    connection = await asyncpg.connect(str(make_url(url).set(drivername="postgresql")))
-    problems, figures = [], []
-    try:
-        for path, params, headers in lists:
-            query = {**params, "limit": 50}
-            for page in ("first", "second"):
-                with captured(registry) as sent:
-                    started = time.perf_counter()
-                    response = await registry.client.get(path, params=query, headers=headers)
-                    took = time.perf_counter() - started
-                assert response.status_code == 200, (path, response.text)
-                body = response.json()
-                assert len(body["items"]) == 50, (path, body["total"])
-                figures.append(f"{path} {params} {page}: {took * 1000:.0f} ms")
-                pages = [s for s in sent if " LIMIT " in s[0] and "event_outbox" not in s[0]]
-                assert len(pages) == 1, pages
-                [(statement, parameters)] = pages
-                [[row]] = await connection.fetch(
-                    "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, *parameters
-                )
-                nodes = list(_nodes(json.loads(row)[0]["Plan"]))
-                read = sum(
-                    n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)
-                    for n in nodes
-                    if "Scan" in n["Node Type"] and "Bitmap Index" not in n["Node Type"]
-                )
-                kinds = sorted({n["Node Type"] for n in nodes})
-                indexes = sorted({n.get("Index Name", "") for n in nodes} - {""})
-                figures[-1] += f", {read} rows read, {kinds} {indexes}"
-                if "Seq Scan" in kinds or not indexes or read > MOST_READ:
-                    problems.append(f"{path} {params} ({page} page): {figures[-1]}")
-                query["cursor"] = body["next_cursor"]
-    finally:
-        await connection.close()
-    print("\n".join(figures))
-    assert not problems, "\n".join(problems)
+    engine = registry.app.state.runtime.db.engine
+    await assert_pages_read_on_an_index(
+        registry.client, engine, lists, limit=50, most_read=MOST_READ
+    )
