@@ -8,8 +8,9 @@ open is reminded of them, once.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 FOUR = ("good_deed", "public_welfare", "conversation", "problem_solved")
@@ -23,8 +24,7 @@ def open_items(done: Iterable[str]) -> list[str]:
 
 def last_day_of_month(day: date) -> date:
     """The last day of the month `day` falls in."""
-    first_of_next = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-    return first_of_next - timedelta(days=1)
+    return day.replace(day=monthrange(day.year, day.month)[1])
 
 
 def reminder_due(now: datetime, zone: ZoneInfo, days_before: int) -> tuple[str, date] | None:
@@ -34,10 +34,8 @@ def reminder_due(now: datetime, zone: ZoneInfo, days_before: int) -> tuple[str, 
     the district's time zone, through its last day: with 5, the last five days. Zero
     (or less) turns the reminder off.
     """
-    if days_before <= 0:
-        return None
     today = now.astimezone(zone).date()
     last = last_day_of_month(today)
-    if (last - today).days >= days_before:
+    if (last - today).days >= days_before:  # never true for 0 or less: off
         return None
     return f"{today.year:04d}-{today.month:02d}", last
