@@ -126,15 +126,18 @@ async def upsert_many(
     rows: Sequence[dict[str, Any]],
     *,
     key: Sequence[str],
+    insert_only: Sequence[str] = (),
 ) -> None:
     """`upsert` for many rows in one statement.
 
     Rows are applied in order, so where two rows share a key the later one wins, as if
-    each had been upserted alone. Every row must carry the same columns.
+    each had been upserted alone. Every row must carry the same columns. Columns named
+    in `insert_only` are written when a row is new and left as they are otherwise (a
+    value another writer owns, which this one may have read before it changed).
     """
     if not rows:
         return
-    updates = [name for name in rows[0] if name not in key]
+    updates = [name for name in rows[0] if name not in key and name not in insert_only]
     if updates:  # PostgreSQL may not update a row twice in one statement: keep the last
         key_of = operator.itemgetter(*key)
         rows = list({key_of(row): row for row in rows}.values())

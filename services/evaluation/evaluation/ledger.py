@@ -127,6 +127,9 @@ async def count_confirmed(batch: BatchContext) -> None:
             for volunteer, community in communities.items()
         ],
         key=["volunteer_id"],
+        # A transfer moves the ledger (volunteer_transferred, read from another stream
+        # and committed meanwhile): the community read above may already be old.
+        insert_only=["community_id"],
     )
 
 
