@@ -113,6 +113,12 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         raise Unprocessable(BAD_CURSOR) from exc
 
 
+async def count(session: AsyncSession, query: SelectOfScalar[Any]) -> int:
+    """How many rows `query` (a list's filtered select) matches: a page's `total`, and a
+    queue's count on a dashboard."""
+    return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
 async def paginate(
     session: AsyncSession,
     query: SelectOfScalar[Any],
@@ -126,7 +132,7 @@ async def paginate(
     sorted by `order` (columns, as `col(Model.field)`), whose last must be unique (the id);
     `descending` turns the whole order round (newest first). `convert` makes each row
     the page's item (the route's response model checks the page's shape)."""
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    total = await count(session, query)
     ordered = query.order_by(*[c.desc() if descending else c.asc() for c in order])
     if paging.cursor is not None:
         after = decode_cursor(paging.cursor, len(order))
@@ -141,4 +147,4 @@ async def paginate(
         last = rows[-1]
         next_cursor = encode_cursor([getattr(last, str(c.key)) for c in order])
     items = [convert(row) for row in rows] if convert is not None else rows
-    return Page[Any](items=items, total=int(total or 0), next_cursor=next_cursor)
+    return Page[Any](items=items, total=total, next_cursor=next_cursor)

@@ -7,11 +7,10 @@ admin sees the whole district's, or one community's with `community_id`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -31,7 +30,7 @@ from activities.requests import LIVE
 from activities.signups import now
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.paging import Page, PageParams, paginate
+from shared.paging import Page, PageParams, count, paginate
 
 router = APIRouter(tags=["queues"])
 ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
@@ -112,15 +111,12 @@ async def queue_counts(
     scope = queue_scope(principal, community_id)
     moment = now()
 
-    async def count(query: SelectOfScalar[Any]) -> int:
-        return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-
     return QueueCounts(
         community_id=scope,
-        records_to_confirm=await count(_records(scope)),
-        check_outs_to_resolve=await count(_check_outs(scope)),
-        overdue_pairings=await count(_pairings(scope, moment)),
-        overdue_requests=await count(_requests(scope, moment)),
+        records_to_confirm=await count(session, _records(scope)),
+        check_outs_to_resolve=await count(session, _check_outs(scope)),
+        overdue_pairings=await count(session, _pairings(scope, moment)),
+        overdue_requests=await count(session, _requests(scope, moment)),
     )
 
 

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -30,7 +29,7 @@ from registry.models import (
 )
 from shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.deps import SessionDep
-from shared.paging import Page, PageParams, PageQuery, paginate
+from shared.paging import Page, PageParams, PageQuery, count, paginate
 from shared.types import Id
 
 router = APIRouter(tags=["volunteers"])
@@ -198,9 +197,8 @@ async def queue_counts(
 ) -> QueueCounts:
     """Each queue's count, for a dashboard (the district admin: all or one community)."""
     scope = _scope(principal, community_id)
-    query = select(func.count()).select_from(_applications(scope).subquery())
     return QueueCounts(
-        community_id=scope, applications_to_approve=int(await session.scalar(query) or 0)
+        community_id=scope, applications_to_approve=await count(session, _applications(scope))
     )
 
 
