@@ -18,10 +18,12 @@ import jwt
 import typer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import Depends, FastAPI, HTTPException, Request, Security, status
+from fastapi import Depends, FastAPI, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
+from shared import messages
+from shared.errors import Forbidden, NotFound, Unauthorized, Unavailable
 from shared.ids import new_id
 
 ALGORITHM = "EdDSA"
@@ -53,6 +55,7 @@ class Principal(BaseModel):
     role: Role
     community: str | None
     token_id: str
+    language: str | None = None
 
     @property
     def is_district_wide(self) -> bool:
@@ -67,7 +70,8 @@ class Principal(BaseModel):
 
 
 class InvalidToken(Exception):
-    """A token that must not be accepted; `reason` says why, for the 401 answer."""
+    """A token that must not be accepted; `reason` (a key of
+    `shared.messages.TOKEN_REASONS`) says why, for the 401 answer."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -92,7 +96,7 @@ class TokenVerifier:
         """The principal of a valid token of `token_type`; raises InvalidToken otherwise."""
         principal, expires_at = self._checked(token, token_type)
         if time.time() >= expires_at:  # as PyJWT judges `exp`, with no leeway
-            raise InvalidToken("token expired")
+            raise InvalidToken("expired")
         return principal
 
     def _check(self, token: str, token_type: str) -> tuple[Principal, float]:
@@ -106,29 +110,30 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise InvalidToken("token expired") from exc
+            raise InvalidToken("expired") from exc
         except jwt.InvalidAudienceError as exc:
-            raise InvalidToken("token is for another audience") from exc
+            raise InvalidToken("audience") from exc
         except jwt.InvalidIssuerError as exc:
-            raise InvalidToken("token from an unknown issuer") from exc
+            raise InvalidToken("issuer") from exc
         except jwt.MissingRequiredClaimError as exc:
-            raise InvalidToken(f"token lacks the {exc.claim!r} claim") from exc
+            raise InvalidToken("claims") from exc
         except jwt.PyJWTError as exc:
-            raise InvalidToken("token is not valid") from exc
+            raise InvalidToken("signature") from exc
         if claims.get("typ") != token_type:
-            raise InvalidToken(f"not an {token_type} token")
+            raise InvalidToken("type")
         try:
             role = Role(str(claims.get("role")))
         except ValueError as exc:
-            raise InvalidToken("token has an unknown role") from exc
+            raise InvalidToken("role") from exc
         community = claims.get("community")
         if not role.is_district_wide and not community:
-            raise InvalidToken("token of a community role names no community")
+            raise InvalidToken("community")
         principal = Principal(
             subject=str(claims["sub"]),
             role=role,
             community=str(community) if community else None,
             token_id=str(claims["jti"]),
+            language=str(claims["lang"]) if claims.get("lang") else None,
         )
         return principal, float(claims["exp"])
 
@@ -158,10 +163,12 @@ class TokenIssuer:
         token_type: str = ACCESS,
         ttl: timedelta | None = None,
         token_id: str | None = None,
+        language: str | None = None,
     ) -> str:
         """A signed token of `token_type` valid for `ttl` (the access TTL by default).
 
         `token_id` (the `jti`) is drawn anew unless given, e.g. to record a refresh token.
+        `language` (the `lang` claim) is the account's preferred language, if it has one.
         """
         now = datetime.now(UTC)
         claims = {
@@ -175,11 +182,15 @@ class TokenIssuer:
             "exp": now + (ttl or self.access_ttl),
             "jti": token_id or new_id(),
         }
+        if language:
+            claims["lang"] = language
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)  # type: ignore[arg-type]
 
-    def issue_access(self, subject: str, role: Role, community: str | None) -> str:
+    def issue_access(
+        self, subject: str, role: Role, community: str | None, language: str | None = None
+    ) -> str:
         """A signed access token."""
-        return self.issue(subject, role, community)
+        return self.issue(subject, role, community, language=language)
 
 
 def generate_keypair() -> tuple[str, str]:
@@ -221,31 +232,35 @@ async def get_principal(
     request: Request,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
 ) -> Principal:
-    """The caller of this request, from its bearer token; 401 when there is none valid."""
+    """The caller of this request, from its bearer token; 401 when there is none valid.
+
+    The principal is also kept on `request.state`, for the answer's language and the
+    audit trail.
+    """
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "this service has no token public key configured (JWT_PUBLIC_KEY_FILE)",
-        )
+        raise Unavailable(messages.TOKEN_KEY_MISSING)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing bearer token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise Unauthorized(messages.TOKEN_MISSING)
     try:
-        return verifier.verify(token.strip())
+        principal = verifier.verify(token.strip())
     except InvalidToken as exc:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            exc.reason,
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        raise Unauthorized(
+            messages.TOKEN_INVALID,
+            error="invalid_token",
+            reason=messages.TOKEN_REASONS[exc.reason],
         ) from exc
+    request.state.principal = principal
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def role_forbidden(principal: Principal) -> Forbidden:
+    """The 403 for a caller whose role may not do what they asked."""
+    return Forbidden(messages.ROLE_MAY_NOT, role=messages.ROLE_NAMES[principal.role])
 
 
 def require_roles(*roles: Role) -> Any:
@@ -254,7 +269,7 @@ def require_roles(*roles: Role) -> Any:
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this")
+            raise role_forbidden(principal)
         return principal
 
     return check
@@ -263,7 +278,7 @@ def require_roles(*roles: Role) -> Any:
 def ensure_community_access(principal: Principal, community_id: str | None) -> None:
     """Answer 404 when the caller may not see `community_id`: never reveal it exists."""
     if not principal.can_access_community(community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+        raise NotFound(messages.COMMUNITY_NOT_FOUND)
 
 
 # -- keys command -------------------------------------------------------------------------

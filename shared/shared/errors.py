@@ -1,12 +1,16 @@
 """Errors a service's rules raise, and how HTTP answers them.
 
-Rules raise these with a message a person can act on; the handlers installed by the
-service factory turn them into `{"detail": message}` with the right status, so routes
-stay free of try/except.
+Rules raise these with a `Message` (shared.messages): a stable code and a text a person
+can act on. The handlers installed by the service factory answer them as
+`{"code": ..., "detail": text}` in the caller's language with the right status, so
+routes stay free of try/except; FastAPI's own refusals (validation, unknown routes) are
+answered the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request, Response, status
@@ -18,23 +22,56 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared import messages
 from shared.db import database_unavailable
+from shared.messages import Language, Message, negotiate
 
 
 class DomainError(Exception):
-    """A request the rules refuse; `status_code` says how HTTP answers it."""
+    """A request the rules refuse; `status_code` says how HTTP answers it.
+
+    `message` is what the person is told (in their language, when answered) and its
+    code; `params` fill the message's text.
+    """
 
     status_code = status.HTTP_400_BAD_REQUEST
+    headers: dict[str, str] | None = None
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: Message | str, **params: Any) -> None:
+        if isinstance(message, str):  # TRANSITIONAL: until every raise site names a Message
+            message = Message.untranslated(message)
+        super().__init__(message.en.format_map(params) if params else message.en)
         self.message = message
+        self.params = params
+
+    @property
+    def code(self) -> str:
+        """The stable machine code of the refusal."""
+        return self.message.code
 
 
 class NotFound(DomainError):
     """The thing does not exist, or the caller may not know that it does."""
 
     status_code = status.HTTP_404_NOT_FOUND
+
+
+class Unauthorized(DomainError):
+    """No valid access token: log in (again)."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+
+    def __init__(self, message: Message | str, *, error: str | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.headers = {
+            "WWW-Authenticate": f'Bearer error="{error}"' if error else "Bearer",
+        }
+
+
+class Forbidden(DomainError):
+    """The caller is known, but their role (or relation to the thing) may not do this."""
+
+    status_code = status.HTTP_403_FORBIDDEN
 
 
 class Conflict(DomainError):
@@ -54,28 +91,60 @@ class TooManyRequests(DomainError):
 
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: Message | str, retry_after: int, **params: Any) -> None:
+        super().__init__(message, **params)
         self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class Unavailable(DomainError):
+    """Something the service needs is not there (a key not configured, a peer down)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+def language_of(request: Request) -> Language:
+    """The language to answer this request in (see `shared.messages.negotiate`)."""
+    principal = getattr(request.state, "principal", None)
+    return negotiate(request.headers.get("accept-language"), getattr(principal, "language", None))
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    message: Message,
+    params: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The answer to a refused request: its code and its text in the caller's language."""
+    language = language_of(request)
+    return JSONResponse(
+        {"code": message.code, "detail": message.render(language, params)},
+        status_code=status_code,
+        headers={"Content-Language": language.value, **(headers or {})},
+    )
 
 
 class ErrorBody(BaseModel):
-    """How every refusal is answered: a message a person can act on."""
+    """How every refusal is answered: a stable code, and a message a person can act on
+    in their language (`Accept-Language`, else the account's, else Chinese)."""
 
-    detail: str
+    code: str = Field(description="stable machine code; never changes for the same refusal")
+    detail: str = Field(description="what to do about it, in the caller's language")
 
 
 class InvalidField(BaseModel):
     """One field a request got wrong (the input itself is never echoed)."""
 
     loc: list[str | int]
-    msg: str
-    type: str
+    msg: str = Field(description="what is wrong with it, in the caller's language")
+    type: str = Field(description="stable machine code of what is wrong")
 
 
 class UnprocessableBody(BaseModel):
     """A 422: the fields that failed validation, or a rule's message."""
 
+    code: str = Field(description="`invalid_input` for fields, else the rule's code")
     detail: str | list[InvalidField] = Field(
         description="the invalid fields, or a message when a rule refuses the content"
     )
@@ -99,53 +168,79 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-UNREADABLE_BODY = (
-    "the request body cannot be read: send JSON in UTF-8, or the form the operation documents"
-)
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer DomainErrors with their status, validation errors without echoing input, and
-    a database that does not answer with 503 and Retry-After."""
+    """Answer DomainErrors with their status and code, validation errors without echoing
+    input, and a database that does not answer with 503 and Retry-After; every text in
+    the caller's language."""
 
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        headers = (
-            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
-        )
-        return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return error_response(request, exc.status_code, exc.message, exc.params, exc.headers)
 
     @app.exception_handler(SQLAlchemyError)
     @app.exception_handler(ConnectionError)
     @app.exception_handler(TimeoutError)
-    async def database_not_answering(_request: Request, exc: Exception) -> JSONResponse:
+    async def database_not_answering(request: Request, exc: Exception) -> JSONResponse:
         if not database_unavailable(exc):
             raise exc  # a fault of the request's own: the server error it is
-        return JSONResponse(
-            {"detail": "the database is not answering; try again in a moment"},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        return error_response(
+            request,
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            messages.DATABASE_UNAVAILABLE,
             headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # FastAPI answers a body it cannot decode (not UTF-8, a broken form) with a
-        # 400 no operation documents; no route of ours raises a 400, so every 400 is
-        # that one, and it is invalid input like any other: a 422.
+        # Only the framework raises these (our routes raise DomainErrors): a path no route
+        # has, a method the path does not take, and a body it cannot decode (not UTF-8, a
+        # broken form), a 400 no operation documents and invalid input like any other: 422.
         if exc.status_code == status.HTTP_400_BAD_REQUEST:
-            return JSONResponse(
-                {"detail": UNREADABLE_BODY}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+            return error_response(
+                request, status.HTTP_422_UNPROCESSABLE_CONTENT, messages.UNREADABLE_BODY
+            )
+        if exc.status_code == status.HTTP_413_CONTENT_TOO_LARGE and isinstance(exc.detail, dict):
+            # shared.http.RequestTooLarge: the body passed the limit while a route read it.
+            return error_response(request, exc.status_code, messages.BODY_TOO_LARGE, exc.detail)
+        framework = {
+            status.HTTP_404_NOT_FOUND: messages.ROUTE_NOT_FOUND,
+            status.HTTP_405_METHOD_NOT_ALLOWED: messages.METHOD_NOT_ALLOWED,
+        }.get(exc.status_code)
+        if framework is not None and exc.detail == HTTPStatus(exc.status_code).phrase:
+            return error_response(request, exc.status_code, framework, headers=exc.headers)
+        if isinstance(exc.detail, str):  # TRANSITIONAL: a route raising HTTPException
+            return error_response(
+                request, exc.status_code, Message.untranslated(exc.detail), headers=exc.headers
             )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI echoes the rejected input by default; it may be a national ID number.
-        errors: list[dict[str, Any]] = [
-            {key: value for key, value in error.items() if key not in {"input", "ctx", "url"}}
-            for error in exc.errors()
-        ]
+        language = language_of(request)
+        errors = [_invalid_field(error, language) for error in exc.errors()]
         return JSONResponse(
-            {"detail": jsonable_encoder(errors)},
+            {"code": messages.INVALID_INPUT.code, "detail": jsonable_encoder(errors)},
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            headers={"Content-Language": language.value},
         )
+
+
+def _invalid_field(error: Mapping[str, Any], language: Language) -> dict[str, Any]:
+    """One failed field, told in `language`: our own message when a validator raised one
+    by its code, else the text for pydantic's error type, else pydantic's own."""
+    kind = str(error.get("type", ""))
+    message = messages.message_of(kind) or messages.FIELD_MESSAGES.get(kind)
+    text = str(error.get("msg", ""))
+    if message is not None:
+        context = {key: _readable(value) for key, value in (error.get("ctx") or {}).items()}
+        try:
+            text = message.render(language, context)
+        except (KeyError, IndexError):  # pydantic gave no value for a parameter
+            text = message.render(language) if "{" not in message.zh else text
+    return {"loc": list(error.get("loc", ())), "msg": text, "type": kind}
+
+
+def _readable(value: Any) -> Any:
+    # pydantic quotes an enum's choices as "'a', 'b' or 'c'"; that reads well in both.
+    return value if isinstance(value, (int, float, str)) else str(value)

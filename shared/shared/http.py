@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import HTTPException
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import context
+from shared import context, messages
+from shared.errors import error_response
 from shared.ids import new_id
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -46,15 +48,16 @@ class CorrelationIdMiddleware:
 
 
 class RequestTooLarge(HTTPException):
-    """The body grew past the limit while it was read (FastAPI passes it on as a 413)."""
+    """The body grew past the limit while it was read: an HTTPException, since FastAPI
+    turns anything else raised while it reads a body into a 400."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, too_large_detail(limit))
+        super().__init__(413, {"limit": limit})
+        self.limit = limit
 
 
-def too_large_detail(limit: int) -> str:
-    """The message of a 413: how large a body the endpoint accepts."""
-    return f"the request body is larger than the {limit} bytes this endpoint accepts"
+def _too_large(scope: Scope, limit: int) -> JSONResponse:
+    return error_response(Request(scope), 413, messages.BODY_TOO_LARGE, {"limit": limit})
 
 
 class BodyLimitMiddleware:
@@ -84,8 +87,7 @@ class BodyLimitMiddleware:
         limit = self._limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            response = JSONResponse({"detail": too_large_detail(limit)}, status_code=413)
-            await response(scope, receive, send)
+            await _too_large(scope, limit)(scope, receive, send)
             return
         received = 0
         started = False
@@ -111,8 +113,7 @@ class BodyLimitMiddleware:
             # Raised outside the app's exception handlers (in a middleware reading ahead).
             if started:
                 raise
-            response = JSONResponse({"detail": exc.detail}, status_code=413)
-            await response(scope, receive, send)
+            await _too_large(scope, exc.limit)(scope, receive, send)
 
 
 class TextWithoutNulMiddleware:
@@ -203,10 +204,7 @@ def _exclude_nul(schema: Any) -> None:
 
 
 async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse(
-        {"detail": "text may not contain NUL (U+0000) characters"},
-        status_code=422,
-    )
+    response = error_response(Request(scope), 422, messages.TEXT_WITH_NUL)
     await response(scope, receive, send)
 
 

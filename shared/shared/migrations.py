@@ -66,3 +66,42 @@ def _migrate(connection: Connection, url: str, target_metadata: Sequence[MetaDat
             lock_key = zlib.crc32(b"linli-migrations")
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
         alembic_context.run_migrations()
+
+
+def make_append_only(table: str) -> None:
+    """Refuse every UPDATE and DELETE of `table` in the database itself (a migration step).
+
+    The audit trail must not be edited, whoever holds the connection: the refusal is a
+    trigger, not a rule of the code that writes it.
+    """
+    from alembic import op  # only inside a migration
+
+    name = f"{table}_append_only"
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"""
+        )
+        op.execute(
+            f"CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+        )
+        return
+    for verb in ("UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER {name}_{verb.lower()} BEFORE {verb} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        )
+
+
+def drop_append_only(table: str) -> None:
+    """Undo `make_append_only` (a downgrade step)."""
+    from alembic import op
+
+    name = f"{table}_append_only"
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        return
+    for verb in ("update", "delete"):
+        op.execute(f"DROP TRIGGER IF EXISTS {name}_{verb}")

@@ -29,16 +29,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from shared.errors import Unprocessable
+from shared.messages import BAD_CURSOR
 
 Item = TypeVar("Item")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 _MAX_CURSOR = 512
-
-BAD_CURSOR = (
-    "the cursor is not one this list gave (or the list's order changed): start again without it"
-)
 
 
 class Page(BaseModel, Generic[Item]):

@@ -10,13 +10,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter, ValidationError
 
-from shared.errors import UNREADABLE_BODY, install_error_handlers
+from shared.errors import install_error_handlers
 from shared.http import (
     TEXT_WITHOUT_NUL,
     AllowHeaderMiddleware,
     TextWithoutNulMiddleware,
     document_text_without_nul,
 )
+from shared.messages import UNREADABLE_BODY, Language
 from shared.types import Day, Input, Integer, Timestamp
 
 
@@ -67,7 +68,10 @@ def test_a_body_that_is_not_utf8_is_invalid_input_not_an_undocumented_400(
         "/notes", content=b'{"text": "\xff\xfe"}', headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
-    assert response.json() == {"detail": UNREADABLE_BODY}
+    assert response.json() == {
+        "code": UNREADABLE_BODY.code,
+        "detail": UNREADABLE_BODY.render(Language.ZH),
+    }
 
 
 def test_input_refuses_fields_it_does_not_declare_and_numbers_in_disguise(

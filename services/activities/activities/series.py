@@ -131,7 +131,7 @@ async def change_from(
         except Conflict as refused:
             day_of = aware(activity.starts_at).astimezone(zone).date().isoformat()
             raise Conflict(
-                f"the occurrence of {day_of}: {refused.message}; nothing was changed"
+                f"the occurrence of {day_of}: {refused}; nothing was changed"
             ) from refused
     await session.commit()
     return changed

@@ -271,9 +271,9 @@ async def _send(
     destination: Destination | Unprocessable,
 ) -> Attempt:
     if isinstance(destination, TargetRefused):
-        return Attempt(False, error=f"refused: {destination.message}"[:500], refused=True)
+        return Attempt(False, error=f"refused: {destination}"[:500], refused=True)
     if isinstance(destination, Unprocessable):
-        return Attempt(False, error=destination.message[:500])
+        return Attempt(False, error=str(destination)[:500])
     body = delivery.body.encode()
     headers = {
         **destination.headers,

@@ -222,6 +222,8 @@ class Account(RegistryModel, table=True):
     community_id: str | None = Field(default=None, foreign_key="community.id", max_length=26)
     disabled: bool = False
     must_change_password: bool = False
+    # The language the person chose for the API's answers (null: as their browser asks).
+    language: str | None = Field(default=None, max_length=5)
     created_at: datetime = Field(sa_column=_timestamp())
 
 

@@ -55,3 +55,6 @@ class RelayLease(KitModel, table=True):
 
 #: The metadata holding the kit's tables, for each service's migrations.
 kit_metadata = KitModel.metadata
+
+# The audit trail's table lives beside the kit's, in every service's database.
+from shared.audit import tables as _audit_tables  # noqa: E402, F401

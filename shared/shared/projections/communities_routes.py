@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from sqlmodel import SQLModel, col, select
 
 from shared.auth import CurrentPrincipal, ensure_community_access
 from shared.deps import SessionDep
+from shared.errors import NotFound
+from shared.messages import COMMUNITY_NOT_FOUND
 from shared.projections.communities import KnownCommunity
 
 
@@ -39,7 +41,7 @@ def communities_router() -> APIRouter:
         ensure_community_access(principal, community_id)
         community = await session.get(KnownCommunity, community_id)
         if community is None:
-            raise HTTPException(404, "community not found")
+            raise NotFound(COMMUNITY_NOT_FOUND)
         return community
 
     return router

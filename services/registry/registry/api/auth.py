@@ -79,7 +79,7 @@ _LOGIN_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 def _must_change(exc: accounts.PasswordChangeRequired) -> JSONResponse:
-    body = PasswordChangeRequired(detail=exc.message, password_change_required=True)
+    body = PasswordChangeRequired(detail=str(exc), password_change_required=True)
     return JSONResponse(body.model_dump(), status_code=status.HTTP_403_FORBIDDEN)
 
 
