@@ -45,7 +45,7 @@ class Message:
     def __post_init__(self) -> None:
         # A code names one message: clients branch on it, so two meanings would break them.
         known = _CATALOGUE.setdefault(self.code, self)
-        if known is not self:
+        if known != self:
             raise ValueError(f"message code {self.code!r} is defined twice")
 
     @classmethod
@@ -97,6 +97,9 @@ def negotiate(accept_language: str | None, preferred: str | None = None) -> Lang
 
 NOT_FOUND = Message("not_found", "未找到", "not found")
 COMMUNITY_NOT_FOUND = Message("community_not_found", "未找到该社区", "community not found")
+VOLUNTEER_NOT_FOUND = Message("volunteer_not_found", "未找到该志愿者", "volunteer not found")
+TEAM_NOT_FOUND = Message("team_not_found", "未找到该服务队", "team not found")
+ACCOUNT_NOT_FOUND = Message("account_not_found", "未找到该账号", "account not found")
 ROUTE_NOT_FOUND = Message(
     "route_not_found", "没有这个地址：请核对网址", "no such address: check the URL"
 )
