@@ -12,6 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from shared.asyncapi import asyncapi_document, asyncapi_html, declare_publications
+from shared.audit.api import router as audit_router
+from shared.audit.recording import AuditMiddleware
 from shared.auth import TokenVerifier, install_auth
 from shared.errors import ERROR_RESPONSES, install_error_handlers
 from shared.health import router as health_router
@@ -68,6 +70,9 @@ def create_service_app(
         else None,
     )
     install_error_handlers(app)
+    # Innermost, so the scope it hands on is the one the router fills in (route, path
+    # parameters) and the principal is kept in.
+    app.add_middleware(AuditMiddleware)
     app.add_middleware(TextWithoutNulMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_request_body_bytes, overrides=body_limits or {}
@@ -76,6 +81,7 @@ def create_service_app(
     app.add_middleware(CorrelationIdMiddleware)
     Instrumentator(excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
     app.include_router(health_router)
+    app.include_router(audit_router)
     for router in routers:
         app.include_router(router)
 

@@ -43,4 +43,5 @@ class AuditEntry(KitModel, table=True):
     details: str = Field(sa_column=Column(Text, nullable=False))
     status_code: int
     address: str | None = Field(default=None, max_length=64)
-    correlation_id: str | None = Field(default=None, max_length=64)
+    # As long as `CorrelationIdMiddleware` takes one from the caller.
+    correlation_id: str | None = Field(default=None, max_length=128)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import context
+from shared.audit.recording import note_staged_event
 from shared.contracts.base import EventPayload
 from shared.events.envelope import Envelope
 from shared.events.tables import OutboxMessage
@@ -54,6 +55,7 @@ def add_event(
         )
     )
     session.sync_session.info[_WAKEUP_KEY] = True
+    note_staged_event(session.sync_session, envelope.type, subject, community)
     return envelope
 
 

@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('details', sa.Text(), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('correlation_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('correlation_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
