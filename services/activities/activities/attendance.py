@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities import ledger
+from activities import ledger, messages
 from activities.domain.check_outs import real_presence
 from activities.domain.four_eyes import ATTENDANCE, Actor
 from activities.domain.plausibility import Implausible, credited_presence
@@ -22,7 +22,8 @@ from activities.models import (
     SignUp,
     SignUpStatus,
 )
-from activities.signups import aware, now
+from activities.signups import aware
+from shared.clock import now
 from shared.contracts.activities import CheckedIn, CheckedOut, CheckOutResolved
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_event
@@ -38,7 +39,7 @@ async def signup_of(session: AsyncSession, activity: Activity, volunteer: KnownV
         )
     ).first()
     if signup is None or signup.status != SignUpStatus.CONFIRMED:
-        raise Conflict("this volunteer has no confirmed place in the activity")
+        raise Conflict(messages.NO_CONFIRMED_PLACE)
     return signup
 
 
@@ -47,17 +48,17 @@ async def check_in(
 ) -> SignUp:
     """Record arrival, from the check-in window's opening to the activity's end."""
     if activity.status != ActivityStatus.PUBLISHED:
-        raise Conflict(f"the activity is {activity.status.value}")
+        raise Conflict(messages.ACTIVITY_NOT_OPEN, status=messages.ACTIVITY_STATUS[activity.status])
     moment = now()
     if moment < aware(activity.starts_at) - opens_before:
         raise Conflict(
-            f"check-in opens {int(opens_before.total_seconds() // 60)} minutes before the start"
+            messages.CHECK_IN_NOT_OPEN_YET, minutes=int(opens_before.total_seconds() // 60)
         )
     if moment > aware(activity.ends_at):
-        raise Conflict("the activity has ended")
+        raise Conflict(messages.ACTIVITY_ENDED)
     signup = await signup_of(session, activity, volunteer)
     if signup.checked_in_at is not None:
-        raise Conflict("already checked in")
+        raise Conflict(messages.ALREADY_CHECKED_IN)
     signup.checked_in_at = moment
     session.add(signup)
     add_event(
@@ -93,9 +94,9 @@ async def check_out(
     written; the sign-up is flagged for the organiser to review instead.
     """
     if signup.checked_in_at is None:
-        raise Conflict("the volunteer has not checked in")
+        raise Conflict(messages.NOT_CHECKED_IN)
     if signup.checked_out_at is not None:
-        raise Conflict("already checked out")
+        raise Conflict(messages.ALREADY_CHECKED_OUT)
     moment = at or now()
     signup.checked_out_at = moment
     signup.needs_review = automatically
@@ -191,9 +192,9 @@ async def resolve_check_out(
     The sign-up's flag, its time and the event commit with the record's change.
     """
     if not signup.needs_review:
-        raise Conflict("this sign-up has no check-out to resolve")
+        raise Conflict(messages.NO_CHECK_OUT_TO_RESOLVE)
     if signup.checked_in_at is None:
-        raise Conflict("the volunteer never checked in")
+        raise Conflict(messages.NEVER_CHECKED_IN)
     record = await _attendance_record(session, activity, signup)
     served = None
     if left_at is not None:
@@ -206,7 +207,7 @@ async def resolve_check_out(
                 clock_skew=rules.clock_skew,
             )
         except Implausible as exc:
-            raise Unprocessable(str(exc)) from exc
+            raise Unprocessable(exc.message, **exc.params) from exc
         signup.checked_out_at = left_at
     signup.needs_review = False
     session.add(signup)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +16,7 @@ from activities.domain.configuration import (
 from activities.ledger import Rules
 from activities.models import DistrictSetting, RequestCategory
 from activities.settings import Settings
+from shared.clock import now
 from shared.contracts.activities import BackfillWindowChanged, ResponseTargetsChanged
 from shared.events.outbox import add_event
 
@@ -65,7 +66,7 @@ async def rules_in_force(session: AsyncSession, settings: Settings) -> Rules:
 def _put(
     session: AsyncSession, found: DistrictSetting | None, key: str, value: Any, by: str
 ) -> datetime:
-    at = datetime.now(UTC)
+    at = now()
     setting = found or DistrictSetting(key=key, value=value, changed_by=by, changed_at=at)
     setting.value, setting.changed_by, setting.changed_at = value, by, at
     session.add(setting)

@@ -17,7 +17,8 @@ from activities.models import (
     SignUpStatus,
 )
 from activities.settings import Settings
-from activities.signups import HOLDS_A_PLACE, cancel, end_future_sign_ups, now
+from activities.signups import HOLDS_A_PLACE, cancel, end_future_sign_ups
+from shared.clock import now
 from shared.contracts.registry import (
     TeamCreated,
     TeamLeaderAssigned,

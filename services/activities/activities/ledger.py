@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities import messages
 from activities.domain.four_eyes import Actor, SecondPersonNeeded, check_confirmer, may_confirm
 from activities.domain.plausibility import Implausible, Interval, check_record
 from activities.models import (
@@ -19,7 +20,8 @@ from activities.models import (
     ServiceKind,
     ServiceRecord,
 )
-from activities.signups import aware, now
+from activities.signups import aware
+from shared.clock import now
 from shared.contracts.activities import (
     ServiceConfirmed,
     ServiceCorrected,
@@ -92,7 +94,7 @@ async def _checked(
             activity=new.activity_span,
         )
     except Implausible as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Unprocessable(exc.message, **exc.params) from exc
     return span
 
 
@@ -185,7 +187,10 @@ def _confirmed_event(record: ServiceRecord, by: str) -> ServiceConfirmed:
 async def confirm(session: AsyncSession, record: ServiceRecord, by: Actor) -> ServiceRecord:
     """A second person confirms a pending record: its hours now count (four eyes)."""
     if record.status != RecordStatus.PENDING:
-        raise Conflict(f"only a pending record can be confirmed; this one is {record.status.value}")
+        raise Conflict(
+            messages.ONLY_A_PENDING_RECORD_IS_CONFIRMED,
+            status=messages.RECORD_STATUS[record.status],
+        )
     try:
         check_confirmer(
             by,
@@ -193,7 +198,7 @@ async def confirm(session: AsyncSession, record: ServiceRecord, by: Actor) -> Se
             volunteer_account=await _account_of(session, record.volunteer_id),
         )
     except SecondPersonNeeded as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Unprocessable(exc.message, **exc.params) from exc
     record.status = RecordStatus.CONFIRMED
     record.confirmed_by = by.account_id
     session.add(record)
@@ -244,7 +249,9 @@ async def correct(
     hours); otherwise its hours stop counting until a second person confirms it.
     """
     if record.status not in LIVE:
-        raise Conflict(f"a {record.status.value} record cannot be corrected")
+        raise Conflict(
+            messages.RECORD_CANNOT_BE_CORRECTED, status=messages.RECORD_STATUS[record.status]
+        )
     new = NewRecord(
         volunteer_id=record.volunteer_id,
         community_id=record.community_id,
@@ -325,7 +332,9 @@ async def void(
 ) -> ServiceRecord:
     """Void a live record with a reason: its hours stop counting."""
     if record.status not in LIVE:
-        raise Conflict(f"a {record.status.value} record cannot be voided")
+        raise Conflict(
+            messages.RECORD_CANNOT_BE_VOIDED, status=messages.RECORD_STATUS[record.status]
+        )
     was_confirmed = record.status == RecordStatus.CONFIRMED
     record.status = RecordStatus.VOIDED
     record.reason = reason

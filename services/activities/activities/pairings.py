@@ -10,7 +10,9 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities import messages
 from activities.ledger import NewRecord, Rules, record_service
+from activities.messages import invalid
 from activities.models import (
     BeneficiaryCategory,
     FourOnes,
@@ -21,7 +23,8 @@ from activities.models import (
     RecordSource,
     ServiceKind,
 )
-from activities.signups import aware, now
+from activities.signups import aware
+from shared.clock import now
 from shared.contracts.activities import (
     PairingCreated,
     PairingEnded,
@@ -31,6 +34,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
+from shared.messages import VOLUNTEER_NOT_FOUND
 from shared.types import Id, Input, Integer, Timestamp
 
 
@@ -60,7 +64,7 @@ class ManyHelpOne(_NewPairing):
     @classmethod
     def _different(cls, ids: list[Id]) -> list[Id]:
         if len(set(ids)) != len(ids):
-            raise ValueError("many help one pairs two or more different volunteers")
+            raise invalid(messages.MANY_HELP_ONE_DIFFERENT_VOLUNTEERS)
         return ids
 
 
@@ -86,9 +90,13 @@ async def create_pairing(session: AsyncSession, community_id: str, data: Pairing
         volunteer = await session.get(KnownVolunteer, volunteer_id)
         if volunteer is None or volunteer.community_id != community_id:
             # Another community's volunteer answers as an unknown one would.
-            raise NotFound(f"volunteer {volunteer_id} not found")
+            raise NotFound(messages.PAIRED_VOLUNTEER_NOT_FOUND, volunteer_id=volunteer_id)
         if volunteer.status != "registered":
-            raise Unprocessable(f"volunteer {volunteer_id} is {volunteer.status}, not registered")
+            raise Unprocessable(
+                messages.PAIRED_VOLUNTEER_NOT_REGISTERED,
+                volunteer_id=volunteer_id,
+                status=messages.standing(volunteer.status),
+            )
     created = now()
     pairing = Pairing(
         id=new_id(),
@@ -147,13 +155,13 @@ async def record_visit(
 ) -> str:
     """Record a visit as a pending home-visit record; returns the record id."""
     if not pairing.active:
-        raise Conflict("the pairing has ended")
+        raise Conflict(messages.PAIRING_ENDED)
     if data.volunteer_id not in await members(session, pairing.id):
         volunteer = await session.get(KnownVolunteer, data.volunteer_id)
         if volunteer is None or volunteer.community_id != pairing.community_id:
             # Another community's volunteer answers as an unknown one would.
-            raise NotFound("volunteer not found")
-        raise Unprocessable("the volunteer is not in this pairing")
+            raise NotFound(VOLUNTEER_NOT_FOUND)
+        raise Unprocessable(messages.NOT_IN_PAIRING)
     tags = (FourOnes.GOOD_DEED.value,) + (
         (FourOnes.CONVERSATION.value,) if data.conversation else ()
     )
@@ -249,7 +257,7 @@ async def raise_overdue(session: AsyncSession) -> int:
 async def end_pairing(session: AsyncSession, pairing: Pairing, reason: str) -> Pairing:
     """End a pairing; no more visits are expected."""
     if not pairing.active:
-        raise Conflict("the pairing has already ended")
+        raise Conflict(messages.PAIRING_ALREADY_ENDED)
     pairing.active = False
     session.add(pairing)
     add_event(

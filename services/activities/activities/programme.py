@@ -9,12 +9,15 @@ from pydantic import Field, model_validator
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities import messages
 from activities.attendance import close_forgotten
 from activities.domain.waitlist import WaitlistPolicy
 from activities.ledger import Rules
+from activities.messages import invalid
 from activities.models import Activity, ActivityStatus, KnownTeam, Scope, SignUp, SignUpStatus
-from activities.signups import aware, lock_activity, now, offer_free_places
+from activities.signups import aware, lock_activity, offer_free_places
 from shared.auth import Principal, Role
+from shared.clock import now
 from shared.contracts.activities import (
     ActivityCancelled,
     ActivityChanged,
@@ -25,6 +28,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
+from shared.messages import TEAM_NOT_FOUND
 from shared.types import Id, Input, Integer, Timestamp
 
 
@@ -55,13 +59,13 @@ class ActivityCreate(Input):
     @model_validator(mode="after")
     def _check(self) -> ActivityCreate:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
-            raise ValueError("give times with their offset, e.g. 2026-12-01T09:00:00+08:00")
+            raise invalid(messages.TIMES_WITHOUT_OFFSET)
         if self.ends_at <= self.starts_at:
-            raise ValueError("the activity must end after it starts")
+            raise invalid(messages.ACTIVITY_ENDS_BEFORE_START)
         if self.signup_deadline is not None and self.signup_deadline > self.starts_at:
-            raise ValueError("the sign-up deadline must not be after the start")
+            raise invalid(messages.SIGN_UP_DEADLINE_AFTER_START)
         if (self.scope == Scope.TEAM) != (self.team_id is not None):
-            raise ValueError("a team activity names its team, and only a team activity does")
+            raise invalid(messages.TEAM_ACTIVITY_NAMES_ITS_TEAM)
         return self
 
 
@@ -98,7 +102,7 @@ async def get_activity(session: AsyncSession, principal: Principal, activity_id:
     """An activity the caller may see; 404 otherwise."""
     activity = await session.get(Activity, activity_id)
     if activity is None or not may_see(principal, activity):
-        raise NotFound("activity not found")
+        raise NotFound(messages.ACTIVITY_NOT_FOUND)
     return activity
 
 
@@ -110,7 +114,7 @@ async def create(
         team = await session.get(KnownTeam, data.team_id)
         if team is None or team.community_id != community_id:
             # Another community's team answers as an unknown one would.
-            raise NotFound("team not found")
+            raise NotFound(TEAM_NOT_FOUND)
     series_id = new_id() if data.repeat_weekly > 1 else None
     created = []
     for week in range(data.repeat_weekly):
@@ -170,7 +174,9 @@ def _publish(session: AsyncSession, activity: Activity) -> None:
 async def publish(session: AsyncSession, activity: Activity) -> Activity:
     """Open a draft for sign-up."""
     if activity.status != ActivityStatus.DRAFT:
-        raise Conflict(f"only a draft can be published; this activity is {activity.status.value}")
+        raise Conflict(
+            messages.ONLY_A_DRAFT_IS_PUBLISHED, status=messages.ACTIVITY_STATUS[activity.status]
+        )
     _publish(session, activity)
     await session.commit()
     return activity
@@ -192,11 +198,13 @@ async def _apply_change(
 ) -> None:
     """Change a locked activity and stage its event; the caller commits."""
     if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
-        raise Conflict(f"a {activity.status.value} activity cannot change")
+        raise Conflict(
+            messages.ACTIVITY_CANNOT_CHANGE, status=messages.ACTIVITY_STATUS[activity.status]
+        )
     starts = data.starts_at or aware(activity.starts_at)
     ends = data.ends_at or aware(activity.ends_at)
     if ends <= starts:
-        raise Unprocessable("the activity must end after it starts")
+        raise Unprocessable(messages.ACTIVITY_ENDS_BEFORE_START)
     if data.capacity is not None:
         taken = await session.exec(
             select(SignUp).where(
@@ -206,7 +214,7 @@ async def _apply_change(
         )
         holding = len(taken.all())
         if data.capacity < holding:
-            raise Conflict(f"{holding} volunteers hold places; capacity cannot go below that")
+            raise Conflict(messages.CAPACITY_BELOW_PLACES_HELD, holding=holding)
         activity.capacity = data.capacity
     activity.starts_at, activity.ends_at = starts, ends
     if data.place is not None:
@@ -244,7 +252,10 @@ async def cancel_activity(session: AsyncSession, activity_id: str, reason: str) 
 def _apply_cancel(session: AsyncSession, activity: Activity, reason: str) -> None:
     """Cancel a locked activity and stage its event; the caller commits."""
     if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
-        raise Conflict(f"a {activity.status.value} activity cannot be cancelled")
+        raise Conflict(
+            messages.ACTIVITY_CANNOT_BE_CANCELLED,
+            status=messages.ACTIVITY_STATUS[activity.status],
+        )
     activity.status = ActivityStatus.CANCELLED
     session.add(activity)
     add_event(
@@ -262,10 +273,11 @@ async def complete(session: AsyncSession, activity_id: str, rules: Rules) -> Act
     activity = await lock_activity(session, activity_id)
     if activity.status != ActivityStatus.PUBLISHED:
         raise Conflict(
-            f"only a published activity can be completed; this one is {activity.status.value}"
+            messages.ONLY_A_PUBLISHED_ACTIVITY_COMPLETES,
+            status=messages.ACTIVITY_STATUS[activity.status],
         )
     if now() < aware(activity.starts_at):
-        raise Conflict("the activity has not started yet")
+        raise Conflict(messages.ACTIVITY_NOT_STARTED)
     signups = (
         await session.exec(select(SignUp).where(col(SignUp.activity_id) == activity.id))
     ).all()

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities import configuration
+from activities import configuration, messages
 from activities.models import (
     KnownTeam,
     KnownVolunteer,
@@ -18,7 +18,8 @@ from activities.models import (
     RequestStep,
     ResidentRequest,
 )
-from activities.signups import aware, now
+from activities.signups import aware
+from shared.clock import now
 from shared.contracts.activities import (
     RequestAssigned,
     RequestClosed,
@@ -29,6 +30,7 @@ from shared.contracts.activities import (
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
+from shared.messages import TEAM_NOT_FOUND, VOLUNTEER_NOT_FOUND
 from shared.types import Id, Input
 
 # Which team takes a category by default: the community's team of this service area.
@@ -175,18 +177,22 @@ async def assign(
 ) -> ResidentRequest:
     """Assign (or reassign) a live request."""
     if request.status not in LIVE:
-        raise Conflict(f"a {request.status.value} request cannot be assigned")
+        raise Conflict(
+            messages.REQUEST_CANNOT_BE_ASSIGNED, status=messages.REQUEST_STATUS[request.status]
+        )
     if data.volunteer_id is not None:
         volunteer = await session.get(KnownVolunteer, data.volunteer_id)
         if volunteer is None or volunteer.community_id != request.community_id:
             # Another community's volunteer answers as an unknown one would.
-            raise NotFound("volunteer not found")
+            raise NotFound(VOLUNTEER_NOT_FOUND)
         if volunteer.status != "registered":
-            raise Unprocessable(f"the volunteer is {volunteer.status}, not registered")
+            raise Unprocessable(
+                messages.ASSIGNEE_NOT_REGISTERED, status=messages.standing(volunteer.status)
+            )
     if data.team_id is not None:
         team = await session.get(KnownTeam, data.team_id)
         if team is None or team.community_id != request.community_id:
-            raise NotFound("team not found")
+            raise NotFound(TEAM_NOT_FOUND)
     request.assignee_volunteer_id = data.volunteer_id
     request.assignee_team_id = data.team_id
     request.status = RequestStatus.ASSIGNED
@@ -207,12 +213,14 @@ async def resolve(
 ) -> ResidentRequest:
     """Resolve a request; the assignee (or the named team member) is credited "problem solved"."""
     if request.status not in LIVE:
-        raise Conflict(f"a {request.status.value} request cannot be resolved")
+        raise Conflict(
+            messages.REQUEST_CANNOT_BE_RESOLVED, status=messages.REQUEST_STATUS[request.status]
+        )
     if data.volunteer_id is not None:
         volunteer = await session.get(KnownVolunteer, data.volunteer_id)
         if volunteer is None or volunteer.community_id != request.community_id:
             # Crediting another community's volunteer would count in its four-ones.
-            raise NotFound("volunteer not found")
+            raise NotFound(VOLUNTEER_NOT_FOUND)
     credited = data.volunteer_id or request.assignee_volunteer_id
     request.status = RequestStatus.RESOLVED
     request.resolution = data.resolution
@@ -239,7 +247,9 @@ async def resolve(
 async def close(session: AsyncSession, request: ResidentRequest, reason: str) -> ResidentRequest:
     """Close a request without resolving it (withdrawn by the resident, out of scope)."""
     if request.status not in LIVE:
-        raise Conflict(f"a {request.status.value} request cannot be closed")
+        raise Conflict(
+            messages.REQUEST_CANNOT_BE_CLOSED, status=messages.REQUEST_STATUS[request.status]
+        )
     request.status = RequestStatus.CLOSED
     request.resolution = reason
     session.add(request)

@@ -17,11 +17,14 @@ from pydantic import Field, model_validator
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities import messages
 from activities.domain.waitlist import WaitlistPolicy
+from activities.messages import invalid
 from activities.models import Activity, ActivityStatus
 from activities.programme import ActivityChange, _apply_cancel, _apply_change, may_see
-from activities.signups import aware, lock_activity, now
+from activities.signups import aware, lock_activity
 from shared.auth import Principal
+from shared.clock import now
 from shared.errors import Conflict, NotFound
 from shared.types import Input, Integer
 
@@ -51,13 +54,13 @@ class SeriesChange(Input):
     @model_validator(mode="after")
     def _check(self) -> SeriesChange:
         if (self.start_time is None) != (self.end_time is None):
-            raise ValueError("give start_time and end_time together")
+            raise invalid(messages.SERIES_TIMES_TOGETHER)
         if (
             self.start_time is not None
             and self.end_time is not None
             and (self.end_time <= self.start_time)
         ):
-            raise ValueError("the activity must end after it starts (the same day)")
+            raise invalid(messages.SERIES_ENDS_BEFORE_START)
         return self
 
 
@@ -78,7 +81,7 @@ async def series_seen(session: AsyncSession, principal: Principal, series_id: st
     found = await session.exec(select(Activity).where(col(Activity.series_id) == series_id))
     first = found.first()
     if first is None or not may_see(principal, first):
-        raise NotFound("series not found")
+        raise NotFound(messages.SERIES_NOT_FOUND)
     return first
 
 
@@ -130,11 +133,22 @@ async def change_from(
             await _apply_change(session, activity, one, offer_window)
         except Conflict as refused:
             day_of = aware(activity.starts_at).astimezone(zone).date().isoformat()
-            raise Conflict(
-                f"the occurrence of {day_of}: {refused}; nothing was changed"
-            ) from refused
+            raise _for_the_series(refused, day_of) from refused
     await session.commit()
     return changed
+
+
+def _for_the_series(refused: Conflict, day: str) -> Conflict:
+    """An occurrence's refusal, said of the series: which day refused, and that nothing
+    changed."""
+    if refused.message is messages.CAPACITY_BELOW_PLACES_HELD:
+        return Conflict(messages.SERIES_OCCURRENCE_OVERBOOKED, day=day, **refused.params)
+    # The occurrences were locked and read as still open, so only a status is left.
+    return Conflict(
+        messages.SERIES_OCCURRENCE_CANNOT_CHANGE,
+        day=day,
+        status=refused.params.get("status", ""),
+    )
 
 
 async def cancel_from(

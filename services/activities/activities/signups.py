@@ -8,6 +8,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities import messages
 from activities.domain.waitlist import fill_free_places
 from activities.models import (
     Activity,
@@ -18,6 +19,7 @@ from activities.models import (
     SignUp,
     SignUpStatus,
 )
+from shared.clock import now
 from shared.contracts.activities import (
     PlaceOffered,
     Promoted,
@@ -25,16 +27,11 @@ from shared.contracts.activities import (
     SignUpCancelled,
     Waitlisted,
 )
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound
 from shared.events.outbox import add_event
 from shared.ids import new_id
 
 HOLDS_A_PLACE = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED)
-
-
-def now() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)
 
 
 def aware(moment: datetime) -> datetime:
@@ -62,7 +59,7 @@ async def lock_activity(session: AsyncSession, activity_id: str) -> Activity:
             Activity, activity_id, populate_existing=True, with_for_update=True
         )
     if activity is None:
-        raise NotFound("activity not found")
+        raise NotFound(messages.ACTIVITY_NOT_FOUND)
     return activity
 
 
@@ -78,22 +75,24 @@ async def _places_taken(session: AsyncSession, activity_id: str) -> int:
 async def eligible(session: AsyncSession, activity: Activity, volunteer: KnownVolunteer) -> None:
     """Raise unless the volunteer may sign up for the activity."""
     if volunteer.status != "registered":
-        raise Conflict(f"a volunteer who is {volunteer.status} cannot sign up")
+        raise Conflict(
+            messages.VOLUNTEER_MAY_NOT_SIGN_UP, status=messages.standing(volunteer.status)
+        )
     if activity.scope == Scope.COMMUNITY and volunteer.community_id != activity.community_id:
-        raise Conflict("this activity is for the volunteers of its own community")
+        raise Conflict(messages.OWN_COMMUNITY_ONLY)
     if activity.scope == Scope.TEAM:
         member = await session.get(KnownTeamMember, (activity.team_id, volunteer.id))
         if member is None:
-            raise Conflict("this activity is for the members of its team")
+            raise Conflict(messages.OWN_TEAM_ONLY)
 
 
 async def sign_up(session: AsyncSession, activity_id: str, volunteer: KnownVolunteer) -> SignUp:
     """Take a place, or a place on the waitlist when the activity is full."""
     activity = await lock_activity(session, activity_id)
     if activity.status != ActivityStatus.PUBLISHED:
-        raise Conflict(f"the activity is {activity.status.value}; sign-up is closed")
+        raise Conflict(messages.SIGN_UP_CLOSED, status=messages.ACTIVITY_STATUS[activity.status])
     if now() > aware(activity.signup_deadline):
-        raise Conflict("the sign-up deadline has passed")
+        raise Conflict(messages.SIGN_UP_DEADLINE_PASSED)
     await eligible(session, activity, volunteer)
     existing = (
         await session.exec(
@@ -103,7 +102,7 @@ async def sign_up(session: AsyncSession, activity_id: str, volunteer: KnownVolun
         )
     ).first()
     if existing is not None and existing.status != SignUpStatus.CANCELLED:
-        raise Conflict(f"already signed up ({existing.status.value})")
+        raise Conflict(messages.ALREADY_SIGNED_UP, status=messages.SIGN_UP_STATUS[existing.status])
     signup = existing or SignUp(
         id=new_id(),
         activity_id=activity.id,
@@ -202,9 +201,11 @@ async def cancel(
     activity = await lock_activity(session, signup.activity_id)
     await session.refresh(signup)
     if signup.status in (SignUpStatus.CANCELLED, SignUpStatus.NO_SHOW):
-        raise Conflict(f"this sign-up is already {signup.status.value}")
+        raise Conflict(
+            messages.SIGN_UP_ALREADY_ENDED, status=messages.SIGN_UP_STATUS[signup.status]
+        )
     if signup.checked_in_at is not None:
-        raise Conflict("the volunteer has checked in; check them out instead")
+        raise Conflict(messages.CHECKED_IN_CANNOT_CANCEL)
     signup.status = SignUpStatus.CANCELLED
     signup.waitlist_position = None
     signup.offered_until = None
@@ -231,9 +232,9 @@ async def confirm_offer(session: AsyncSession, signup: SignUp) -> SignUp:
     activity = await lock_activity(session, signup.activity_id)
     await session.refresh(signup)
     if signup.status != SignUpStatus.OFFERED:
-        raise Conflict(f"no place is offered to this sign-up ({signup.status.value})")
+        raise Conflict(messages.NO_PLACE_OFFERED, status=messages.SIGN_UP_STATUS[signup.status])
     if signup.offered_until is not None and now() > aware(signup.offered_until):
-        raise Conflict("the offer has lapsed")
+        raise Conflict(messages.OFFER_LAPSED)
     signup.status = SignUpStatus.CONFIRMED
     signup.waitlist_position = None
     signup.offered_until = None
@@ -289,10 +290,3 @@ async def lapse_offers(session: AsyncSession, offer_window: timedelta) -> int:
         )
     await session.commit()
     return len(lapsed)
-
-
-def check_volunteer_known(volunteer: KnownVolunteer | None) -> KnownVolunteer:
-    """The volunteer, or 422 when the registry has not told us about them."""
-    if volunteer is None:
-        raise Unprocessable("no registered volunteer with this id is known here yet")
-    return volunteer

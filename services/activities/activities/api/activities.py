@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import or_
 from sqlmodel import col, select
 
-from activities import attendance, programme, signups
+from activities import attendance, messages, programme, signups
 from activities.api.deps import (
+    ORGANISERS,
     SettingsDep,
     known_team,
     offer_window,
@@ -21,9 +22,12 @@ from activities.api.deps import (
 from activities.api.records import actor_of
 from activities.configuration import rules_in_force
 from activities.domain.waitlist import WaitlistPolicy
+from activities.messages import invalid
 from activities.models import Activity, ActivityStatus, KnownVolunteer, Scope, SignUp, SignUpStatus
-from shared.auth import CurrentPrincipal, Role
+from shared.access import authorize, list_scope
+from shared.auth import CurrentPrincipal
 from shared.deps import SessionDep
+from shared.errors import NotFound, Unprocessable
 from shared.paging import Page, PageParams, paginate
 from shared.types import Input, Timestamp
 
@@ -104,7 +108,7 @@ class RealCheckOut(Input):
     @model_validator(mode="after")
     def _check(self) -> RealCheckOut:
         if self.checked_out_at.tzinfo is None:
-            raise ValueError("give the time with its offset, e.g. 2026-12-01T11:30:00+08:00")
+            raise invalid(messages.TIME_WITHOUT_OFFSET)
         return self
 
 
@@ -142,12 +146,7 @@ async def post_activity(
     publish: bool = False,
 ) -> list[ActivityPublic]:
     """Create an activity (or `repeat_weekly` of them), as drafts unless `publish`."""
-    if not principal.can_access_community(community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not create activities"
-        )
+    authorize(principal, community_id, *ORGANISERS)
     created = await programme.create(
         session, community_id, data, principal.subject, publish=publish
     )
@@ -172,11 +171,10 @@ async def list_activities(
     to: Annotated[Timestamp | None, Query(description="starting before")] = None,
 ) -> Page[ActivityPublic]:
     """The community's activities by start time (drafts only for organisers)."""
-    if not principal.can_access_community(community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    list_scope(principal, community_id)  # another community's answers 404
     await known_team(session, team_id, community_id)
     query = select(Activity).where(col(Activity.community_id) == community_id)
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+    if principal.role not in ORGANISERS:
         query = query.where(col(Activity.status) != ActivityStatus.DRAFT)
     for column, value in (
         (Activity.status, status_),
@@ -301,11 +299,11 @@ async def _signup(
     activity = await programme.get_activity(session, principal, activity_id)
     signup = await session.get(SignUp, signup_id)
     if signup is None or signup.activity_id != activity_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "sign-up not found")
+        raise NotFound(messages.SIGN_UP_NOT_FOUND)
     if not programme.is_organiser(principal, activity):
         volunteer = await own_volunteer(session, principal)
         if volunteer.id != signup.volunteer_id:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "sign-up not found")
+            raise NotFound(messages.SIGN_UP_NOT_FOUND)
     return activity, signup
 
 
@@ -382,12 +380,10 @@ async def _attendee(
             if place.first() is None:
                 volunteer = None
         if volunteer is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no volunteer with this number")
+            raise NotFound(messages.VOLUNTEER_NUMBER_UNKNOWN)
         return volunteer
     if body.code != activity.check_in_code:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "the code is not this activity's"
-        )
+        raise Unprocessable(messages.CHECK_IN_CODE_WRONG)
     return await own_volunteer(session, principal)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from activities import configuration
@@ -15,7 +15,8 @@ from activities.domain.configuration import (
     MAX_TARGET_HOURS,
     RESPONSE_TARGETS,
 )
-from shared.auth import CurrentPrincipal, Principal, Role
+from shared.access import require_role
+from shared.auth import CurrentPrincipal
 from shared.deps import SessionDep
 from shared.types import Input, Integer
 
@@ -69,11 +70,6 @@ class BackfillWindowChange(Input):
     days: Integer = Field(ge=1, le=MAX_BACKFILL_DAYS, description="days a record may reach back")
 
 
-def _district_admin(principal: Principal, what: str) -> None:
-    if principal.role is not Role.DISTRICT_ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"only the district admin sets {what}")
-
-
 async def _targets(session: SessionDep) -> ResponseTargets:
     found = await configuration.stored(session, RESPONSE_TARGETS)
     return ResponseTargets(
@@ -108,7 +104,7 @@ async def put_response_targets(
 ) -> ResponseTargets:
     """Set every category's response target (district admin): requests opened from now
     on are due by them; the change is announced with who made it."""
-    _district_admin(principal, "the response targets")
+    require_role(principal)  # the district admin only
     await configuration.set_response_targets(session, body.targets.model_dump(), principal.subject)
     return await _targets(session)
 
@@ -130,6 +126,6 @@ async def put_backfill_window(
 ) -> BackfillWindow:
     """Set the backfill window (district admin): every record entered from now on (typed
     in, a visit, a correction) is held to it; the change is announced with who made it."""
-    _district_admin(principal, "the backfill window")
+    require_role(principal)  # the district admin only
     await configuration.set_backfill_days(session, settings, body.days, principal.subject)
     return await _window(session, settings)

@@ -5,15 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from activities import messages
 from activities.ledger import Rules
 from activities.models import Activity, KnownTeam, KnownVolunteer
 from activities.programme import is_organiser
 from activities.settings import Settings
-from shared.auth import Principal
+from shared.auth import Principal, Role
+from shared.errors import Forbidden, NotFound
+from shared.messages import ROLE_NAMES, TEAM_NOT_FOUND, VOLUNTEER_NOT_FOUND
+
+# Who organises in a community: its admins and team leaders (and the district admin,
+# who may everywhere).
+ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
 
 
 async def get_settings(request: Request) -> Settings:
@@ -47,16 +54,14 @@ async def own_volunteer(session: AsyncSession, principal: Principal) -> KnownVol
     )
     volunteer = found.first()
     if volunteer is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only a registered volunteer can do this")
+        raise Forbidden(messages.REGISTERED_VOLUNTEER_ONLY)
     return volunteer
 
 
 def require_organiser(principal: Principal, activity: Activity) -> None:
     """403 unless the caller organises the activity (visibility was checked before)."""
     if not is_organiser(principal, activity):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} does not organise this activity"
-        )
+        raise Forbidden(messages.NOT_THE_ORGANISER, role=ROLE_NAMES[principal.role])
 
 
 async def known_team(session: AsyncSession, team_id: str | None, community_id: str) -> None:
@@ -65,7 +70,7 @@ async def known_team(session: AsyncSession, team_id: str | None, community_id: s
         return
     team = await session.get(KnownTeam, team_id)
     if team is None or team.community_id != community_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "team not found")
+        raise NotFound(TEAM_NOT_FOUND)
 
 
 async def known_volunteer(
@@ -76,4 +81,4 @@ async def known_volunteer(
         return
     volunteer = await session.get(KnownVolunteer, volunteer_id)
     if volunteer is None or volunteer.community_id != community_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
+        raise NotFound(VOLUNTEER_NOT_FOUND)

@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 from sqlalchemy import and_, not_
 from sqlmodel import col, select
 
-from activities import configuration, ledger, pairings
-from activities.api.deps import SettingsDep, own_volunteer
-from activities.api.records import Reason, RecordPublic, actor_of, organiser_of, public_record
+from activities import configuration, ledger, messages, pairings
+from activities.api.deps import ORGANISERS, SettingsDep, own_volunteer
+from activities.api.records import Reason, RecordPublic, actor_of, public_record
 from activities.models import BeneficiaryCategory, Pairing, PairingKind, ServiceRecord
-from activities.signups import now
-from shared.auth import CurrentPrincipal, Principal, Role
+from shared.access import authorize, visible
+from shared.auth import CurrentPrincipal, Principal
+from shared.clock import now
 from shared.deps import SessionDep
+from shared.errors import Forbidden, NotFound
 from shared.paging import Page, PageParams, paginate
 
 router = APIRouter(tags=["pairings"])
@@ -57,10 +59,7 @@ async def _public(session: SessionDep, pairing: Pairing) -> PairingPublic:
 
 
 async def _pairing(session: SessionDep, principal: Principal, pairing_id: str) -> Pairing:
-    pairing = await session.get(Pairing, pairing_id)
-    if pairing is None or not principal.can_access_community(pairing.community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "pairing not found")
-    return pairing
+    return visible(principal, await session.get(Pairing, pairing_id), messages.PAIRING_NOT_FOUND)
 
 
 @router.post(
@@ -75,7 +74,7 @@ async def post_pairing(
     session: SessionDep,
 ) -> PairingPublic:
     """Pair volunteers with a beneficiary (一帮一, 多帮一)."""
-    organiser_of(principal, community_id)
+    authorize(principal, community_id, *ORGANISERS)
     return await _public(session, await pairings.create_pairing(session, community_id, data))
 
 
@@ -92,7 +91,7 @@ async def list_pairings(
     category: BeneficiaryCategory | None = None,
 ) -> Page[PairingPublic]:
     """The community's pairings, oldest first."""
-    organiser_of(principal, community_id)
+    authorize(principal, community_id, *ORGANISERS)
     query = select(Pairing).where(
         col(Pairing.community_id) == community_id, col(Pairing.active).is_(active)
     )
@@ -131,10 +130,10 @@ async def post_visit(
 ) -> RecordPublic:
     """Record a visit (an organiser, or the visiting volunteer themself); pending until confirmed."""
     pairing = await _pairing(session, principal, pairing_id)
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
+    if principal.role not in ORGANISERS:
         volunteer = await own_volunteer(session, principal)
         if volunteer.id != data.volunteer_id:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "a volunteer records their own visits")
+            raise Forbidden(messages.OWN_VISITS_ONLY)
     record_id = await pairings.record_visit(
         session,
         await configuration.rules_in_force(session, settings),
@@ -159,13 +158,13 @@ async def confirm_visit(
     pairing = await _pairing(session, principal, pairing_id)
     record = await session.get(ServiceRecord, record_id)
     if record is None or record.pairing_id != pairing.id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "visit not found")
+        raise NotFound(messages.VISIT_NOT_FOUND)
     is_beneficiary = (
         pairing.beneficiary_account_id is not None
         and pairing.beneficiary_account_id == principal.subject
     )
     if not is_beneficiary:
-        organiser_of(principal, pairing.community_id)
+        authorize(principal, pairing.community_id, *ORGANISERS)
     return public_record(await ledger.confirm(session, record, actor_of(principal)))
 
 
@@ -175,5 +174,5 @@ async def end(
 ) -> PairingPublic:
     """End the pairing."""
     pairing = await _pairing(session, principal, pairing_id)
-    organiser_of(principal, pairing.community_id)
+    authorize(principal, pairing.community_id, *ORGANISERS)
     return await _public(session, await pairings.end_pairing(session, pairing, body.reason))

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from activities.api.activities import SignUpPublic, public_signup
+from activities.api.deps import ORGANISERS
 from activities.api.pairings import PairingPublic, public_page
 from activities.api.records import RecordPublic, public_record
 from activities.api.requests import RequestPublic, public_request
@@ -27,13 +28,13 @@ from activities.models import (
     SignUp,
 )
 from activities.requests import LIVE
-from activities.signups import now
-from shared.auth import CurrentPrincipal, Principal, Role
+from shared.access import list_scope, require_role
+from shared.auth import CurrentPrincipal, Principal
+from shared.clock import now
 from shared.deps import SessionDep
 from shared.paging import Page, PageParams, count, paginate
 
 router = APIRouter(tags=["queues"])
-ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
 
 CommunityFilter = Annotated[
     str | None,
@@ -50,15 +51,9 @@ def queue_scope(principal: Principal, community_id: str | None) -> str | None:
     Another community answers as an unknown one (404); a caller who organises nothing
     may not read queues (403).
     """
-    if community_id is not None and not principal.can_access_community(community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    if principal.role not in ORGANISERS:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} has no queues to work on"
-        )
-    if principal.is_district_wide:
-        return community_id
-    return principal.community
+    scope = list_scope(principal, community_id)
+    require_role(principal, *ORGANISERS)  # the queues are an organiser's work
+    return scope
 
 
 def _records(scope: str | None) -> SelectOfScalar[ServiceRecord]:

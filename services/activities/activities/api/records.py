@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import col, select
 
-from activities import ledger
+from activities import ledger, messages
 from activities.api.deps import (
+    ORGANISERS,
     SettingsDep,
     known_team,
     known_volunteer,
@@ -18,6 +19,7 @@ from activities.api.deps import (
 )
 from activities.configuration import rules_in_force
 from activities.domain.four_eyes import Actor
+from activities.messages import invalid
 from activities.models import (
     Activity,
     ActivityStatus,
@@ -30,14 +32,16 @@ from activities.models import (
     SignUp,
     SignUpStatus,
 )
-from activities.signups import now
+from shared.access import authorize, visible
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.clock import now
 from shared.deps import SessionDep
+from shared.errors import NotFound, Unprocessable
+from shared.messages import VOLUNTEER_NOT_FOUND
 from shared.paging import Page, PageParams, paginate
 from shared.types import Id, Input, Timestamp
 
 router = APIRouter(tags=["records"])
-ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
 
 
 class RecordCreate(Input):
@@ -55,7 +59,7 @@ class RecordCreate(Input):
     @model_validator(mode="after")
     def _check(self) -> RecordCreate:
         if self.started_at.tzinfo is None or self.ended_at.tzinfo is None:
-            raise ValueError("give times with their offset, e.g. 2026-12-01T09:00:00+08:00")
+            raise invalid(messages.TIMES_WITHOUT_OFFSET)
         return self
 
 
@@ -117,19 +121,12 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(principal.subject, district_admin=principal.role is Role.DISTRICT_ADMIN)
 
 
-def organiser_of(principal: Principal, community_id: str) -> None:
-    """404 for another community; 403 unless an admin or team leader of this one."""
-    if not principal.can_access_community(community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
-    if principal.role not in ORGANISERS:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this")
-
-
 async def _record(session: SessionDep, principal: Principal, record_id: str) -> ServiceRecord:
-    record = await session.get(ServiceRecord, record_id)
-    if record is None or not principal.can_access_community(record.community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "record not found")
-    organiser_of(principal, record.community_id)
+    """A record of the caller's community (404 otherwise), for its organisers (403)."""
+    record = visible(
+        principal, await session.get(ServiceRecord, record_id), messages.RECORD_NOT_FOUND
+    )
+    authorize(principal, record.community_id, *ORGANISERS)
     return record
 
 
@@ -146,23 +143,20 @@ async def post_record(
     settings: SettingsDep,
 ) -> RecordPublic:
     """Record a home visit, a good deed or a backfill; pending until confirmed."""
-    organiser_of(principal, community_id)
+    authorize(principal, community_id, *ORGANISERS)
     volunteer = await session.get(KnownVolunteer, data.volunteer_id)
     if volunteer is None or volunteer.community_id != community_id:
         # Another community's volunteer answers as an unknown one would (and one this
         # service has not yet learnt from the registry's events is unknown for now).
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
+        raise NotFound(VOLUNTEER_NOT_FOUND)
     span, team = None, None
     area = data.service_area_code
     if data.activity_id is not None:
         activity = await session.get(Activity, data.activity_id)
         if activity is None or activity.community_id != community_id:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "activity not found")
+            raise NotFound(messages.ACTIVITY_NOT_FOUND)
         if activity.status == ActivityStatus.CANCELLED:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                "the activity was cancelled: no hours can be recorded for it",
-            )
+            raise Unprocessable(messages.ACTIVITY_CANCELLED_NO_HOURS)
         span, area = ledger.activity_window(activity), area or activity.service_area_code
         team = activity.team_id  # a team's activity counts for the team, as at check-out
     record = await ledger.record_service(
@@ -251,7 +245,7 @@ async def community_records(
     to: Annotated[Timestamp | None, Query(description="started before")] = None,
 ) -> Page[RecordPublic]:
     """The community's records by period, team, service area and status, newest first."""
-    organiser_of(principal, community_id)
+    authorize(principal, community_id, *ORGANISERS)
     # A filter naming another community's volunteer or team answers as an unknown one.
     await known_volunteer(session, volunteer_id, community_id)
     await known_team(session, team_id, community_id)
@@ -312,31 +306,41 @@ class ScheduleItem(BaseModel):
     sign_up_status: SignUpStatus
 
 
-@router.get("/me/schedule", response_model=list[ScheduleItem])
-async def my_schedule(principal: CurrentPrincipal, session: SessionDep) -> list[ScheduleItem]:
-    """The caller's coming activities."""
+@router.get("/me/schedule", response_model=Page[ScheduleItem])
+async def my_schedule(
+    principal: CurrentPrincipal, session: SessionDep, paging: PageParams
+) -> Page[ScheduleItem]:
+    """The caller's coming activities (not yet ended), the soonest first."""
     volunteer = await own_volunteer(session, principal)
-    rows = await session.exec(
-        select(SignUp, Activity)
-        .join(Activity, col(Activity.id) == col(SignUp.activity_id))
-        .where(
-            col(SignUp.volunteer_id) == volunteer.id,
-            col(SignUp.status).in_(
-                [SignUpStatus.CONFIRMED, SignUpStatus.OFFERED, SignUpStatus.WAITLISTED]
-            ),
-            col(Activity.ends_at) > now(),
-        )
-        .order_by(col(Activity.starts_at))
+    holding = col(SignUp.status).in_(
+        [SignUpStatus.CONFIRMED, SignUpStatus.OFFERED, SignUpStatus.WAITLISTED]
     )
-    return [
-        ScheduleItem(
-            activity_id=a.id,
-            title=a.title,
-            place=a.place,
-            starts_at=a.starts_at,
-            ends_at=a.ends_at,
-            sign_up_id=s.id,
-            sign_up_status=s.status,
+    # A volunteer signs up for an activity once: one activity, one place on the schedule.
+    coming = (
+        select(Activity)
+        .join(SignUp, col(SignUp.activity_id) == col(Activity.id))
+        .where(col(SignUp.volunteer_id) == volunteer.id, holding, col(Activity.ends_at) > now())
+    )
+    page = await paginate(
+        session, coming, order=[col(Activity.starts_at), col(Activity.id)], paging=paging
+    )
+    found = await session.exec(
+        select(SignUp).where(
+            col(SignUp.volunteer_id) == volunteer.id,
+            col(SignUp.activity_id).in_([activity.id for activity in page.items]),
         )
-        for s, a in rows.all()
+    )
+    places = {signup.activity_id: signup for signup in found.all()}
+    items = [
+        ScheduleItem(
+            activity_id=activity.id,
+            title=activity.title,
+            place=activity.place,
+            starts_at=activity.starts_at,
+            ends_at=activity.ends_at,
+            sign_up_id=places[activity.id].id,
+            sign_up_status=places[activity.id].status,
+        )
+        for activity in page.items
     ]
+    return Page[ScheduleItem](items=items, total=page.total, next_cursor=page.next_cursor)

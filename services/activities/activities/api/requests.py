@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, not_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from activities import requests
+from activities import messages, requests
 from activities.api.activities import Reason
-from activities.api.records import organiser_of
+from activities.api.deps import ORGANISERS
 from activities.models import (
     KnownTeamMember,
     KnownVolunteer,
@@ -21,13 +21,15 @@ from activities.models import (
     RequestStatus,
     ResidentRequest,
 )
-from activities.signups import now
-from shared.auth import CurrentPrincipal, Principal, Role
+from shared.access import authorize, list_scope, visible
+from shared.auth import CurrentPrincipal, Principal
+from shared.clock import now
 from shared.deps import SessionDep
+from shared.errors import Forbidden, NotFound
+from shared.messages import COMMUNITY_NOT_FOUND
 from shared.paging import Page, PageParams, paginate
 
 router = APIRouter(tags=["requests"])
-ORGANISERS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
 
 
 class RequestPublic(BaseModel):
@@ -69,14 +71,14 @@ async def _is_assignee(session: SessionDep, principal: Principal, request: Resid
 
 async def _request(session: SessionDep, principal: Principal, request_id: str) -> ResidentRequest:
     """A request the caller may see: organisers of its community, its resident, its assignees."""
-    request = await session.get(ResidentRequest, request_id)
-    if request is None or not principal.can_access_community(request.community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "request not found")
+    request = visible(
+        principal, await session.get(ResidentRequest, request_id), messages.REQUEST_NOT_FOUND
+    )
     if principal.role in ORGANISERS or request.resident_account_id == principal.subject:
         return request
     if await _is_assignee(session, principal, request):
         return request
-    raise HTTPException(status.HTTP_404_NOT_FOUND, "request not found")
+    raise NotFound(messages.REQUEST_NOT_FOUND)
 
 
 @router.post(
@@ -91,8 +93,10 @@ async def post_request(
     session: SessionDep,
 ) -> RequestPublic:
     """A resident files a request; it is routed to the community's team for its category."""
-    if not principal.can_access_community(community_id) or principal.is_district_wide:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    list_scope(principal, community_id)  # another community's answers 404
+    if principal.is_district_wide:
+        # A request is a resident's, filed in their own community: the district office has none.
+        raise NotFound(COMMUNITY_NOT_FOUND)
     return public_request(
         await requests.open_request(session, community_id, principal.subject, data)
     )
@@ -158,7 +162,7 @@ async def community_requests(
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="in the text")] = None,
 ) -> Page[RequestPublic]:
     """The community's requests by their target time, soonest first (organisers)."""
-    organiser_of(principal, community_id)
+    authorize(principal, community_id, *ORGANISERS)
     query = select(ResidentRequest).where(col(ResidentRequest.community_id) == community_id)
     if q is not None:
         query = query.where(col(ResidentRequest.description).icontains(q, autoescape=True))
@@ -227,7 +231,7 @@ async def assign(
 ) -> RequestPublic:
     """Assign the request to a volunteer or a team (organisers)."""
     request = await _request(session, principal, request_id)
-    organiser_of(principal, request.community_id)
+    authorize(principal, request.community_id, *ORGANISERS)
     return public_request(await requests.assign(session, request, body))
 
 
@@ -238,9 +242,7 @@ async def resolve(
     """Resolve the request (an assignee or an organiser)."""
     request = await _request(session, principal, request_id)
     if principal.role not in ORGANISERS and not await _is_assignee(session, principal, request):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "only an assignee or an organiser resolves a request"
-        )
+        raise Forbidden(messages.RESOLVED_BY_ASSIGNEE_OR_ORGANISER)
     return public_request(await requests.resolve(session, request, body))
 
 
@@ -251,7 +253,5 @@ async def close(
     """Close the request: its resident withdraws it, or an organiser closes it."""
     request = await _request(session, principal, request_id)
     if principal.role not in ORGANISERS and request.resident_account_id != principal.subject:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "only the resident or an organiser closes a request"
-        )
+        raise Forbidden(messages.CLOSED_BY_RESIDENT_OR_ORGANISER)
     return public_request(await requests.close(session, request, body.reason))

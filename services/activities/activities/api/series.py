@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,6 +14,7 @@ from activities.api.deps import SettingsDep, offer_window, require_organiser
 from activities.models import Activity, ActivityStatus
 from activities.programme import is_organiser
 from shared.auth import CurrentPrincipal
+from shared.clock import now
 from shared.deps import SessionDep
 from shared.paging import Page, PageParams, paginate
 from shared.types import Day
@@ -30,7 +31,7 @@ FromDay = Annotated[
 
 
 def _day(day: date | None, settings: SettingsDep) -> date:
-    return day or datetime.now(settings.zone).date()
+    return day or now().astimezone(settings.zone).date()
 
 
 @router.get("/series/{series_id}/activities", response_model=Page[ActivityPublic])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from activities import messages
 from activities.domain.plausibility import Implausible, Interval, credited_presence
 
 
@@ -26,7 +27,7 @@ def real_presence(
     Implausible when the volunteer would leave before arriving, or in the future.
     """
     if left <= arrived:
-        raise Implausible(f"the check-out must come after the check-in at {arrived.isoformat()}")
+        raise Implausible(messages.CHECK_OUT_BEFORE_CHECK_IN, arrived=arrived.isoformat())
     if left > now + clock_skew:
-        raise Implausible("the check-out time is in the future; give the time they really left")
+        raise Implausible(messages.CHECK_OUT_IN_FUTURE)
     return credited_presence(arrived, left, activity)

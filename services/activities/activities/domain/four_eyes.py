@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from activities import messages
+from activities.domain.refusals import Refused
+
 # `recorded_by` of a record made at check-out: the clock measured it, nobody typed it.
 ATTENDANCE = "attendance"
 
@@ -31,7 +34,7 @@ class Actor:
     district_admin: bool = False
 
 
-class SecondPersonNeeded(ValueError):
+class SecondPersonNeeded(Refused):
     """A confirmation four eyes refuse; the message names the rule and who may confirm."""
 
 
@@ -39,15 +42,9 @@ def check_confirmer(confirmer: Actor, *, recorded_by: str, volunteer_account: st
     """Raise SecondPersonNeeded unless `confirmer` may confirm a record of a volunteer
     whose account is `volunteer_account` (None: no account), recorded by `recorded_by`."""
     if volunteer_account is not None and confirmer.account_id == volunteer_account:
-        raise SecondPersonNeeded(
-            "four eyes: nobody confirms their own hours; another organiser of the "
-            "community or a district admin confirms them"
-        )
+        raise SecondPersonNeeded(messages.OWN_HOURS)
     if confirmer.account_id == recorded_by and not confirmer.district_admin:
-        raise SecondPersonNeeded(
-            "four eyes: whoever recorded these hours cannot confirm them; another "
-            "organiser of the community or a district admin confirms them"
-        )
+        raise SecondPersonNeeded(messages.RECORDER_CONFIRMS)
 
 
 def may_confirm(confirmer: Actor, *, recorded_by: str, volunteer_account: str | None) -> bool:

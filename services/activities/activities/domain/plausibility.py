@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from activities import messages
+from activities.domain.refusals import Refused
+
 # How far a caller's clock may run ahead of ours before "now" on their side is the
 # future on ours: a phone that is a few minutes fast must not have its visit refused.
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
@@ -41,7 +44,7 @@ class Interval:
         return other.start <= self.start and self.end <= other.end
 
 
-class Implausible(ValueError):
+class Implausible(Refused):
     """A record the rules refuse; the message says which rule and why."""
 
 
@@ -66,19 +69,14 @@ def check_timing(
     latest = now + clock_skew
     if new.start > latest:
         raise Implausible(
-            f"no future hours: the service starts {_local(new.start, zone)}, after now "
-            f"({_local(now, zone)}); record it once it is served"
+            messages.FUTURE_START, start=_local(new.start, zone), now=_local(now, zone)
         )
     if new.end > latest:
-        raise Implausible(
-            f"no future hours: the service ends {_local(new.end, zone)}, after now "
-            f"({_local(now, zone)}); record it once it is over"
-        )
+        raise Implausible(messages.FUTURE_END, end=_local(new.end, zone), now=_local(now, zone))
     earliest = now - timedelta(days=backfill_days)
     if new.start < earliest:
         raise Implausible(
-            f"backfill window: a record reaches back at most {backfill_days} days; "
-            f"the earliest start accepted now is {_local(earliest, zone)}"
+            messages.OUTSIDE_BACKFILL_WINDOW, days=backfill_days, earliest=_local(earliest, zone)
         )
 
 
@@ -92,8 +90,9 @@ def check_inside_activity(new: Interval, activity: Interval, zone: ZoneInfo) -> 
     """
     if not new.within(activity):
         raise Implausible(
-            "activity window: a record for this activity lies inside its time, "
-            f"{_local(activity.start, zone)}–{_local(activity.end, zone)}"
+            messages.OUTSIDE_ACTIVITY_WINDOW,
+            start=_local(activity.start, zone),
+            end=_local(activity.end, zone),
         )
 
 
@@ -124,27 +123,29 @@ def check_record(
     `activity` is the window of the activity the record is for, if any.
     """
     if new.end <= new.start:
-        raise Implausible("the service must end after it starts")
+        raise Implausible(messages.SERVICE_ENDS_BEFORE_START)
     check_timing(new, now=now, backfill_days=backfill_days, zone=zone, clock_skew=clock_skew)
     if activity is not None:
         check_inside_activity(new, activity, zone)
     if new.end - new.start > timedelta(hours=daily_cap_hours):
-        raise Implausible(
-            f"one record cannot be longer than the daily cap of {daily_cap_hours:g} h"
-        )
+        raise Implausible(messages.LONGER_THAN_DAILY_CAP, cap=f"{daily_cap_hours:g}")
     spans = list(existing)
     for span in spans:
         if new.overlaps(span):
             raise Implausible(
-                "overlaps another record of this volunteer "
-                f"({span.start.astimezone(zone):%Y-%m-%d %H:%M}–{span.end.astimezone(zone):%H:%M})"
+                messages.OVERLAPS_ANOTHER_RECORD,
+                start=_local(span.start, zone),
+                end=f"{span.end.astimezone(zone):%H:%M}",
             )
     for day, hours in _hours_per_day(new, zone).items():
         already = sum(_hours_per_day(span, zone).get(day, 0.0) for span in spans)
         if already + hours > daily_cap_hours + 1e-9:
             raise Implausible(
-                f"{day}: {already:g} h already recorded; {hours:g} h more would pass the "
-                f"daily cap of {daily_cap_hours:g} h"
+                messages.PASSES_DAILY_CAP,
+                day=day,
+                already=f"{already:g}",
+                more=f"{hours:g}",
+                cap=f"{daily_cap_hours:g}",
             )
 
 
