@@ -195,6 +195,7 @@ CALLS: dict[str, Call] = {
     "GET /asyncapi.json": Call("/asyncapi.json"),
     "GET /communities": Call("/communities"),
     "GET /communities/{community_id}": Call("/communities/{community}"),
+    "GET /audit": Call("/audit", query={"community_id": "{community}"}, foreign=("community",)),
     # -- registry ---------------------------------------------------------------------
     "POST /auth/login": Call(
         "/auth/login",
@@ -219,6 +220,8 @@ CALLS: dict[str, Call] = {
         foreign=("community",),
     ),
     "GET /me": Call("/me"),
+    # Chinese, the default: the volunteer's later answers read as before.
+    "PUT /me/language": Call("/me/language", body={"language": "zh"}),
     "GET /accounts": Call(
         "/accounts", query={"community_id": "{community}"}, foreign=("community",)
     ),
