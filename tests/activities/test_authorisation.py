@@ -55,4 +55,4 @@ async def test_records_of_another_community_cannot_be_touched(
     )
     # Another community's volunteer answers as an unknown one would.
     assert cross.status_code == 404
-    assert cross.json() == {"detail": "volunteer not found"}
+    assert cross.json() == {"code": "volunteer_not_found", "detail": "未找到该志愿者"}

@@ -95,7 +95,8 @@ async def _backfill_window(service: Activities) -> None:
     worker = service.headers(Role.COMMUNITY_ADMIN, "c1", subject="worker")
     too_old = await service.client.post("/communities/c1/records", json=body, headers=worker)
     assert too_old.status_code == 422
-    assert "at most 90 days" in too_old.json()["detail"]
+    assert too_old.json()["code"] == "outside_backfill_window"
+    assert "最多补录 90 天内的服务" in too_old.json()["detail"]
     office = service.headers(Role.DISTRICT_ADMIN, None, subject="office")
     assert (
         await service.client.put(
@@ -135,12 +136,12 @@ async def _backfill_window(service: Activities) -> None:
     await service.client.put("/configuration/backfill-window", json={"days": 30}, headers=office)
     refused = await service.client.post("/communities/c1/records", json=body, headers=worker)
     assert refused.status_code == 422
-    assert "at most 30 days" in refused.json()["detail"]
+    assert "最多补录 30 天内的服务" in refused.json()["detail"]
     late_visit = await service.client.post(
         f"/pairings/{pairing.json()['id']}/visits", json=visit, headers=worker
     )
     assert late_visit.status_code == 422
-    assert "at most 30 days" in late_visit.json()["detail"]
+    assert "最多补录 30 天内的服务" in late_visit.json()["detail"]
     read = await service.client.get(
         "/configuration/backfill-window", headers=service.as_volunteer(volunteer)
     )

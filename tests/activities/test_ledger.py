@@ -99,17 +99,18 @@ async def test_overlapping_and_over_cap_records_are_refused_with_a_reason(
     assert (await record(service, volunteer.id, 1, 4)).status_code == 201
     overlap = await record(service, volunteer.id, 3, 5)
     assert overlap.status_code == 422
-    assert "overlaps another record" in overlap.json()["detail"]
+    assert overlap.json()["code"] == "overlaps_another_record"
     touching = await record(service, volunteer.id, 4, 8)
     assert touching.status_code == 201  # ends meeting is not overlapping; 7 h that day
     over_cap = await record(service, volunteer.id, 9, 11)
     assert over_cap.status_code == 422
-    assert over_cap.json()["detail"] == (
-        f"{LOCAL_DAY}: 7 h already recorded; 2 h more would pass the daily cap of 8 h"
-    )
+    assert over_cap.json() == {
+        "code": "passes_daily_cap",
+        "detail": f"{LOCAL_DAY} 已登记 7 小时，再加 2 小时将超过每日上限 8 小时",
+    }
     backwards = await record(service, volunteer.id, 12, 11)
     assert backwards.status_code == 422
-    assert backwards.json()["detail"] == "the service must end after it starts"
+    assert backwards.json()["code"] == "service_ends_before_start"
     events_before = len(await service.events("service_recorded"))
     assert events_before == 2
 

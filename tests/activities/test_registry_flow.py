@@ -109,7 +109,10 @@ async def test_a_suspended_volunteer_loses_future_sign_ups_through_events_alone(
     assert event["correlationid"] == cause["correlationid"]
     refused = await service.client.post(url, headers=service.as_volunteer(me))
     assert refused.status_code == 409
-    assert refused.json()["detail"] == "a volunteer who is suspended cannot sign up"
+    assert refused.json() == {
+        "code": "volunteer_may_not_sign_up",
+        "detail": "该志愿者当前为“已暂停服务”，不能报名",
+    }
 
 
 async def test_a_transferred_volunteer_serves_the_new_community_and_gives_up_the_old_one_s_places(

@@ -157,7 +157,8 @@ async def test_a_series_change_below_what_one_occurrence_holds_changes_none(
         f"/series/{series_id}", json={"capacity": 1, "place": "西门"}, headers=admin
     )
     assert refused.status_code == 409
-    assert _day(made[2]) in refused.json()["detail"]
+    assert refused.json()["code"] == "series_occurrence_overbooked"
+    assert refused.json()["detail"].startswith(f"{_day(made[2])} 的活动已有 ")
     listed = await service.client.get(f"/series/{series_id}/activities", headers=admin)
     assert {(a["capacity"], a["place"]) for a in listed.json()["items"]} == {(3, "兴华社区东门")}
     assert await service.events("activity_changed") == []

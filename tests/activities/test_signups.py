@@ -79,7 +79,7 @@ async def test_a_lapsed_offer_passes_the_place_on(service: Activities) -> None:
     )
     db = service.app.state.runtime.db
     async with db.session() as session:  # the offer's window passes
-        from activities.signups import now
+        from shared.clock import now
 
         await session.exec(
             update(SignUp)
@@ -109,7 +109,7 @@ async def test_sign_up_rules_refuse_with_a_reason(service: Activities) -> None:
     assert (await service.client.post(url, headers=service.as_volunteer(own))).status_code == 201
     again = await service.client.post(url, headers=service.as_volunteer(own))
     assert again.status_code == 409
-    assert "already signed up" in again.json()["detail"]
+    assert again.json() == {"code": "already_signed_up", "detail": "您已经报过名了（已确认名额）"}
     # Another community's community-wide activity is not even visible.
     assert (
         await service.client.post(url, headers=service.as_volunteer(stranger))
@@ -124,7 +124,10 @@ async def test_sign_up_rules_refuse_with_a_reason(service: Activities) -> None:
         f"/activities/{past_deadline['id']}/sign-ups", headers=service.as_volunteer(own)
     )
     assert late.status_code == 409
-    assert late.json()["detail"] == "the sign-up deadline has passed"
+    assert late.json() == {
+        "code": "sign_up_deadline_passed",
+        "detail": "报名已截止，可以看看其他活动",
+    }
 
 
 async def test_a_scanned_card_of_another_community_counts_only_with_a_place(
