@@ -222,8 +222,9 @@ async def test_a_person_registers_once_in_the_district(registry: Registry) -> No
         headers=registry.headers(Role.COMMUNITY_ADMIN, second),
     )
     assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == "national_id_registered"
     detail = duplicate.json()["detail"]
-    assert "already registered" in detail
+    assert "已在本区登记过" in detail
     assert "兴华" not in detail
     assert ok.json()["id"] not in detail
     assert await registry.events() == before

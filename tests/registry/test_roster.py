@@ -142,17 +142,18 @@ async def test_a_file_that_is_not_a_roster_is_refused_with_what_to_fix(registry:
         url, files={"file": ("a.pdf", b"%PDF", "application/pdf")}, headers=admin
     )
     assert wrong_kind.status_code == 422
-    assert wrong_kind.json()["detail"] == "upload a .csv or .xlsx file"
+    assert wrong_kind.json() == {"code": "roster_file_type", "detail": "请上传 .csv 或 .xlsx 文件"}
     no_columns = await registry.client.post(
         url,
         files={"file": ("a.csv", "姓名,电话\n张三,13800000000\n".encode(), "text/csv")},
         headers=admin,
     )
     assert no_columns.status_code == 422
-    assert "missing columns" in no_columns.json()["detail"]
+    assert no_columns.json()["code"] == "roster_missing_columns"
     assert "national_id (身份证号)" in no_columns.json()["detail"]
     broken_xlsx = await registry.client.post(
         url, files={"file": ("a.xlsx", b"not a zip", "application/octet-stream")}, headers=admin
     )
     assert broken_xlsx.status_code == 422
+    assert broken_xlsx.json()["code"] == "roster_xlsx_unreadable"
     assert await registry.payloads("volunteer_registered") == []

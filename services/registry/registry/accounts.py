@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from registry import messages
 from registry.domain.accounts import (
     Standing,
     Throttle,
@@ -27,12 +28,15 @@ from registry.models import (
     RefreshToken,
     Volunteer,
 )
-from registry.organisation import now
+from shared import messages as common
+from shared.access import visible
 from shared.auth import REFRESH, InvalidToken, Principal, Role, TokenIssuer, TokenVerifier
+from shared.clock import now
 from shared.contracts.registry import AccountChanged
 from shared.errors import Conflict, DomainError, NotFound, TooManyRequests, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
+from shared.messages import Message
 
 _hasher = PasswordHasher()
 # Verifying against this keeps an unknown username as slow as a wrong password.
@@ -49,12 +53,6 @@ class PasswordChangeRequired(DomainError):
     """The password was right, but an admin reset it: a new one must be set first."""
 
     status_code = 403
-
-
-MUST_CHANGE_MESSAGE = (
-    "your password was reset by an administrator: choose a new one with POST /auth/password "
-    "(username, the password you were given, and a new one); then log in with it"
-)
 
 
 def hash_password(password: str) -> str:
@@ -89,14 +87,14 @@ async def create_account(
 ) -> Account:
     """A new account; 409 when the username is taken."""
     if role.is_district_wide and community_id is not None:
-        raise Unprocessable("a district admin belongs to no community")
+        raise Unprocessable(messages.DISTRICT_ADMIN_HAS_NO_COMMUNITY)
     if not role.is_district_wide:
         if community_id is None:
-            raise Unprocessable(f"a {role.value} account belongs to a community")
+            raise Unprocessable(messages.ACCOUNT_NEEDS_COMMUNITY, role=common.ROLE_NAMES[role])
         if await session.get(Community, community_id) is None:
-            raise NotFound(f"community {community_id} not found")
+            raise NotFound(common.COMMUNITY_NOT_FOUND)
     if (await session.exec(select(Account).where(col(Account.username) == username))).first():
-        raise Conflict(f"the username {username!r} is taken")
+        raise Conflict(messages.USERNAME_TAKEN, username=username)
     account = Account(
         id=new_id(),
         username=username,
@@ -125,16 +123,20 @@ def _tokens(
         token_id=jti,
     )
     return TokenPair(
-        access_token=issuer.issue_access(account.id, account.role, account.community_id),
+        access_token=issuer.issue_access(
+            account.id, account.role, account.community_id, account.language
+        ),
         refresh_token=refresh,
         expires_in=int(issuer.access_ttl.total_seconds()),
     )
 
 
-def _refuse_while_locked(locked_until: datetime | None, current: datetime, whom: str) -> None:
+def _refuse_while_locked(
+    locked_until: datetime | None, current: datetime, refusal: Message
+) -> None:
     if locked_until is not None and _aware(locked_until) > current:
         wait = int((_aware(locked_until) - current).total_seconds()) + 1
-        raise TooManyRequests(f"too many failed logins {whom}; try again in {wait} s", wait)
+        raise TooManyRequests(refusal, wait, wait=wait)
 
 
 async def _authenticate(
@@ -145,9 +147,13 @@ async def _authenticate(
     current = now()
     record = await session.get(LoginThrottle, username)
     from_address = await session.get(LoginAddressThrottle, address)
-    _refuse_while_locked(record.locked_until if record else None, current, "for this username")
     _refuse_while_locked(
-        from_address.locked_until if from_address else None, current, "from this address"
+        record.locked_until if record else None, current, messages.LOGIN_LOCKED_USERNAME
+    )
+    _refuse_while_locked(
+        from_address.locked_until if from_address else None,
+        current,
+        messages.LOGIN_LOCKED_ADDRESS,
     )
     account = (await session.exec(select(Account).where(col(Account.username) == username))).first()
     valid = _verify_password(account.password_hash if account else _DUMMY_HASH, password)
@@ -167,7 +173,7 @@ async def _authenticate(
         from_address.locked_until = current + timedelta(seconds=lock) if lock else None
         session.add(from_address)
         await session.commit()
-        raise Unauthorized("wrong username or password")
+        raise Unauthorized(messages.LOGIN_FAILED)
     if record is not None:
         await session.delete(record)
     return account
@@ -190,7 +196,7 @@ async def login(
     )
     if account.must_change_password:
         await session.commit()
-        raise PasswordChangeRequired(MUST_CHANGE_MESSAGE)
+        raise PasswordChangeRequired(messages.PASSWORD_CHANGE_REQUIRED)
     tokens = _tokens(session, issuer, account, refresh_ttl)
     await session.commit()
     return tokens
@@ -214,7 +220,7 @@ async def change_password(
     )
     if new_password == current_password:
         await session.commit()
-        raise Unprocessable("the new password must differ from the current one")
+        raise Unprocessable(messages.PASSWORD_UNCHANGED)
     account.password_hash = hash_password(new_password)
     account.must_change_password = False
     session.add(account)
@@ -245,15 +251,15 @@ async def refresh(
     try:
         principal = verifier.verify(refresh_token, token_type=REFRESH)
     except InvalidToken as exc:
-        raise Unauthorized(exc.reason) from exc
+        raise Unauthorized(common.TOKEN_INVALID, reason=common.TOKEN_REASONS[exc.reason]) from exc
     stored = await session.get(RefreshToken, principal.token_id)
     if stored is None or stored.used_at is not None:
-        raise Unauthorized("this refresh token was already used or revoked; log in again")
+        raise Unauthorized(messages.REFRESH_TOKEN_USED)
     account = await session.get(Account, stored.account_id)
     if account is None or account.disabled:
-        raise Unauthorized("the account is disabled")
+        raise Unauthorized(messages.ACCOUNT_DISABLED)
     if account.must_change_password:
-        raise Unauthorized("the password was reset: change it (POST /auth/password), then log in")
+        raise Unauthorized(messages.REFRESH_AFTER_RESET)
     stored.used_at = now()
     session.add(stored)
     tokens = _tokens(session, issuer, account, refresh_ttl)
@@ -284,10 +290,7 @@ def _aware(moment: datetime) -> datetime:
 
 async def get_account(session: AsyncSession, principal: Principal, account_id: str) -> Account:
     """An account the caller may see; another community's answers as an unknown one."""
-    account = await session.get(Account, account_id)
-    if account is None or not principal.can_access_community(account.community_id):
-        raise NotFound("account not found")
-    return account
+    return visible(principal, await session.get(Account, account_id), common.ACCOUNT_NOT_FOUND)
 
 
 def _standing(account: Account) -> Standing:
@@ -336,12 +339,9 @@ async def change_account(
     changed = changed_standing(_actor(principal), _standing(account), role, community_id)
     new_role, new_community = changed.role, changed.community_id
     if new_community is not None and await session.get(Community, new_community) is None:
-        raise NotFound(f"community {new_community} not found")
+        raise NotFound(common.COMMUNITY_NOT_FOUND)
     if new_community != account.community_id and await _volunteer_of(session, account.id):
-        raise Conflict(
-            "this account is a volunteer's: transfer the volunteer "
-            "(POST /volunteers/{id}/transfer) and the account moves with them"
-        )
+        raise Conflict(messages.ACCOUNT_MOVES_WITH_VOLUNTEER)
     if (new_role, new_community) == (account.role, account.community_id):
         return account
     account.role, account.community_id = new_role, new_community
@@ -360,7 +360,7 @@ async def set_disabled(
     if not disabled:
         volunteer = await _volunteer_of(session, account.id)
         if volunteer is not None and volunteer.erased_at is not None:
-            raise Conflict("this person's data was erased; their account cannot be enabled")
+            raise Conflict(messages.ERASED_ACCOUNT_STAYS_DISABLED)
     account.disabled = disabled
     if disabled:
         await _end_sessions(session, account.id)
@@ -374,7 +374,7 @@ async def reset_password(session: AsyncSession, principal: Principal, account: A
     their sessions end. Returns that password, shown this once."""
     check_may_manage(_actor(principal), _standing(account))
     if account.disabled:
-        raise Conflict("this account is disabled: enable it before resetting its password")
+        raise Conflict(messages.DISABLED_ACCOUNT_NO_RESET)
     temporary = secrets.token_urlsafe(12)
     account.password_hash = hash_password(temporary)
     account.must_change_password = True

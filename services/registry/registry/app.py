@@ -9,11 +9,11 @@ from registry.api import accounts, auth, organisation, roster, teams, volunteers
 from registry.api.deps import throttle_of
 from registry.handlers import handlers
 from registry.identity import NationalIdVault
-from registry.organisation import now
 from registry.settings import Settings
 from registry.volunteers import Registrar
 from shared.app import create_service_app
 from shared.auth import TokenIssuer
+from shared.clock import now
 from shared.events.shredding import SubjectKeys
 from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
 

@@ -8,10 +8,12 @@ from typing import Annotated
 
 from pydantic import StrictBool, StringConstraints, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from registry import messages
 from shared.auth import Role
 from shared.db import UtcDateTime
 from shared.types import OMITTABLE, Day, Id, Input
@@ -267,6 +269,11 @@ class LoginAddressThrottle(RegistryModel, table=True):
 # -- API models -----------------------------------------------------------------------
 
 
+def null_refused(field: str) -> PydanticCustomError:
+    """A validator's refusal of `null` for a field that may only be left out."""
+    return PydanticCustomError(messages.FIELD_NULL.code, messages.FIELD_NULL.en, {"field": field})
+
+
 class StreetCreate(Input):
     """Input of `POST /streets`."""
 
@@ -298,7 +305,7 @@ class CommunityUpdate(Input):
     @model_validator(mode="after")
     def _name_not_null(self) -> CommunityUpdate:
         if "name" in self.model_fields_set and self.name is None:
-            raise ValueError("name cannot be null; leave it out to keep it")
+            raise null_refused("name")
         return self
 
 
@@ -387,7 +394,7 @@ class VolunteerFields(Input):
     def _strip_name(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("the name is empty")
+            raise PydanticCustomError(messages.NAME_EMPTY.code, messages.NAME_EMPTY.en)
         return value
 
 
@@ -427,7 +434,7 @@ class VolunteerProfileUpdate(Input):
         # Omitting a field leaves it; only the member unit and the phone can be cleared.
         for name in self.model_fields_set - {"member_unit_id", "phone"}:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+                raise null_refused(name)
         return self
 
 
@@ -449,7 +456,7 @@ class OwnProfileUpdate(Input):
     def _no_null(self) -> OwnProfileUpdate:
         for name in self.model_fields_set:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+                raise null_refused(name)
         return self
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from registry import messages
 from registry.domain.catalogue import DEFAULT_SERVICE_AREAS
 from registry.models import (
     Community,
@@ -20,7 +19,9 @@ from registry.models import (
     Street,
     StreetCreate,
 )
+from shared import messages as common
 from shared.auth import Principal
+from shared.clock import now
 from shared.contracts.registry import (
     CommunityCreated,
     CommunityUpdated,
@@ -33,16 +34,11 @@ from shared.events.outbox import add_event
 from shared.ids import new_id
 
 
-def now() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)
-
-
 async def create_street(session: AsyncSession, data: StreetCreate) -> Street:
     """Set up a street of the district."""
     name = data.name.strip()
     if (await session.exec(select(Street).where(col(Street.name) == name))).first():
-        raise Conflict(f"a street named {name!r} already exists")
+        raise Conflict(messages.STREET_NAME_TAKEN, name=name)
     street = Street(id=new_id(), name=name, created_at=now())
     session.add(street)
     add_event(
@@ -57,7 +53,7 @@ async def _street(session: AsyncSession, street_id: str | None) -> Street | None
         return None
     street = await session.get(Street, street_id)
     if street is None:
-        raise NotFound(f"street {street_id} not found")
+        raise NotFound(messages.STREET_NOT_FOUND, street_id=street_id)
     return street
 
 
@@ -66,7 +62,7 @@ async def create_community(session: AsyncSession, data: CommunityCreate) -> Comm
     name = data.name.strip()
     street = await _street(session, data.street_id)
     if (await session.exec(select(Community).where(col(Community.name) == name))).first():
-        raise Conflict(f"a community named {name!r} already exists")
+        raise Conflict(messages.COMMUNITY_NAME_TAKEN, name=name)
     community = Community(id=new_id(), name=name, street_id=data.street_id, created_at=now())
     session.add(community)
     add_event(
@@ -97,7 +93,7 @@ async def update_community(
             select(Community).where(col(Community.name) == name, col(Community.id) != community.id)
         )
         if clash.first():
-            raise Conflict(f"a community named {name!r} already exists")
+            raise Conflict(messages.COMMUNITY_NAME_TAKEN, name=name)
         community.name = name
     if "street_id" in data.model_fields_set:
         await _street(session, data.street_id)
@@ -136,7 +132,7 @@ async def get_community(
     """A community the caller may see; 404 for one they may not, as for one that is absent."""
     community = await session.get(Community, community_id)
     if community is None or not principal.can_access_community(community_id):
-        raise NotFound("community not found")
+        raise NotFound(common.COMMUNITY_NOT_FOUND)
     return community
 
 
@@ -159,7 +155,7 @@ async def add_member_unit(
         )
     )
     if clash.first():
-        raise Conflict(f"{community.name} already has a member unit named {name!r}")
+        raise Conflict(messages.MEMBER_UNIT_NAME_TAKEN, community=community.name, name=name)
     unit = MemberUnit(
         id=new_id(), community_id=community.id, name=name, kind=data.kind, created_at=now()
     )
@@ -215,7 +211,7 @@ async def add_service_area(
         )
     )
     if clash.first():
-        raise Conflict(f"{community.name} already has a service area {data.code!r}")
+        raise Conflict(messages.SERVICE_AREA_CODE_TAKEN, community=community.name, code=data.code)
     area = _add_area(session, community.id, data.code, data.name_zh, data.name_en, is_default=False)
     await session.commit()
     return area
@@ -239,7 +235,8 @@ async def areas_by_code(
     unknown = [code for code in codes if code not in areas]
     if unknown:
         raise Unprocessable(
-            f"unknown service area {', '.join(unknown)}; this community offers "
-            + ", ".join(sorted(areas))
+            messages.SERVICE_AREA_UNKNOWN,
+            unknown=", ".join(unknown),
+            offered=", ".join(sorted(areas)),
         )
     return [areas[code] for code in dict.fromkeys(codes)]

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from registry import messages
 from registry.domain.national_id import InvalidNationalId, normalise
 from registry.models import (
     Category,
@@ -88,26 +89,26 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, st
             try:
                 text = content.decode("gb18030")
             except UnicodeDecodeError as exc:
-                raise Unprocessable("the CSV file is neither UTF-8 nor GB18030 text") from exc
+                raise Unprocessable(messages.ROSTER_CSV_ENCODING) from exc
         try:
             table: list[list[str]] = list(csv.reader(io.StringIO(text)))
         except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
-            raise Unprocessable(f"the file is not a readable CSV table: {exc}") from exc
+            raise Unprocessable(messages.ROSTER_CSV_UNREADABLE, error=str(exc)) from exc
     elif lowered.endswith(".xlsx"):
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
         except Exception as exc:
-            raise Unprocessable("the file is not a readable XLSX workbook") from exc
+            raise Unprocessable(messages.ROSTER_XLSX_UNREADABLE) from exc
         if sheet is None:
-            raise Unprocessable("the workbook has no sheet")
+            raise Unprocessable(messages.ROSTER_NO_SHEET)
         table = [
             ["" if cell is None else str(cell) for cell in row]
             for row in sheet.iter_rows(values_only=True)
         ]
     else:
-        raise Unprocessable("upload a .csv or .xlsx file")
+        raise Unprocessable(messages.ROSTER_FILE_TYPE)
     if not table:
-        raise Unprocessable("the file is empty")
+        raise Unprocessable(messages.ROSTER_EMPTY)
     header = [cell.strip().lower() for cell in table[0]]
     positions: dict[str, int] = {}
     for key, names in COLUMNS.items():
@@ -117,10 +118,11 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, st
     missing = [key for key in REQUIRED if key not in positions]
     if missing:
         raise Unprocessable(
-            "missing columns: " + ", ".join(f"{k} ({COLUMNS[k][1]})" for k in missing)
+            messages.ROSTER_MISSING_COLUMNS,
+            columns=", ".join(f"{k} ({COLUMNS[k][1]})" for k in missing),
         )
     if len(table) - 1 > MAX_ROWS:
-        raise Unprocessable(f"at most {MAX_ROWS} rows per import; split the file")
+        raise Unprocessable(messages.ROSTER_TOO_MANY_ROWS, max_rows=MAX_ROWS)
     for number, row in enumerate(table[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue

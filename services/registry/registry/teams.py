@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from registry import messages
 from registry.models import (
     Account,
     Community,
@@ -19,8 +20,11 @@ from registry.models import (
     Volunteer,
     VolunteerStatus,
 )
-from registry.organisation import now, service_areas
+from registry.organisation import service_areas
+from shared import messages as common
+from shared.access import visible
 from shared.auth import Principal, Role
+from shared.clock import now
 from shared.contracts.registry import (
     TeamCreated,
     TeamLeaderAssigned,
@@ -38,9 +42,12 @@ async def _registered_volunteer(
     volunteer = await session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.community_id != community_id:
         # A body's id in another community answers as a missing one would.
-        raise NotFound(f"volunteer {volunteer_id} not found in this community")
+        raise NotFound(common.VOLUNTEER_NOT_FOUND)
     if volunteer.status != VolunteerStatus.REGISTERED:
-        raise Conflict(f"a volunteer who is {volunteer.status.value} cannot join or lead a team")
+        raise Conflict(
+            messages.VOLUNTEER_CANNOT_JOIN,
+            status=messages.VOLUNTEER_STATUS_NAMES[volunteer.status.value],
+        )
     return volunteer
 
 
@@ -62,15 +69,16 @@ async def create_team(session: AsyncSession, community: Community, data: TeamCre
     if area is None:
         # Named in the body like the street of a community: a missing one answers 404.
         raise NotFound(
-            f"service area {data.service_area_code} not found; this community offers "
-            + ", ".join(sorted(areas))
+            messages.SERVICE_AREA_NOT_FOUND,
+            code=data.service_area_code,
+            offered=", ".join(sorted(areas)),
         )
     name = data.name.strip()
     clash = await session.exec(
         select(Team).where(col(Team.community_id) == community.id, col(Team.name) == name)
     )
     if clash.first():
-        raise Conflict(f"{community.name} already has a team named {name!r}")
+        raise Conflict(messages.TEAM_NAME_TAKEN, community=community.name, name=name)
     team = Team(
         id=new_id(), community_id=community.id, service_area_id=area.id, name=name, created_at=now()
     )
@@ -106,10 +114,7 @@ async def create_team(session: AsyncSession, community: Community, data: TeamCre
 
 async def get_team(session: AsyncSession, principal: Principal, team_id: str) -> Team:
     """A team of a community the caller may see; 404 otherwise."""
-    team = await session.get(Team, team_id)
-    if team is None or not principal.can_access_community(team.community_id):
-        raise NotFound("team not found")
-    return team
+    return visible(principal, await session.get(Team, team_id), common.TEAM_NOT_FOUND)
 
 
 async def team_public(session: AsyncSession, team: Team) -> TeamPublic:
@@ -174,7 +179,7 @@ async def join(session: AsyncSession, team: Team, volunteer_id: str) -> None:
     """Add a registered volunteer of the team's community to the team."""
     volunteer = await _registered_volunteer(session, team.community_id, volunteer_id)
     if await session.get(TeamMembership, (team.id, volunteer.id)) is not None:
-        raise Conflict("this volunteer is already in the team")
+        raise Conflict(messages.ALREADY_IN_TEAM)
     session.add(TeamMembership(team_id=team.id, volunteer_id=volunteer.id, joined_at=now()))
     add_event(
         session,
@@ -191,9 +196,9 @@ async def leave(session: AsyncSession, team: Team, volunteer_id: str) -> None:
     """Take a volunteer out of the team; the leader must be replaced first."""
     membership = await session.get(TeamMembership, (team.id, volunteer_id))
     if membership is None:
-        raise NotFound("this volunteer is not in the team")
+        raise NotFound(messages.NOT_IN_TEAM)
     if team.leader_volunteer_id == volunteer_id:
-        raise Conflict("the team's leader cannot leave; assign another leader first")
+        raise Conflict(messages.LEADER_CANNOT_LEAVE)
     await session.delete(membership)
     add_event(
         session,

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from registry import messages
 from registry.domain.national_id import InvalidNationalId, birth_date_of, mask, normalise
 from registry.domain.volunteer_number import format_number
 from registry.identity import NationalIdVault
@@ -31,8 +32,10 @@ from registry.models import (
     VolunteerServiceArea,
     VolunteerStatus,
 )
-from registry.organisation import areas_by_code, now
+from registry.organisation import areas_by_code
+from shared import messages as common
 from shared.auth import Principal, Role
+from shared.clock import now
 from shared.contracts.base import EventPayload
 from shared.contracts.registry import (
     AccountChanged,
@@ -53,10 +56,6 @@ from shared.events.shredding import SubjectKeys
 from shared.ids import new_id
 
 NUMBER_COUNTER = "volunteer_number"
-DUPLICATE_MESSAGE = (
-    "this national ID number is already registered in the district; a person registers "
-    "once. Ask the community where you registered to transfer you instead."
-)
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def checked_national_id(raw: str) -> str:
     try:
         return normalise(raw)
     except InvalidNationalId as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Unprocessable(exc.message) from exc
 
 
 async def _ensure_not_registered(session: AsyncSession, national_id_hash: str) -> None:
@@ -88,7 +87,7 @@ async def _ensure_not_registered(session: AsyncSession, national_id_hash: str) -
         select(Volunteer.id).where(col(Volunteer.national_id_hash) == national_id_hash)
     )
     if taken.first() is not None:
-        raise Conflict(DUPLICATE_MESSAGE)
+        raise Conflict(messages.NATIONAL_ID_REGISTERED)
 
 
 async def _check_member_unit(session: AsyncSession, community_id: str, unit_id: str | None) -> None:
@@ -97,7 +96,7 @@ async def _check_member_unit(session: AsyncSession, community_id: str, unit_id: 
     unit = await session.get(MemberUnit, unit_id)
     if unit is None or unit.community_id != community_id:
         # Another community's unit answers as an unknown one would.
-        raise NotFound(f"member unit {unit_id} not found")
+        raise NotFound(messages.MEMBER_UNIT_NOT_FOUND, member_unit_id=unit_id)
 
 
 async def new_volunteer(
@@ -112,7 +111,7 @@ async def new_volunteer(
     """Validate an application and stage the new volunteer (status applied) in the session."""
     national_id = checked_national_id(data.national_id)
     if data.birth_date is not None and data.birth_date != birth_date_of(national_id):
-        raise Unprocessable("the birth date does not match the national ID number")
+        raise Unprocessable(messages.BIRTH_DATE_MISMATCH)
     areas = await areas_by_code(session, community_id, data.service_area_codes)
     await _check_member_unit(session, community_id, data.member_unit_id)
     await _ensure_not_registered(session, registrar.vault.lookup_hash(national_id))
@@ -255,9 +254,13 @@ def stage_registered(
 
 def _require(volunteer: Volunteer, allowed: Sequence[VolunteerStatus], action: str) -> None:
     if volunteer.erased_at is not None:
-        raise Conflict("this volunteer's personal data was erased; nothing more can change")
+        raise Conflict(messages.VOLUNTEER_ERASED)
     if volunteer.status not in allowed:
-        raise Conflict(f"a volunteer who is {volunteer.status.value} cannot be {action}")
+        raise Conflict(
+            messages.VOLUNTEER_STATUS_FORBIDS,
+            status=messages.VOLUNTEER_STATUS_NAMES[volunteer.status.value],
+            action=messages.VOLUNTEER_ACTIONS[action],
+        )
 
 
 async def approve(session: AsyncSession, registrar: Registrar, volunteer: Volunteer) -> Volunteer:
@@ -353,7 +356,7 @@ async def come_back(session: AsyncSession, volunteer: Volunteer) -> Volunteer:
     history where it was. Consumers see `volunteer_reinstated` with `returned`."""
     _require(volunteer, [VolunteerStatus.WITHDRAWN], "taken back")
     if volunteer.volunteer_number is None:  # withdrawn before this rule: never happens
-        raise Conflict("this volunteer was never registered; they apply instead")
+        raise Conflict(messages.VOLUNTEER_NEVER_REGISTERED)
     return await _move(
         session,
         volunteer,
@@ -377,14 +380,14 @@ async def transfer(
     and their account moves with them (a team leader's or admin's arrives a volunteer's)."""
     _require(volunteer, [VolunteerStatus.REGISTERED, VolunteerStatus.SUSPENDED], "transferred")
     if community_id == volunteer.community_id:
-        raise Conflict("the volunteer already belongs to this community")
+        raise Conflict(messages.ALREADY_IN_COMMUNITY)
     if await session.get(Community, community_id) is None:
-        raise NotFound(f"community {community_id} not found")
+        raise NotFound(common.COMMUNITY_NOT_FOUND)
     codes = service_area_codes or await _area_codes(session, volunteer.id)
     areas = await areas_by_code(session, community_id, codes)
     led = await session.exec(select(Team).where(col(Team.leader_volunteer_id) == volunteer.id))
     if (team := led.first()) is not None:
-        raise Conflict(f"the volunteer leads the team {team.name!r}: give it another leader first")
+        raise Conflict(messages.LEADER_CANNOT_TRANSFER, team=team.name)
     origin = volunteer.community_id
     memberships = await session.exec(
         select(TeamMembership).where(col(TeamMembership.volunteer_id) == volunteer.id)
@@ -455,7 +458,7 @@ async def erase(
     forget the rest on `volunteer_erased` (docs/decisions/0011).
     """
     if volunteer.erased_at is not None:
-        raise Conflict("this volunteer's personal data was already erased")
+        raise Conflict(messages.VOLUNTEER_ALREADY_ERASED)
     if names is not None:
         await names.shred(volunteer.id)
     timestamp = now()
@@ -559,7 +562,7 @@ async def get_volunteer(
     themself; anyone else gets 404, as for a volunteer that does not exist."""
     volunteer = await session.get(Volunteer, volunteer_id)
     if volunteer is None or not may_see(principal, volunteer):
-        raise NotFound("volunteer not found")
+        raise NotFound(common.VOLUNTEER_NOT_FOUND)
     return volunteer
 
 

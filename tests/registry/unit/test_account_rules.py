@@ -6,39 +6,38 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from registry import messages
 from registry.domain.accounts import (
-    Forbidden,
     Standing,
     Throttle,
     changed_standing,
     check_may_manage,
 )
+from shared import messages as common
 from shared.auth import Role
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.messages import Language
 
 DISTRICT = Standing("da", Role.DISTRICT_ADMIN, None)
 ADMIN = Standing("ca", Role.COMMUNITY_ADMIN, "c1")
 LEADER = Standing("tl", Role.TEAM_LEADER, "c1")
 
 
-OWN_ACCOUNT = "you cannot change your own account this way; ask another administrator"
-
-
 def test_nobody_changes_their_own_account() -> None:
-    # The message is the body of the 409 a person reads: compared whole, not in part.
+    # The message is the body of the 409 a person reads: the very one, not a look-alike.
     with pytest.raises(Conflict) as district:
         check_may_manage(DISTRICT, DISTRICT)
-    assert district.value.message == OWN_ACCOUNT
+    assert district.value.message is messages.OWN_ACCOUNT
     with pytest.raises(Conflict) as community:
         check_may_manage(ADMIN, ADMIN)
-    assert community.value.message == OWN_ACCOUNT
+    assert community.value.message is messages.OWN_ACCOUNT
 
 
 @pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN])
 def test_a_community_admin_leaves_administrators_alone(role: Role) -> None:
     with pytest.raises(Forbidden) as refused:
         check_may_manage(ADMIN, Standing("x", role, "c1"))
-    assert refused.value.message == "a community admin may not change an administrator's account"
+    assert refused.value.message is messages.ADMIN_ACCOUNT_IS_DISTRICTS
     check_may_manage(DISTRICT, Standing("x", role, "c1"))
 
 
@@ -46,21 +45,23 @@ def test_a_community_admin_leaves_administrators_alone(role: Role) -> None:
 def test_only_administrators_manage_accounts(role: Role) -> None:
     with pytest.raises(Forbidden) as refused:
         check_may_manage(Standing("me", role, "c1"), Standing("re", Role.RESIDENT, "c1"))
-    assert refused.value.message == f"role {role.value} may not manage accounts"
+    assert refused.value.message is messages.ROLE_MAY_NOT_MANAGE_ACCOUNTS
+    assert refused.value.params == {"role": common.ROLE_NAMES[role]}
 
 
 @pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN])
 def test_a_community_admin_raises_nobody_to_an_administrator(role: Role) -> None:
     with pytest.raises(Forbidden) as refused:
         changed_standing(ADMIN, LEADER, role, None)
-    assert refused.value.message == f"a community admin may not make anyone a {role.value}"
+    assert refused.value.message is messages.COMMUNITY_ADMIN_MAY_NOT_GRANT
+    assert refused.value.params == {"role": common.ROLE_NAMES[role]}
 
 
 def test_a_community_admin_keeps_to_their_community() -> None:
     with pytest.raises(NotFound) as unknown:
         changed_standing(ADMIN, LEADER, None, "c2")
-    # Another community answers as an unknown one would: by its id, nothing more.
-    assert unknown.value.message == "community c2 not found"
+    # Another community answers as an unknown one would.
+    assert unknown.value.message is common.COMMUNITY_NOT_FOUND
     assert changed_standing(ADMIN, LEADER, Role.VOLUNTEER, None) == Standing(
         "tl", Role.VOLUNTEER, "c1"
     )
@@ -71,9 +72,14 @@ def test_a_district_admin_has_no_community_and_the_others_one() -> None:
     assert raised == Standing("tl", Role.DISTRICT_ADMIN, None)
     with pytest.raises(Conflict) as lowered:  # lowered without naming a community
         changed_standing(DISTRICT, raised, Role.RESIDENT, None)
-    assert lowered.value.message == (
+    refusal = lowered.value
+    assert refusal.message is messages.ACCOUNT_HAS_NO_COMMUNITY
+    assert refusal.message.render(Language.EN, refusal.params) == (
         "this account has no community (a district admin's): a resident "
         "account needs one, give community_id"
+    )
+    assert refusal.message.render(Language.ZH, refusal.params) == (
+        "该账号（区级管理员）没有社区：改为居民须同时给出 community_id"
     )
     assert changed_standing(DISTRICT, raised, Role.RESIDENT, "c2") == Standing(
         "tl", Role.RESIDENT, "c2"

@@ -11,16 +11,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from sqlmodel import col
 
-from registry import accounts
-from registry.api.deps import authorize
-from registry.models import Account
-from shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from registry import accounts, messages
+from registry.models import Account, null_refused
+from shared import messages as common
+from shared.access import authorize, list_scope
+from shared.auth import CurrentPrincipal, Role, require_roles
 from shared.deps import SessionDep
+from shared.errors import Forbidden
 from shared.paging import Page, PageParams, paginate
 from shared.types import OMITTABLE, Id, Input
 
@@ -74,7 +76,7 @@ class CommunityAccountUpdate(Input):
     def _no_null(self) -> CommunityAccountUpdate:
         for name in self.model_fields_set:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+                raise null_refused(name)
         return self
 
 
@@ -143,8 +145,8 @@ async def create_account(
     if principal.role is Role.COMMUNITY_ADMIN:
         authorize(principal, body.community_id or "", Role.COMMUNITY_ADMIN)
         if body.role in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"a community admin may not create a {body.role} account"
+            raise Forbidden(
+                messages.COMMUNITY_ADMIN_MAY_NOT_CREATE, role=common.ROLE_NAMES[body.role]
             )
     account = await accounts.create_account(
         session,
@@ -154,15 +156,6 @@ async def create_account(
         community_id=body.community_id,
     )
     return _public(account)
-
-
-def _scope(principal: Principal, community_id: str | None) -> str | None:
-    """The community a list keeps to: a community admin's own, whatever they ask."""
-    if principal.is_district_wide:
-        return community_id
-    if community_id is not None and community_id != principal.community:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    return principal.community
 
 
 @router.get("/accounts", response_model=Page[AccountPublic], dependencies=[ADMINS])
@@ -180,7 +173,7 @@ async def list_accounts(
     """Accounts by username: the district admin's of any community (or all), a community
     admin's of their own community."""
     criteria = accounts.AccountFilter(
-        community_id=_scope(principal, community_id),
+        community_id=list_scope(principal, community_id),
         role=role,
         disabled=None if status_ is None else status_ is AccountStatus.DISABLED,
         text=q,

@@ -1,4 +1,5 @@
-"""Login, token refresh, logout, changing one's password, and the public key."""
+"""Login, token refresh, logout, changing one's password, the public key, and who the
+caller is (with the language they chose for the API's answers)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 from jwt.algorithms import OKPAlgorithm
 from pydantic import BaseModel, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from registry import accounts
 from registry.api.deps import IssuerDep, SettingsDep, ThrottleDep, VerifierDep
-from shared.auth import CurrentPrincipal
+from registry.models import Account
+from shared import messages as common
+from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.errors import NotFound, language_of
+from shared.messages import Language
 from shared.types import Input
 
 router = APIRouter(tags=["auth"])
@@ -53,7 +59,8 @@ class PasswordChange(Input):
 class PasswordChangeRequired(BaseModel):
     """Login's answer when an admin reset the password: no tokens until it is changed."""
 
-    detail: str
+    code: Literal["password_change_required"] = Field(description="stable machine code")
+    detail: str = Field(description="what to do, in the caller's language")
     password_change_required: Literal[True] = Field(
         description="always true: call POST /auth/password, then log in"
     )
@@ -78,9 +85,19 @@ _LOGIN_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def _must_change(exc: accounts.PasswordChangeRequired) -> JSONResponse:
-    body = PasswordChangeRequired(detail=str(exc), password_change_required=True)
-    return JSONResponse(body.model_dump(), status_code=status.HTTP_403_FORBIDDEN)
+def _must_change(request: Request, exc: accounts.PasswordChangeRequired) -> JSONResponse:
+    # Answered here rather than by the error handler: the body says more than a refusal.
+    language = language_of(request)
+    body = PasswordChangeRequired(
+        code="password_change_required",
+        detail=exc.message.render(language, exc.params),
+        password_change_required=True,
+    )
+    return JSONResponse(
+        body.model_dump(),
+        status_code=status.HTTP_403_FORBIDDEN,
+        headers={"Content-Language": language.value},
+    )
 
 
 @router.post("/auth/login", response_model=Tokens, responses=_LOGIN_RESPONSES)
@@ -106,7 +123,7 @@ async def login(
             refresh_ttl=settings.refresh_ttl,
         )
     except accounts.PasswordChangeRequired as exc:
-        return _must_change(exc)
+        return _must_change(request, exc)
     return _tokens(pair)
 
 
@@ -181,11 +198,58 @@ async def jwks(settings: SettingsDep) -> dict[str, list[dict[str, str]]]:
     return {"keys": [{**jwk, "use": "sig", "alg": "EdDSA"}]}
 
 
-@router.get("/me")
-async def me(principal: CurrentPrincipal) -> dict[str, str | None]:
-    """Who the token says the caller is."""
-    return {
-        "account_id": principal.subject,
-        "role": principal.role.value,
-        "community_id": principal.community,
-    }
+class Me(BaseModel):
+    """Who the caller is, as their token says, and the language they chose."""
+
+    account_id: str
+    role: Role
+    community_id: str | None
+    language: Language | None = Field(
+        description="the language of the API's answers when a request names none "
+        "(Accept-Language); null: Chinese, or as the browser asks"
+    )
+
+
+class LanguageChoice(Input):
+    """Input of `PUT /me/language`."""
+
+    language: Language | None = Field(
+        description="zh or en; null: follow the browser (Accept-Language), else Chinese"
+    )
+
+
+async def _own_account(session: AsyncSession, principal: Principal) -> Account:
+    account = await session.get(Account, principal.subject)
+    if account is None:  # a token outliving its account (erased from the database)
+        raise NotFound(common.ACCOUNT_NOT_FOUND)
+    return account
+
+
+def _me(principal: Principal, account: Account | None) -> Me:
+    language = account.language if account is not None else None
+    return Me(
+        account_id=principal.subject,
+        role=principal.role,
+        community_id=principal.community,
+        language=Language(language) if language else None,
+    )
+
+
+@router.get("/me", response_model=Me)
+async def me(principal: CurrentPrincipal, session: SessionDep) -> Me:
+    """Who the token says the caller is, and the language their account chose (the
+    account read now: a choice made since the token was issued shows)."""
+    return _me(principal, await session.get(Account, principal.subject))
+
+
+@router.put("/me/language", response_model=Me)
+async def set_my_language(
+    body: LanguageChoice, principal: CurrentPrincipal, session: SessionDep
+) -> Me:
+    """Choose the language every service answers this account in when a request names
+    none; tokens from the next login or refresh carry it (the current one keeps its own)."""
+    account = await _own_account(session, principal)
+    account.language = body.language.value if body.language else None
+    session.add(account)
+    await session.commit()
+    return _me(principal, account)

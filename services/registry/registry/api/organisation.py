@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, status
 from sqlmodel import col, select
 
 from registry import organisation
-from registry.api.deps import authorize
 from registry.models import (
     CommunityCreate,
     CommunityPublic,
@@ -21,6 +20,7 @@ from registry.models import (
     StreetCreate,
     StreetPublic,
 )
+from shared.access import authorize
 from shared.auth import CurrentPrincipal, Role, require_roles
 from shared.deps import SessionDep
 

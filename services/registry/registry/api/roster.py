@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, HTTPException, Response, UploadFile, status
+from fastapi import APIRouter, File, Response, UploadFile, status
 from pydantic import BaseModel
 from sqlmodel import col
 
-from registry import organisation, roster, volunteers
-from registry.api.deps import RegistrarDep, authorize
+from registry import messages, organisation, roster, volunteers
+from registry.api.deps import RegistrarDep
 from registry.models import Volunteer
+from shared.access import authorize
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.errors import DomainError, NotFound
 
 router = APIRouter(tags=["roster"])
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -20,6 +22,12 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # the service's limit (MAX_REQUEST_BODY_BYTES, 1 MiB by default).
 MAX_ROSTER_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 BODY_LIMITS = {r"/communities/[^/]+/roster": MAX_ROSTER_BODY_BYTES}
+
+
+class FileTooLarge(DomainError):
+    """The uploaded roster is over MAX_UPLOAD_BYTES."""
+
+    status_code = status.HTTP_413_CONTENT_TOO_LARGE
 
 
 class ImportReportPublic(BaseModel):
@@ -48,7 +56,7 @@ async def import_roster(
     community = await organisation.get_community(session, principal, community_id)
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "the file is larger than 10 MB")
+        raise FileTooLarge(messages.ROSTER_TOO_LARGE)
     report = await roster.import_roster(session, registrar, community, file.filename or "", content)
     return ImportReportPublic(**report.__dict__)
 
@@ -65,7 +73,7 @@ async def export_roster(
     authorize(principal, community_id, Role.COMMUNITY_ADMIN)
     community = await organisation.get_community(session, principal, community_id)
     if file_format not in ("csv", "xlsx"):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "export as roster.csv or roster.xlsx")
+        raise NotFound(messages.ROSTER_EXPORT_FORMAT)
     everyone = volunteers.volunteer_query(volunteers.VolunteerFilter(community_id=community_id))
     rows = (await session.exec(everyone.order_by(col(Volunteer.name), col(Volunteer.id)))).all()
     public = await volunteers.to_public(session, rows)

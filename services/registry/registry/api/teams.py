@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query, status
 from sqlmodel import col, select
 
-from registry import organisation, teams
-from registry.api.deps import authorize
+from registry import messages, organisation, teams
 from registry.models import Team, TeamCreate, TeamPublic, Volunteer
+from shared import messages as common
+from shared.access import authorize
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.errors import Forbidden, NotFound
 from shared.paging import Page, PageParams, paginate
 from shared.types import Id, Input
 
@@ -81,11 +83,9 @@ async def _membership_check(
     team = await teams.get_team(session, principal, team_id)
     volunteer = await session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.community_id != team.community_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
+        raise NotFound(common.VOLUNTEER_NOT_FOUND)
     if not teams.may_manage_membership(principal, team, volunteer):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "only admins, the team leader or the volunteer themself"
-        )
+        raise Forbidden(messages.MEMBERSHIP_NOT_YOURS)
     return team
 
 

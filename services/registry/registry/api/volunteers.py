@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from registry import accounts, organisation, volunteers
-from registry.api.deps import RegistrarDep, SettingsDep, SubjectKeysDep, authorize
+from registry import accounts, messages, organisation, volunteers
+from registry.api.deps import RegistrarDep, SettingsDep, SubjectKeysDep
 from registry.card import card_pdf, verification_url
 from registry.models import (
     CardVerification,
@@ -27,8 +27,11 @@ from registry.models import (
     VolunteerPublic,
     VolunteerStatus,
 )
+from shared import messages as common
+from shared.access import authorize, list_scope, require_role
 from shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.deps import SessionDep
+from shared.errors import Conflict, NotFound
 from shared.paging import Page, PageParams, PageQuery, count, paginate
 from shared.types import Id
 
@@ -89,7 +92,7 @@ async def post_application(
     422 beyond the schema, as for an application a community worker enters.
     """
     if await session.get(Community, data.community_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+        raise NotFound(common.COMMUNITY_NOT_FOUND)
     account = await accounts.create_account(
         session,
         username=data.username,
@@ -108,15 +111,6 @@ async def post_application(
     )
     await session.commit()
     return await _public(session, volunteer)
-
-
-def _scope(principal: Principal, community_id: str | None) -> str | None:
-    """The community a list keeps to: a community role's own, whatever it asks."""
-    if principal.is_district_wide:
-        return community_id
-    if community_id is not None and community_id != principal.community:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    return principal.community
 
 
 async def _page_of(
@@ -146,16 +140,13 @@ async def get_volunteers(
 ) -> Page[VolunteerPublic]:
     """Search volunteers of the caller's community (the district admin: any or all), by
     name then id."""
-    community_id = _scope(principal, community_id)
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not search volunteers"
-        )
+    community_id = list_scope(principal, community_id)
+    require_role(principal, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
     if team_id is not None:
         # A filter naming another community's team answers as an unknown one.
         team = await session.get(Team, team_id)
         if team is None or community_id not in (None, team.community_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "team not found")
+            raise NotFound(common.TEAM_NOT_FOUND)
     criteria = volunteers.VolunteerFilter(
         community_id=community_id,
         text=q,
@@ -196,7 +187,7 @@ async def queue_counts(
     principal: CurrentPrincipal, session: SessionDep, community_id: Id | None = None
 ) -> QueueCounts:
     """Each queue's count, for a dashboard (the district admin: all or one community)."""
-    scope = _scope(principal, community_id)
+    scope = list_scope(principal, community_id)
     return QueueCounts(
         community_id=scope, applications_to_approve=await count(session, _applications(scope))
     )
@@ -218,7 +209,7 @@ async def applications_to_approve(
     """Applications awaiting approval, oldest first."""
     return await _page_of(
         session,
-        _applications(_scope(principal, community_id), q),
+        _applications(list_scope(principal, community_id), q),
         [col(Volunteer.applied_at), col(Volunteer.id)],
         paging,
     )
@@ -232,7 +223,7 @@ async def get_my_volunteer(principal: CurrentPrincipal, session: SessionDep) -> 
     )
     volunteer = found.first()
     if volunteer is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "you have no volunteer record")
+        raise NotFound(messages.NO_VOLUNTEER_RECORD)
     return await _public(session, volunteer)
 
 
@@ -248,7 +239,7 @@ async def patch_my_volunteer(
     )
     volunteer = found.first()
     if volunteer is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "you have no volunteer record")
+        raise NotFound(messages.NO_VOLUNTEER_RECORD)
     update = VolunteerProfileUpdate.model_validate(data.model_dump(exclude_unset=True))
     return await _public(session, await volunteers.update_profile(session, volunteer, update))
 
@@ -377,7 +368,7 @@ async def card(
     """The printable volunteer card with its QR code."""
     volunteer = await volunteers.get_volunteer(session, principal, volunteer_id)
     if volunteer.volunteer_number is None or volunteer.status != VolunteerStatus.REGISTERED:
-        raise HTTPException(status.HTTP_409_CONFLICT, "only a registered volunteer has a card")
+        raise Conflict(messages.CARD_ONLY_REGISTERED)
     community = await session.get(Community, volunteer.community_id)
     pdf = card_pdf(
         name=volunteer.name,

@@ -6,17 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from registry import messages
+from shared import messages as common
 from shared.auth import Role
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, Forbidden, NotFound
 
 # Roles a community admin may give; an administrator's account is the district's to change.
 COMMUNITY_GRANTS = frozenset({Role.TEAM_LEADER, Role.VOLUNTEER, Role.RESIDENT})
-
-
-class Forbidden(DomainError):
-    """The caller's role may not do this to this account."""
-
-    status_code = 403
 
 
 @dataclass(frozen=True)
@@ -35,13 +31,13 @@ def check_may_manage(actor: Standing, target: Standing) -> None:
     themself. A community admin changes only team leaders, volunteers and residents.
     """
     if target.account_id == actor.account_id:
-        raise Conflict("you cannot change your own account this way; ask another administrator")
+        raise Conflict(messages.OWN_ACCOUNT)
     if actor.role is Role.DISTRICT_ADMIN:
         return
     if actor.role is not Role.COMMUNITY_ADMIN:
-        raise Forbidden(f"role {actor.role} may not manage accounts")
+        raise Forbidden(messages.ROLE_MAY_NOT_MANAGE_ACCOUNTS, role=common.ROLE_NAMES[actor.role])
     if target.role not in COMMUNITY_GRANTS:
-        raise Forbidden("a community admin may not change an administrator's account")
+        raise Forbidden(messages.ADMIN_ACCOUNT_IS_DISTRICTS)
 
 
 def changed_standing(
@@ -57,15 +53,14 @@ def changed_standing(
     new_role = role or target.role
     new_community = None if new_role.is_district_wide else community_id or target.community_id
     if not new_role.is_district_wide and new_community is None:
-        raise Conflict(
-            f"this account has no community (a district admin's): a {new_role.value} "
-            "account needs one, give community_id"
-        )
+        raise Conflict(messages.ACCOUNT_HAS_NO_COMMUNITY, role=common.ROLE_NAMES[new_role])
     if actor.role is Role.COMMUNITY_ADMIN:
         if new_role not in COMMUNITY_GRANTS:
-            raise Forbidden(f"a community admin may not make anyone a {new_role.value}")
+            raise Forbidden(
+                messages.COMMUNITY_ADMIN_MAY_NOT_GRANT, role=common.ROLE_NAMES[new_role]
+            )
         if new_community != actor.community_id:
-            raise NotFound(f"community {new_community} not found")
+            raise NotFound(common.COMMUNITY_NOT_FOUND)
     return Standing(target.account_id, new_role, new_community)
 
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from registry import messages
+from shared.messages import Message
+
 _FORMAT = re.compile(r"^\d{17}[\dX]$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
 
 
 class InvalidNationalId(ValueError):
-    """A national ID number that cannot be right; the message says why, without the number."""
+    """A national ID number that cannot be right; `message` says why, without the number."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.en)
+        self.message = message
 
 
 def check_character(first_17: str) -> str:
@@ -24,17 +31,15 @@ def normalise(raw: str) -> str:
     """The number as stored: spaces removed, a trailing x upper-cased; raises if invalid."""
     number = raw.strip().replace(" ", "").upper()
     if len(number) != 18:
-        raise InvalidNationalId("a national ID number has 18 characters")
+        raise InvalidNationalId(messages.NATIONAL_ID_LENGTH)
     if not _FORMAT.match(number):
-        raise InvalidNationalId("a national ID number is 17 digits and a digit or X")
+        raise InvalidNationalId(messages.NATIONAL_ID_FORMAT)
     try:
         date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
-        raise InvalidNationalId(
-            "the birth date inside the national ID number is not a date"
-        ) from exc
+        raise InvalidNationalId(messages.NATIONAL_ID_BIRTH_DATE) from exc
     if check_character(number[:17]) != number[17]:
-        raise InvalidNationalId("the national ID number's check digit does not match")
+        raise InvalidNationalId(messages.NATIONAL_ID_CHECK_DIGIT)
     return number
 
 
