@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from pypdf import PdfReader
 
+from shared import clock
 from shared.auth import Role
 from shared.contracts.activities import ServiceConfirmed
 from shared.contracts.registry import VolunteerErased, VolunteerRegistered
@@ -59,6 +60,9 @@ async def test_a_certificate_has_its_fields_and_verifies_and_a_forged_one_does_n
     )
     await settle(evaluation)
     mine = evaluation.volunteer("v1", "c1")
+    # The day of issue is the district's (Beijing's), not this machine's.
+    zone = evaluation.app.state.settings.zone
+    before = clock.now().astimezone(zone).date()
     issued = await evaluation.client.post(
         "/volunteers/v1/certificates",
         json={"date_from": "2026-03-01", "date_to": "2026-03-15"},
@@ -66,6 +70,8 @@ async def test_a_certificate_has_its_fields_and_verifies_and_a_forged_one_does_n
     )
     assert issued.status_code == 201, issued.text
     certificate = issued.json()
+    issued_on = date.fromisoformat(certificate["issued_on"])
+    assert issued_on in (before, clock.now().astimezone(zone).date())
     assert certificate["name"] == "王小红"
     assert certificate["volunteer_number"] == "110105260000042"
     assert certificate["hours"] == 5.5  # r3 falls after the range
@@ -87,7 +93,7 @@ async def test_a_certificate_has_its_fields_and_verifies_and_a_forged_one_does_n
         "为老服务",
         "法律援助",
         "出具单位：示范区志愿服务指导中心",
-        f"出具日期：{date.today().year}年{date.today().month}月{date.today().day}日",
+        f"出具日期：{issued_on.year}年{issued_on.month}月{issued_on.day}日",
         certificate["verification_code"],
     ):
         assert visible in page, visible
@@ -101,7 +107,7 @@ async def test_a_certificate_has_its_fields_and_verifies_and_a_forged_one_does_n
     assert (verified["name"], verified["hours"], verified["issued_on"]) == (
         "王小红",
         5.5,
-        date.today().isoformat(),
+        issued_on.isoformat(),
     )
     assert "volunteer_id" not in verified
     assert "verification_code" not in verified

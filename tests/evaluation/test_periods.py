@@ -63,20 +63,24 @@ async def test_peer_review_refuses_self_strangers_duplicates_and_the_wrong_windo
         url, json={"reviewed_volunteer_id": "b", "rating": 5}, headers=as_a
     )
     assert early.status_code == 409
-    assert "during peer review" in early.json()["detail"]
+    assert early.json() == {
+        "code": "review_not_open",
+        "detail": "互评只在“同行互评”阶段进行，本周期目前处于“开放”阶段",
+    }
     await advance(evaluation, period, evaluation.headers(Role.COMMUNITY_ADMIN, "c1"), "peer_review")
 
     own = await evaluation.client.post(
         url, json={"reviewed_volunteer_id": "a", "rating": 5}, headers=as_a
     )
-    assert (own.status_code, own.json()["detail"]) == (422, "nobody reviews themself")
+    assert (own.status_code, own.json()) == (
+        422,
+        {"code": "review_of_oneself", "detail": "不能评价自己"},
+    )
     stranger = await evaluation.client.post(
         url, json={"reviewed_volunteer_id": "c", "rating": 4}, headers=as_a
     )
     assert stranger.status_code == 422
-    assert (
-        stranger.json()["detail"] == "you can review only volunteers you served with in this period"
-    )
+    assert stranger.json()["code"] == "review_not_a_colleague"
     colleague = await evaluation.client.post(
         url, json={"reviewed_volunteer_id": "b", "rating": 4, "comment": "认真负责"}, headers=as_a
     )
@@ -89,7 +93,7 @@ async def test_peer_review_refuses_self_strangers_duplicates_and_the_wrong_windo
         url, json={"reviewed_volunteer_id": "b", "rating": 1}, headers=as_a
     )
     assert again.status_code == 409
-    assert again.json()["detail"] == "you have already reviewed this volunteer in this period"
+    assert again.json()["code"] == "review_already_given"
     out_of_range = await evaluation.client.post(
         url, json={"reviewed_volunteer_id": "b", "rating": 9}, headers=as_a
     )
@@ -142,8 +146,10 @@ async def test_two_rounds_with_quotas_across_two_communities_end_in_a_published_
         period = await open_period(evaluation, community, quota=quota)
         await advance(evaluation, period, admin, "peer_review")
         await advance(evaluation, period, admin, "nomination")
-        ranking = (await evaluation.client.get(f"/periods/{period}/ranking", headers=admin)).json()
+        page = (await evaluation.client.get(f"/periods/{period}/ranking", headers=admin)).json()
+        ranking = page["items"]
         assert [r["volunteer_id"] for r in ranking] == list(reversed(people[community]))
+        assert (page["total"], page["next_cursor"]) == (len(people[community]), None)
         best = ranking[0]
         assert (
             best["score"] == best["hours"] + 2 * best["activities"]
@@ -163,7 +169,10 @@ async def test_two_rounds_with_quotas_across_two_communities_end_in_a_published_
             headers=admin,
         )
         assert over.status_code == 409
-        assert over.json()["detail"] == f"the community's quota of {quota} nominations is reached"
+        assert over.json() == {
+            "code": "nomination_quota_reached",
+            "detail": f"本社区的 {quota} 个推荐名额已用完",
+        }
         await advance(evaluation, period, admin, "district_review")
         # The community admin cannot decide or publish: that is the district's round.
         assert (
@@ -186,9 +195,14 @@ async def test_two_rounds_with_quotas_across_two_communities_end_in_a_published_
                 headers=district,
             )
             assert decided.json()["status"] == ("approved" if approve else "rejected")
-        assert (await evaluation.client.get(f"/periods/{period}/honour-roll")).status_code == 404
+        unpublished = await evaluation.client.get(f"/periods/{period}/honour-roll")
+        assert (unpublished.status_code, unpublished.json()["code"]) == (
+            404,
+            "honour_roll_not_published",
+        )
         await advance(evaluation, period, district, "published")
-        roll = (await evaluation.client.get(f"/periods/{period}/honour-roll")).json()  # public
+        # Public; one page holds the whole roll here.
+        roll = (await evaluation.client.get(f"/periods/{period}/honour-roll")).json()["items"]
         rolls[community] = [entry["volunteer_id"] for entry in roll]
         assert roll[0]["name"] == f"志愿者{roll[0]['volunteer_id']}"
         assert (
@@ -201,3 +215,68 @@ async def test_two_rounds_with_quotas_across_two_communities_end_in_a_published_
         if f[b"type"] == b"org.linli.evaluation.honour_roll_published.v1"
     ]
     assert len(published) == 2
+
+
+async def walk(
+    evaluation: Evaluation, url: str, headers: dict[str, str]
+) -> list[dict[str, object]]:
+    """Every item of a paged list, two at a time, checking each page's total."""
+    items: list[dict[str, object]] = []
+    params: dict[str, str | int] = {"limit": 2}
+    while True:
+        page = await evaluation.client.get(url, params=params, headers=headers)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        items += body["items"]
+        if body["next_cursor"] is None:
+            assert body["total"] == len(items)
+            return items
+        params = {**params, "cursor": body["next_cursor"]}
+
+
+async def test_the_ranking_and_the_honour_roll_page_best_first_ties_by_id(
+    evaluation: Evaluation,
+) -> None:
+    hours = {"v1": 5.0, "v2": 9.0, "v3": 5.0, "v4": 12.0, "v5": 5.0}
+    await evaluation.publish("registry.events", [registered(v, "c1") for v in hours])
+    await evaluation.publish(
+        "activities.events", [served(v, "c1", f"act-{v}", h) for v, h in hours.items()]
+    )
+    await settle(evaluation)
+    admin = evaluation.headers(Role.COMMUNITY_ADMIN, "c1")
+    period = await open_period(evaluation, "c1", quota=5)
+    await advance(evaluation, period, admin, "peer_review")
+    await advance(evaluation, period, admin, "nomination")
+
+    ranking = await walk(evaluation, f"/periods/{period}/ranking", admin)
+    assert [r["volunteer_id"] for r in ranking] == ["v4", "v2", "v1", "v3", "v5"]
+    bad = await evaluation.client.get(
+        f"/periods/{period}/ranking", params={"cursor": "bm90IGpzb24"}, headers=admin
+    )
+    assert (bad.status_code, bad.json()["code"]) == (422, "bad_cursor")
+
+    district = evaluation.headers(Role.DISTRICT_ADMIN, None)
+    nominated = []
+    for volunteer in hours:
+        response = await evaluation.client.post(
+            f"/periods/{period}/nominations",
+            json={"volunteer_id": volunteer, "reason": "服务时长居前"},
+            headers=admin,
+        )
+        assert response.status_code == 201, response.text
+        nominated.append(response.json()["id"])
+    await advance(evaluation, period, admin, "district_review")
+    for nomination in nominated:
+        decided = await evaluation.client.post(
+            f"/nominations/{nomination}/decision",
+            json={"approved": True, "reason": "事迹突出"},
+            headers=district,
+        )
+        assert decided.status_code == 200, decided.text
+    await advance(evaluation, period, district, "published")
+
+    roll = await walk(evaluation, f"/periods/{period}/honour-roll", {})
+    assert [(e["volunteer_id"], e["score"]) for e in roll] == [
+        (r["volunteer_id"], r["score"]) for r in ranking
+    ]
+    assert roll[0]["name"] == "志愿者v4"

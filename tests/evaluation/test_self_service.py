@@ -113,10 +113,7 @@ async def test_a_volunteer_requests_certificates_and_pages_only_their_own_newest
         json={"date_from": "2025-01-01", "date_to": "2025-12-31"},
         headers=as_v1,
     )
-    assert (nothing.status_code, nothing.json()["detail"]) == (
-        409,
-        "no confirmed service in this date range",
-    )
+    assert (nothing.status_code, nothing.json()["code"]) == (409, "no_service_in_range")
 
 
 async def test_the_review_sheet_lists_the_colleagues_still_to_review_and_the_own_average(

@@ -143,9 +143,9 @@ async def test_only_the_district_admin_sets_thresholds_and_only_rising_ones(
     falling = await evaluation.client.put(
         URL, json={"thresholds": [100, 90, 600, 1000, 1500]}, headers=district
     )
-    assert (falling.status_code, falling.json()["detail"]) == (
+    assert (falling.status_code, falling.json()) == (
         422,
-        "each star level must need more hours than the one below it",
+        {"code": "star_thresholds_not_rising", "detail": "每一星级所需的时长都应高于下一级"},
     )
     four = await evaluation.client.put(URL, json={"thresholds": [1, 2, 3, 4]}, headers=district)
     assert four.status_code == 422

@@ -1,6 +1,6 @@
 """The evaluation service: its one wiring point."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -20,6 +20,7 @@ from evaluation.api import (
 from evaluation.domain.four_ones import reminder_due
 from evaluation.handlers import handlers
 from evaluation.settings import Settings
+from shared import clock
 from shared.app import create_service_app
 from shared.projections.communities_routes import communities_router
 from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
@@ -28,14 +29,14 @@ from shared.runtime import PeriodicTask, ServiceDefinition, ServiceRuntime
 def _definition(settings: Settings) -> ServiceDefinition:
     async def close_last_month(runtime: ServiceRuntime) -> None:
         # Announce last month once it is over in the district's calendar.
-        first_of_month = datetime.now(settings.zone).replace(day=1)
+        first_of_month = clock.now().astimezone(settings.zone).replace(day=1)
         last_month = four_ones.month_of(first_of_month - timedelta(days=1), settings.zone)
         async with runtime.db.session() as session:
             await four_ones.close_month(session, last_month)
 
     async def remind_four_ones(runtime: ServiceRuntime) -> None:
         # In the month's last days in the district's calendar, remind members once.
-        due = reminder_due(datetime.now(UTC), settings.zone, settings.four_ones_reminder_days)
+        due = reminder_due(clock.now(), settings.zone, settings.four_ones_reminder_days)
         if due is not None:
             await reminders.remind(runtime.db, *due)
 

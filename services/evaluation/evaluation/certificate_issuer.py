@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 from PIL import Image, UnidentifiedImageError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from evaluation import messages
 from evaluation.models import CertificateIssuerSetting, CertificateSeal
+from shared import clock
 from shared.errors import Unprocessable
 from shared.ids import new_id
 
@@ -33,7 +34,7 @@ async def _setting_or_new(
             id=DISTRICT_SETTING,
             organisation=default_organisation,
             changed_by=changed_by,
-            changed_at=datetime.now(UTC),
+            changed_at=clock.now(),
         )
     return found
 
@@ -54,7 +55,7 @@ async def change_issuer(
     found.handler = handler
     found.contact_phone = contact_phone
     found.changed_by = changed_by
-    found.changed_at = datetime.now(UTC)
+    found.changed_at = clock.now()
     session.add(found)
     await session.commit()
     return found
@@ -64,29 +65,23 @@ def checked_seal(content: bytes, media_type: str) -> tuple[int, int]:
     """The width and height of a seal image, once it is a PNG or JPEG as it says it is."""
     expected = SEAL_FORMATS.get(media_type)
     if expected is None:
-        raise Unprocessable(
-            "the seal must be a PNG or JPEG image (Content-Type image/png or image/jpeg)"
-        )
+        raise Unprocessable(messages.SEAL_NOT_AN_IMAGE)
     if not content:
-        raise Unprocessable("the seal image is empty")
+        raise Unprocessable(messages.SEAL_EMPTY)
     if len(content) > MAX_SEAL_BYTES:
-        raise Unprocessable(f"the seal image is larger than {MAX_SEAL_BYTES // 1024} KiB")
+        raise Unprocessable(messages.SEAL_TOO_LARGE, kib=MAX_SEAL_BYTES // 1024)
     try:
         with Image.open(io.BytesIO(content)) as image:
             found, (width, height) = image.format, image.size
             if width > MAX_SEAL_PIXELS or height > MAX_SEAL_PIXELS:
-                raise Unprocessable(
-                    f"the seal image is larger than {MAX_SEAL_PIXELS}×{MAX_SEAL_PIXELS} pixels"
-                )
+                raise Unprocessable(messages.SEAL_TOO_MANY_PIXELS, pixels=MAX_SEAL_PIXELS)
             image.verify()
     except Unprocessable:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise Unprocessable("the seal is not a readable PNG or JPEG image") from None
+        raise Unprocessable(messages.SEAL_UNREADABLE) from None
     if found != expected:
-        raise Unprocessable(
-            f"the seal is a {found} image, not the {expected} its Content-Type says"
-        )
+        raise Unprocessable(messages.SEAL_FORMAT_MISMATCH, found=found, expected=expected)
     return width, height
 
 
@@ -100,7 +95,7 @@ async def upload_seal(
 ) -> CertificateSeal:
     """Keep a new seal and print it from now on; the old one stays for what it sealed."""
     width, height = checked_seal(content, media_type)
-    now = datetime.now(UTC)
+    now = clock.now()
     seal = CertificateSeal(
         id=new_id(),
         media_type=media_type,

@@ -16,8 +16,9 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from evaluation import certificate_issuer
+from evaluation import certificate_issuer, messages
 from evaluation.models import Certificate, CountedRecord, Counter, KnownVolunteer
+from shared import clock
 from shared.contracts.evaluation import CertificateIssued
 from shared.errors import Conflict, Unprocessable
 from shared.events.outbox import add_event
@@ -68,9 +69,9 @@ async def issue(
     copy of everything it prints, so a later change of issuer or seal changes nothing.
     """
     if date_to < date_from:
-        raise Unprocessable("the date range ends before it starts")
+        raise Unprocessable(messages.CERTIFICATE_RANGE_BACKWARDS)
     if printed_name is None or volunteer.volunteer_number is None:
-        raise Conflict("this volunteer's personal data was erased; no certificate can name them")
+        raise Conflict(messages.CERTIFICATE_OF_ERASED)
     start = datetime.combine(date_from, time.min, tzinfo=zone).astimezone(UTC)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
     rows = (
@@ -84,14 +85,14 @@ async def issue(
         )
     ).all()
     if not rows:
-        raise Conflict("no confirmed service in this date range")
+        raise Conflict(messages.NO_SERVICE_IN_RANGE)
     by_area: dict[str, float] = {}
     for area, hours in rows:
         name = AREA_NAMES.get(area or "", area or "其他")
         by_area[name] = round(by_area.get(name, 0.0) + hours, 2)
     by_area = dict(sorted(by_area.items()))
     issuer = await certificate_issuer.setting(session)
-    today = datetime.now(zone).date()
+    today = clock.now().astimezone(zone).date()
     certificate = Certificate(
         number=await _next_number(session, today.year),
         verification_code=secrets.token_hex(4).upper(),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from evaluation.domain.stars import level_for, newly_reached, threshold_problem
+from evaluation.domain.stars import LEVELS, level_for, newly_reached, threshold_problem
 from evaluation.models import StarThresholdSetting, VolunteerLedger
 from evaluation.star_thresholds import DISTRICT_SETTING, current, level_of, setting, star_reached
+from shared import clock
 from shared.contracts.evaluation import StarThresholdsChanged
 from shared.errors import Unprocessable
 from shared.events.outbox import add_event
@@ -22,10 +21,10 @@ async def change_star_thresholds(
     """Set the district's thresholds: every ledger's level follows at once, and anyone
     the change takes to a level never reached before is congratulated as if by hours."""
     if problem := threshold_problem(thresholds):
-        raise Unprocessable(problem)
+        raise Unprocessable(problem, levels=LEVELS)
     previous = await current(session)
     new = tuple(thresholds)
-    now = datetime.now(UTC)
+    now = clock.now()
     found = await setting(session)
     if found is None:
         found = StarThresholdSetting(

@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from evaluation import messages
 from evaluation.domain import periods as rules
 from evaluation.domain.scoring import ScoreParts
 from evaluation.four_ones import FOUR
@@ -22,6 +23,8 @@ from evaluation.models import (
     Phase,
     Review,
 )
+from shared import clock
+from shared.access import visible
 from shared.auth import Principal
 from shared.contracts.evaluation import (
     HonourRollPublished,
@@ -44,7 +47,7 @@ _ERRORS: dict[str, type[DomainError]] = {
 
 def _refuse(refusal: rules.Refusal | None) -> None:
     if refusal is not None:
-        raise _ERRORS[refusal.kind](refusal.message)
+        raise _ERRORS[refusal.kind](refusal.message, **refusal.params)
 
 
 def _member(volunteer: KnownVolunteer) -> rules.Member:
@@ -63,12 +66,12 @@ async def open_period(
 ) -> Period:
     """Open a period for a community; its label is unique per community."""
     if ends_on <= starts_on:
-        raise Unprocessable("the period must end after it starts")
+        raise Unprocessable(messages.PERIOD_ENDS_BEFORE_START)
     clash = await session.exec(
         select(Period).where(col(Period.community_id) == community_id, col(Period.label) == label)
     )
     if clash.first():
-        raise Conflict(f"the community already has a period {label!r}")
+        raise Conflict(messages.PERIOD_LABEL_TAKEN, label=label)
     period = Period(
         id=new_id(),
         community_id=community_id,
@@ -121,7 +124,7 @@ async def advance(session: AsyncSession, period: Period) -> Period:
         community=period.community_id,
     )
     if period.phase == Phase.PUBLISHED:
-        period.published_at = datetime.now(UTC)
+        period.published_at = clock.now()
         add_event(
             session,
             HonourRollPublished(
@@ -200,7 +203,7 @@ async def review(
         reviewed_volunteer_id=reviewed_id,
         rating=rating,
         comment=comment,
-        created_at=datetime.now(UTC),
+        created_at=clock.now(),
     )
     session.add(entry)
     add_event(
@@ -369,7 +372,4 @@ async def honour_roll(session: AsyncSession, period: Period) -> list[Nomination]
 
 async def get_period(session: AsyncSession, principal: Principal, period_id: str) -> Period:
     """A period of a community the caller may see; 404 otherwise."""
-    period = await session.get(Period, period_id)
-    if period is None or not principal.can_access_community(period.community_id):
-        raise NotFound("period not found")
-    return period
+    return visible(principal, await session.get(Period, period_id), messages.PERIOD_NOT_FOUND)

@@ -12,13 +12,14 @@ claim). Inbox rows are never pruned, so a restart does not remind again.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlmodel import col, select
 
 from evaluation.domain.four_ones import open_items
 from evaluation.four_ones import month_view
 from evaluation.models import KnownVolunteer
+from shared import clock
 from shared.contracts.evaluation import FourOnesReminderDue
 from shared.db import Database, insert_new
 from shared.events.outbox import add_event
@@ -70,7 +71,7 @@ async def _claim_and_stage(
                     "source": CLAIMS,
                     "event_id": key,
                     "event_type": FourOnesReminderDue.event_type,
-                    "handled_at": datetime.now(UTC),
+                    "handled_at": clock.now(),
                 }
                 for key in keys.values()
             ],

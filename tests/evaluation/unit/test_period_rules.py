@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from evaluation import messages
 from evaluation.domain.periods import (
     ORDER,
     Member,
@@ -17,6 +18,7 @@ from evaluation.domain.periods import (
     reviewing_open,
     still_to_review,
 )
+from shared.messages import VOLUNTEER_NOT_FOUND, Language
 
 ME = Member("a", "c1")
 COLLEAGUE = Member("b", "c1")
@@ -32,14 +34,12 @@ def test_the_phases_run_in_their_order_and_stop_at_published() -> None:
         Phase.PUBLISHED,
     ]
     assert [next_phase(p) for p in ORDER[:-1]] == list(ORDER[1:])
-    assert advance_refusal(Phase.PUBLISHED, 0) == Refusal(
-        "conflict", "the period is published and final"
-    )
+    assert advance_refusal(Phase.PUBLISHED, 0) == Refusal("conflict", messages.PERIOD_PUBLISHED)
 
 
 def test_publishing_waits_for_every_decision() -> None:
     assert advance_refusal(Phase.DISTRICT_REVIEW, 1) == Refusal(
-        "conflict", "every nomination needs the district's decision before publishing"
+        "conflict", messages.NOMINATIONS_UNDECIDED
     )
     assert advance_refusal(Phase.DISTRICT_REVIEW, 0) is None
     # Undecided nominations hold back only the publishing step.
@@ -60,9 +60,7 @@ def review(phase: Phase = Phase.PEER_REVIEW, **changes: object) -> Refusal | Non
 
 def test_a_colleague_is_reviewed_once_during_peer_review() -> None:
     assert review() is None
-    assert review(already_reviewed=True) == Refusal(
-        "conflict", "you have already reviewed this volunteer in this period"
-    )
+    assert review(already_reviewed=True) == Refusal("conflict", messages.REVIEW_ALREADY_GIVEN)
 
 
 @pytest.mark.parametrize("phase", [p for p in Phase if p is not Phase.PEER_REVIEW])
@@ -70,20 +68,21 @@ def test_no_review_outside_peer_review(phase: Phase) -> None:
     refusal = review(phase)
     assert refusal is not None
     assert refusal.kind == "conflict"
-    assert refusal.message.endswith(f"the period is in {phase.value}")
+    assert refusal.message is messages.REVIEW_NOT_OPEN
+    # The phase is named in the reader's language.
+    text = refusal.message.render(Language.EN, refusal.params)
+    assert text.endswith(f"the period is in {phase.value}")
+    chinese = refusal.message.render(Language.ZH, refusal.params)
+    assert messages.PHASE_NAMES[phase.value].zh in chinese
 
 
 def test_who_may_not_be_reviewed_and_why() -> None:
-    assert review(reviewed=ME) == Refusal("unprocessable", "nobody reviews themself")
-    assert review(reviewed=None) == Refusal("not_found", "volunteer not found")
+    assert review(reviewed=ME) == Refusal("unprocessable", messages.REVIEW_OF_ONESELF)
+    assert review(reviewed=None) == Refusal("not_found", VOLUNTEER_NOT_FOUND)
     # Another community's volunteer is as unknown as one who does not exist.
     assert review(reviewed=STRANGER, colleagues={"x"}) == review(reviewed=None)
-    assert review(colleagues=set()) == Refusal(
-        "unprocessable", "you can review only volunteers you served with in this period"
-    )
-    assert review(reviewer=STRANGER) == Refusal(
-        "conflict", "only the community's volunteers review in its period"
-    )
+    assert review(colleagues=set()) == Refusal("unprocessable", messages.REVIEW_NOT_A_COLLEAGUE)
+    assert review(reviewer=STRANGER) == Refusal("conflict", messages.REVIEWER_OF_ANOTHER_COMMUNITY)
 
 
 def test_the_sheet_lists_colleagues_not_yet_reviewed_of_the_community() -> None:
@@ -98,24 +97,38 @@ def test_the_sheet_lists_colleagues_not_yet_reviewed_of_the_community() -> None:
 def test_nominations_within_the_quota_once_each_in_the_nomination_phase() -> None:
     assert nomination_refusal(Phase.NOMINATION, "c1", COLLEAGUE, 1, 2, False) is None
     assert nomination_refusal(Phase.NOMINATION, "c1", COLLEAGUE, 2, 2, False) == Refusal(
-        "conflict", "the community's quota of 2 nominations is reached"
+        "conflict", messages.NOMINATION_QUOTA_REACHED, {"quota": 2}
     )
     assert nomination_refusal(Phase.NOMINATION, "c1", COLLEAGUE, 0, 2, True) == Refusal(
-        "conflict", "this volunteer is already nominated"
+        "conflict", messages.ALREADY_NOMINATED
     )
     assert nomination_refusal(Phase.NOMINATION, "c1", STRANGER, 0, 2, False) == Refusal(
-        "not_found", "volunteer not found"
+        "not_found", VOLUNTEER_NOT_FOUND
     )
-    assert nomination_refusal(Phase.PEER_REVIEW, "c1", COLLEAGUE, 0, 2, False) == Refusal(
-        "conflict", "nominations are made in the nomination phase; the period is in peer_review"
+    early = nomination_refusal(Phase.PEER_REVIEW, "c1", COLLEAGUE, 0, 2, False)
+    assert early == Refusal(
+        "conflict", messages.NOMINATION_NOT_OPEN, {"phase": messages.PHASE_NAMES["peer_review"]}
+    )
+    assert early.message.render(Language.EN, early.params) == (
+        "nominations are made in the nomination phase; the period is in peer_review"
+    )
+    assert early.message.render(Language.ZH, early.params) == (
+        "推荐只在“社区推荐”阶段进行，本周期目前处于“同行互评”阶段"
     )
 
 
 def test_the_district_decides_each_nomination_once_in_district_review() -> None:
     assert decision_refusal(Phase.DISTRICT_REVIEW, "nominated") is None
-    assert decision_refusal(Phase.DISTRICT_REVIEW, "approved") == Refusal(
-        "conflict", "this nomination was already approved"
+    decided = decision_refusal(Phase.DISTRICT_REVIEW, "approved")
+    assert decided == Refusal(
+        "conflict",
+        messages.NOMINATION_ALREADY_DECIDED,
+        {"status": messages.NOMINATION_STATUS_NAMES["approved"]},
     )
+    assert decided.message.render(Language.EN, decided.params) == (
+        "this nomination was already approved"
+    )
+    assert decided.message.render(Language.ZH, decided.params) == "这项推荐已批准，不能再次审定"
     assert decision_refusal(Phase.NOMINATION, "nominated") == Refusal(
-        "conflict", "the district decides in district review; the period is in nomination"
+        "conflict", messages.DECISION_NOT_OPEN, {"phase": messages.PHASE_NAMES["nomination"]}
     )

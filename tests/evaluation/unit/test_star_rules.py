@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from evaluation import messages
 from evaluation.domain.scoring import MIN_REVIEWS, ScoreParts
 from evaluation.domain.stars import (
     THRESHOLDS,
@@ -91,15 +92,13 @@ def test_the_progress_to_the_next_star_is_the_hours_still_missing() -> None:
 def test_thresholds_must_be_five_positive_and_rising() -> None:
     assert threshold_problem(REGIONAL) is None
     assert threshold_problem(THRESHOLDS) is None
-    assert threshold_problem((50, 150, 300, 500)) == "give exactly 5 thresholds, one per star level"
-    assert threshold_problem((0, 150, 300, 500, 800)) == "every threshold must be more than 0 hours"
-    assert threshold_problem((50, -1, 300, 500, 800)) == "every threshold must be more than 0 hours"
+    assert threshold_problem((50, 150, 300, 500)) is messages.STAR_THRESHOLDS_COUNT
+    assert threshold_problem((0, 150, 300, 500, 800)) is messages.STAR_THRESHOLDS_NOT_POSITIVE
+    assert threshold_problem((50, -1, 300, 500, 800)) is messages.STAR_THRESHOLDS_NOT_POSITIVE
     # More than 0 is enough: a first star at exactly one hour, or at half an hour, is allowed.
     assert threshold_problem((1, 150, 300, 500, 800)) is None
     assert threshold_problem((0.5, 1, 2, 3, 4)) is None
-    assert threshold_problem((50, 150, 150, 500, 800)) == (
-        "each star level must need more hours than the one below it"
-    )
+    assert threshold_problem((50, 150, 150, 500, 800)) is messages.STAR_THRESHOLDS_NOT_RISING
     assert threshold_problem((50, 150, 300, 800, 500)) is not None
 
 

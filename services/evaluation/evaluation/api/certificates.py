@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from evaluation import certificates
+from evaluation import certificates, messages
 from evaluation.models import Certificate, CertificateSeal, KnownVolunteer
 from evaluation.names import SubjectKeysDep, names_of
+from shared.access import visible
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.errors import NotFound
+from shared.messages import VOLUNTEER_NOT_FOUND, Message
 from shared.types import Day, Input
 
 router = APIRouter(tags=["certificates"])
@@ -47,10 +50,15 @@ class Verification(BaseModel):
     contact_phone: str | None = None
 
 
-def _may_use(principal: Principal, volunteer: KnownVolunteer) -> bool:
-    if not principal.can_access_community(volunteer.community_id):
-        return False
-    return principal.role in ADMINS or volunteer.account_id == principal.subject
+def _usable(
+    principal: Principal, volunteer: KnownVolunteer | None, not_found: Message
+) -> KnownVolunteer:
+    """`volunteer`, for themself and the admins of their community; 404 to anyone else,
+    who is not told that the volunteer (or their certificate) exists."""
+    found = visible(principal, volunteer, not_found)
+    if principal.role not in ADMINS and found.account_id != principal.subject:
+        raise NotFound(not_found)
+    return found
 
 
 @router.post(
@@ -67,9 +75,9 @@ async def request_certificate(
     keys: SubjectKeysDep,
 ) -> Certificate:
     """Issue a certificate of confirmed hours in a date range: the volunteer themself or an admin."""
-    volunteer = await session.get(KnownVolunteer, volunteer_id)
-    if volunteer is None or not _may_use(principal, volunteer):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
+    volunteer = _usable(
+        principal, await session.get(KnownVolunteer, volunteer_id), VOLUNTEER_NOT_FOUND
+    )
     settings = request.app.state.settings
     name = (await names_of(keys, [volunteer])).get(volunteer.id)
     return await certificates.issue(
@@ -93,9 +101,10 @@ async def certificate_pdf(
 ) -> Response:
     """The certificate as a PDF: its volunteer or an admin of their community."""
     certificate = await session.get(Certificate, number)
-    volunteer = await session.get(KnownVolunteer, certificate.volunteer_id) if certificate else None
-    if certificate is None or volunteer is None or not _may_use(principal, volunteer):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "certificate not found")
+    if certificate is None:
+        raise NotFound(messages.CERTIFICATE_NOT_FOUND)
+    volunteer = await session.get(KnownVolunteer, certificate.volunteer_id)
+    _usable(principal, volunteer, messages.CERTIFICATE_NOT_FOUND)
     url = certificates.verification_url(request.app.state.settings.public_base_url, certificate)
     seal = await session.get(CertificateSeal, certificate.seal_id) if certificate.seal_id else None
     return Response(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from evaluation import configuration, star_thresholds
+from evaluation import configuration, messages, star_thresholds
 from evaluation.domain.stars import LEVELS, THRESHOLDS
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.errors import Forbidden
 from shared.types import Input, Integer
 
 router = APIRouter(prefix="/configuration", tags=["configuration"])
@@ -66,8 +67,6 @@ async def put_star_thresholds(
     """Set the district's star thresholds (district admin): every volunteer's level
     follows at once, and the change is announced with who made it."""
     if principal.role is not Role.DISTRICT_ADMIN:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "only the district admin sets the star thresholds"
-        )
+        raise Forbidden(messages.STAR_THRESHOLDS_SET_BY_DISTRICT)
     await configuration.change_star_thresholds(session, body.thresholds, principal.subject)
     return await _answer(session)

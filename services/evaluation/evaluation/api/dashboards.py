@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from evaluation import figures, four_ones
 from evaluation.models import CountedRecord
-from shared.auth import CurrentPrincipal, Principal, Role
+from shared.access import require_role
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_community_access
 from shared.deps import SessionDep
 from shared.types import Timestamp
 
@@ -47,12 +48,9 @@ class TeamMonthHours(BaseModel):
 
 
 def _community_reader(principal: Principal, community_id: str) -> None:
-    if not principal.can_access_community(community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read dashboards"
-        )
+    # Another community first, as an unknown one (404); then who reads dashboards (403).
+    ensure_community_access(principal, community_id)
+    require_role(principal, Role.COMMUNITY_ADMIN, Role.TEAM_LEADER)
 
 
 @router.get("/communities/{community_id}/four-ones", response_model=FourOnesMonth)
@@ -115,10 +113,7 @@ async def hours_by_community(
     until: Timestamp | None = None,
 ) -> list[CommunityHours]:
     """Confirmed hours per community in a period (the district; a community sees its own)."""
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read dashboards"
-        )
+    require_role(principal, Role.COMMUNITY_ADMIN)
     query = select(
         CountedRecord.community_id,
         func.count(func.distinct(CountedRecord.volunteer_id)),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException, status
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from evaluation import messages
 from evaluation.models import KnownVolunteer
 from shared.auth import Principal
-
-NOT_A_VOLUNTEER = "only a registered volunteer can do this"
+from shared.errors import Forbidden
 
 
 async def own_volunteer(session: AsyncSession, principal: Principal) -> KnownVolunteer:
@@ -23,5 +22,5 @@ async def own_volunteer(session: AsyncSession, principal: Principal) -> KnownVol
         or volunteer.status == "erased"
         or not principal.can_access_community(volunteer.community_id)
     ):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_A_VOLUNTEER)
+        raise Forbidden(messages.NOT_A_VOLUNTEER)
     return volunteer

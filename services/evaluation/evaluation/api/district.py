@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from evaluation import figures
 from evaluation.api.dashboards import Month
 from evaluation.figures import FourOnesRow, GroupBy, HoursRow, Scope, StarsRow, TeamMonthRow
 from evaluation.tables import TABLE_RESPONSES, AcceptHeader, FormatQuery, answer
+from shared.access import list_scope, require_role
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
 from shared.types import Timestamp
@@ -30,16 +31,10 @@ CommunityQuery = Annotated[
 
 
 def _scope(principal: Principal, community_id: str | None, street_id: str | None) -> Scope:
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read district figures"
-        )
-    if principal.is_district_wide:
-        return Scope(communities=[community_id] if community_id else None, street_id=street_id)
-    if community_id is not None and community_id != principal.community:
-        # Another community answers as an unknown one would.
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    return Scope(communities=[str(principal.community)], street_id=street_id)
+    # The role first: a role that reads no figures learns nothing of other communities.
+    require_role(principal, Role.COMMUNITY_ADMIN)
+    community = list_scope(principal, community_id)
+    return Scope(communities=[community] if community else None, street_id=street_id)
 
 
 @router.get("/stars", response_model=list[StarsRow], responses=TABLE_RESPONSES)

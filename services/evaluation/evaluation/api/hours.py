@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from evaluation import star_thresholds
+from evaluation import messages, star_thresholds
 from evaluation.domain.stars import LEVELS, hours_to_next, level_for, next_threshold
 from evaluation.four_ones import month_of
 from evaluation.models import NOT_VOLUNTEERS, CountedRecord, KnownVolunteer, VolunteerLedger
-from shared.auth import CurrentPrincipal, Role
+from shared.access import require_role, visible
+from shared.auth import CurrentPrincipal, Role, ensure_community_access
 from shared.deps import SessionDep
 from shared.types import Timestamp
 
@@ -52,15 +53,12 @@ async def volunteer_hours(
 ) -> Hours:
     """Confirmed hours of a volunteer: the volunteer themself, and the admins and team
     leaders of their community."""
-    ledger = await session.get(VolunteerLedger, volunteer_id)
-    if ledger is None or not principal.can_access_community(ledger.community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no confirmed hours for this volunteer")
+    ledger = visible(
+        principal, await session.get(VolunteerLedger, volunteer_id), messages.NO_CONFIRMED_HOURS
+    )
     volunteer = await session.get(KnownVolunteer, volunteer_id)
-    themself = volunteer is not None and volunteer.account_id == principal.subject
-    if principal.role not in READERS and not themself:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read others' hours"
-        )
+    if volunteer is None or volunteer.account_id != principal.subject:
+        require_role(principal, *READERS)  # another's hours
     zone = request.app.state.settings.zone
     return await hours_of(session, volunteer_id, ledger.community_id, ledger, since, until, zone)
 
@@ -128,8 +126,7 @@ async def star_distribution(
 ) -> list[StarCount]:
     """The community's star distribution, for a chart: every registered volunteer,
     those without a confirmed hour yet among the ones with no star."""
-    if not principal.can_access_community(community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    ensure_community_access(principal, community_id)
     level = star_thresholds.level_of(
         VolunteerLedger.total_hours, await star_thresholds.current(session)
     )

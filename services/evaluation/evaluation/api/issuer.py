@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from evaluation import certificate_issuer
+from evaluation import certificate_issuer, messages
 from evaluation.models import CertificateSeal
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
+from shared.errors import DomainError, Forbidden, NotFound
 from shared.types import Input
 
 router = APIRouter(prefix="/configuration", tags=["configuration"])
@@ -54,11 +55,15 @@ class CertificateIssuerChange(Input):
     ) = None
 
 
+class SealTooLarge(DomainError):
+    """A seal upload past the limit, refused before it is read whole (413)."""
+
+    status_code = status.HTTP_413_CONTENT_TOO_LARGE
+
+
 def _district_admin(principal: Principal) -> None:
     if principal.role is not Role.DISTRICT_ADMIN:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "only the district admin sets the certificate issuer"
-        )
+        raise Forbidden(messages.ISSUER_SET_BY_DISTRICT)
 
 
 async def _answer(session: SessionDep, request: Request) -> CertificateIssuer:
@@ -91,7 +96,7 @@ async def get_certificate_issuer(
 ) -> CertificateIssuer:
     """The issuer certificates print (district and community admins)."""
     if principal.role not in ADMINS:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins read the certificate issuer")
+        raise Forbidden(messages.ISSUER_READ_BY_ADMINS)
     return await _answer(session, request)
 
 
@@ -133,11 +138,11 @@ async def get_certificate_seal(principal: CurrentPrincipal, session: SessionDep)
     """The seal image certificates print from now on, as uploaded (district and community
     admins), to see what was uploaded."""
     if principal.role not in ADMINS:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins read the certificate issuer")
+        raise Forbidden(messages.ISSUER_READ_BY_ADMINS)
     found = await certificate_issuer.setting(session)
     seal = await session.get(CertificateSeal, found.seal_id) if found and found.seal_id else None
     if seal is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no seal was uploaded")
+        raise NotFound(messages.SEAL_NOT_UPLOADED)
     return Response(seal.image, media_type=seal.media_type)
 
 
@@ -165,17 +170,13 @@ async def put_certificate_seal(
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > certificate_issuer.MAX_SEAL_BYTES:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"the seal image is larger than {certificate_issuer.MAX_SEAL_BYTES // 1024} KiB",
-        )
+        raise SealTooLarge(messages.SEAL_TOO_LARGE, kib=certificate_issuer.MAX_SEAL_BYTES // 1024)
     content = bytearray()
     async for chunk in request.stream():
         content += chunk
         if len(content) > certificate_issuer.MAX_SEAL_BYTES:
-            raise HTTPException(
-                status.HTTP_413_CONTENT_TOO_LARGE,
-                f"the seal image is larger than {certificate_issuer.MAX_SEAL_BYTES // 1024} KiB",
+            raise SealTooLarge(
+                messages.SEAL_TOO_LARGE, kib=certificate_issuer.MAX_SEAL_BYTES // 1024
             )
     await certificate_issuer.upload_seal(
         session,

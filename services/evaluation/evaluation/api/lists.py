@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import col, select
 
@@ -18,32 +18,19 @@ from evaluation.models import (
     Period,
     Phase,
 )
-from shared.auth import CurrentPrincipal, Principal, Role
+from shared.access import list_scope, require_role, visible
+from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.messages import VOLUNTEER_NOT_FOUND
 from shared.paging import Page, PageParams, paginate
 from shared.types import Day
 
 router = APIRouter(tags=["lists"])
-ADMINS = (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN)
 
 CommunityFilter = Annotated[
     str | None,
     Query(max_length=64, description="only this community (a community role: its own)"),
 ]
-
-
-def _community(principal: Principal, community_id: str | None) -> str | None:
-    """The community a list is limited to: the one asked for, or the caller's own; None
-    for the whole district."""
-    if community_id is not None and not principal.can_access_community(community_id):
-        # Another community answers as an unknown one would.
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    return community_id if principal.is_district_wide else principal.community
-
-
-def _admins_only(principal: Principal, what: str) -> None:
-    if principal.role not in ADMINS:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not list {what}")
 
 
 @router.get("/periods", response_model=Page[Period])
@@ -58,7 +45,7 @@ async def list_periods(
     to: Annotated[Day | None, Query(description="starting before")] = None,
 ) -> Page[Period]:
     """Evaluation periods, newest first: the community's own, or the district's."""
-    community = _community(principal, community_id)
+    community = list_scope(principal, community_id)
     query = select(Period)
     if community is not None:
         query = query.where(col(Period.community_id) == community)
@@ -107,8 +94,8 @@ async def list_nominations(
     community_id: CommunityFilter = None,
 ) -> Page[NominationListed]:
     """Nominations, oldest first (admins; a community admin sees their community's)."""
-    _admins_only(principal, "nominations")
-    community = _community(principal, community_id)
+    require_role(principal, Role.COMMUNITY_ADMIN)  # the district admin always may
+    community = list_scope(principal, community_id)
     query = select(Nomination)
     if period_id is not None:
         period = await periods.get_period(session, principal, period_id)
@@ -159,13 +146,11 @@ async def list_certificates(
 ) -> Page[Certificate]:
     """Certificates issued, newest number first (admins; a community admin their
     community's; a volunteer reads theirs at `/me/certificates`)."""
-    _admins_only(principal, "certificates")
-    community = _community(principal, community_id)
+    require_role(principal, Role.COMMUNITY_ADMIN)  # the district admin always may
+    community = list_scope(principal, community_id)
     query = select(Certificate)
     if volunteer_id is not None:
-        volunteer = await session.get(KnownVolunteer, volunteer_id)
-        if volunteer is None or not principal.can_access_community(volunteer.community_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "volunteer not found")
+        visible(principal, await session.get(KnownVolunteer, volunteer_id), VOLUNTEER_NOT_FOUND)
         query = query.where(col(Certificate.volunteer_id) == volunteer_id)
     if community is not None:
         query = query.where(col(Certificate.community_id) == community)

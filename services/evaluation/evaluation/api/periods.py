@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, StrictBool
 from sqlmodel import col, select
 
-from evaluation import periods
+from evaluation import messages, periods
 from evaluation.api.deps import own_volunteer
 from evaluation.models import KnownVolunteer, Nomination, Period, Phase, Review
 from evaluation.names import SubjectKeysDep, names_of
-from shared.auth import CurrentPrincipal, Principal, Role
+from evaluation.ranked import ranked_page
+from shared.access import authorize, visible
+from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
+from shared.errors import NotFound
 from shared.paging import Page, PageParams, paginate
-from shared.types import Day, Id, Input, Integer, ListLimit
+from shared.types import Day, Id, Input, Integer
 
 router = APIRouter(tags=["periods"])
 
@@ -79,13 +82,6 @@ class RollEntry(BaseModel):
     score: float
 
 
-def _admin(principal: Principal, community_id: str, *roles: Role) -> None:
-    if not principal.can_access_community(community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "period not found")
-    if principal.role is not Role.DISTRICT_ADMIN and principal.role not in roles:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this")
-
-
 @router.post(
     "/communities/{community_id}/periods",
     response_model=Period,
@@ -95,7 +91,7 @@ async def post_period(
     community_id: str, body: PeriodCreate, principal: CurrentPrincipal, session: SessionDep
 ) -> Period:
     """Open a half-year period for the community."""
-    _admin(principal, community_id, Role.COMMUNITY_ADMIN)
+    authorize(principal, community_id, Role.COMMUNITY_ADMIN)
     return await periods.open_period(
         session, community_id, body.label, body.starts_on, body.ends_on, body.quota
     )
@@ -106,9 +102,9 @@ async def advance(period_id: str, principal: CurrentPrincipal, session: SessionD
     """Next phase: the community admin up to district review; the district admin publishes."""
     period = await periods.get_period(session, principal, period_id)
     if period.phase == Phase.DISTRICT_REVIEW:
-        _admin(principal, period.community_id)
+        authorize(principal, period.community_id)  # the district's step
     else:
-        _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
+        authorize(principal, period.community_id, Role.COMMUNITY_ADMIN)
     return await periods.advance(session, period)
 
 
@@ -154,7 +150,7 @@ async def all_reviews(
 ) -> Page[Review]:
     """Every review of the period, oldest first (admins)."""
     period = await periods.get_period(session, principal, period_id)
-    _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
+    authorize(principal, period.community_id, Role.COMMUNITY_ADMIN)
     return await paginate(
         session,
         select(Review).where(col(Review.period_id) == period.id),
@@ -163,13 +159,14 @@ async def all_reviews(
     )
 
 
-@router.get("/periods/{period_id}/ranking", response_model=list[RankingEntry])
+@router.get("/periods/{period_id}/ranking", response_model=Page[RankingEntry])
 async def ranking(
-    period_id: str, principal: CurrentPrincipal, session: SessionDep, limit: ListLimit = 500
-) -> list[RankingEntry]:
-    """The community's ranking for the period, each score with its parts (admins)."""
+    period_id: str, principal: CurrentPrincipal, session: SessionDep, paging: PageParams
+) -> Page[RankingEntry]:
+    """The community's ranking for the period, best score first (ties by volunteer id),
+    each score with its parts (admins)."""
     period = await periods.get_period(session, principal, period_id)
-    _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
+    authorize(principal, period.community_id, Role.COMMUNITY_ADMIN)
     parts = await periods.score_parts(session, period)
     numbers = {
         v.id: v.volunteer_number
@@ -193,7 +190,7 @@ async def ranking(
         )
         for volunteer, p in parts.items()
     ]
-    return sorted(entries, key=lambda e: (-e.score, e.volunteer_id))[:limit]
+    return ranked_page(entries, lambda e: (e.score, e.volunteer_id), paging)
 
 
 @router.post(
@@ -206,7 +203,7 @@ async def nominate(
 ) -> Nomination:
     """The community nominates a volunteer, within its quota, with a reason."""
     period = await periods.get_period(session, principal, period_id)
-    _admin(principal, period.community_id, Role.COMMUNITY_ADMIN)
+    authorize(principal, period.community_id, Role.COMMUNITY_ADMIN)
     return await periods.nominate(session, period, body.volunteer_id, body.reason)
 
 
@@ -215,40 +212,50 @@ async def decide(
     nomination_id: str, body: Decision, principal: CurrentPrincipal, session: SessionDep
 ) -> Nomination:
     """The district approves or rejects a nomination, with a reason."""
-    nomination = await session.get(Nomination, nomination_id)
-    if nomination is None or not principal.can_access_community(nomination.community_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "nomination not found")
-    _admin(principal, nomination.community_id)
+    nomination = visible(
+        principal, await session.get(Nomination, nomination_id), messages.NOMINATION_NOT_FOUND
+    )
+    authorize(principal, nomination.community_id)  # the district decides
     period = await periods.get_period(session, principal, nomination.period_id)
     return await periods.decide(session, period, nomination, body.approved, body.reason)
 
 
-@router.get("/periods/{period_id}/honour-roll", response_model=list[RollEntry], tags=["public"])
-async def honour_roll(period_id: str, session: SessionDep, keys: SubjectKeysDep) -> list[RollEntry]:
-    """Public once published: the commended volunteers of the period."""
+@router.get("/periods/{period_id}/honour-roll", response_model=Page[RollEntry], tags=["public"])
+async def honour_roll(
+    period_id: str, session: SessionDep, keys: SubjectKeysDep, paging: PageParams
+) -> Page[RollEntry]:
+    """Public once published: the commended volunteers of the period, best score first
+    (ties by volunteer id)."""
     period = await session.get(Period, period_id)
     if period is None or period.phase != Phase.PUBLISHED:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no published honour roll for this period")
-    roll = await periods.honour_roll(session, period)
+        raise NotFound(messages.HONOUR_ROLL_NOT_PUBLISHED)
+    page = ranked_page(
+        await periods.honour_roll(session, period), lambda n: (n.score, n.volunteer_id), paging
+    )
     known = {
         v.id: v
         for v in (
             await session.exec(
                 select(KnownVolunteer).where(
-                    col(KnownVolunteer.id).in_([n.volunteer_id for n in roll])
+                    col(KnownVolunteer.id).in_([n.volunteer_id for n in page.items])
                 )
             )
         ).all()
     }
+    # Only this page's names are opened from their seals.
     names = await names_of(keys, known.values())
-    return [
-        RollEntry(
-            volunteer_id=n.volunteer_id,
-            volunteer_number=known[n.volunteer_id].volunteer_number
-            if n.volunteer_id in known
-            else None,
-            name=names.get(n.volunteer_id),
-            score=n.score,
-        )
-        for n in roll
-    ]
+    return Page[RollEntry](
+        items=[
+            RollEntry(
+                volunteer_id=n.volunteer_id,
+                volunteer_number=known[n.volunteer_id].volunteer_number
+                if n.volunteer_id in known
+                else None,
+                name=names.get(n.volunteer_id),
+                score=n.score,
+            )
+            for n in page.items
+        ],
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )

@@ -14,9 +14,13 @@ request 422, an unknown volunteer 404).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
+
+from evaluation import messages
+from shared.messages import VOLUNTEER_NOT_FOUND, Message
 
 
 class Phase(StrEnum):
@@ -35,10 +39,12 @@ ORDER = tuple(Phase)
 @dataclass(frozen=True)
 class Refusal:
     """Why a step is not allowed: `conflict` with the state, `unprocessable` as asked,
-    or `not_found` (a volunteer of another community is unknown here)."""
+    or `not_found` (a volunteer of another community is unknown here); `message` says it,
+    its `params` filled in."""
 
     kind: Literal["conflict", "unprocessable", "not_found"]
-    message: str
+    message: Message
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,12 +58,15 @@ class Member:
 def advance_refusal(phase: Phase, undecided_nominations: int) -> Refusal | None:
     """Why the period cannot move on from `phase`, if it cannot."""
     if phase is Phase.PUBLISHED:
-        return Refusal("conflict", "the period is published and final")
+        return Refusal("conflict", messages.PERIOD_PUBLISHED)
     if phase is Phase.DISTRICT_REVIEW and undecided_nominations:
-        return Refusal(
-            "conflict", "every nomination needs the district's decision before publishing"
-        )
+        return Refusal("conflict", messages.NOMINATIONS_UNDECIDED)
     return None
+
+
+def _named(phase: Phase) -> Message:
+    # The phase as a person reads it, in the language of the answer.
+    return messages.PHASE_NAMES[phase.value]
 
 
 def next_phase(phase: Phase) -> Phase:
@@ -80,22 +89,18 @@ def review_refusal(
 ) -> Refusal | None:
     """Why `reviewer` may not rate `reviewed` (None: not known here) in the period."""
     if phase is not Phase.PEER_REVIEW:
-        return Refusal(
-            "conflict", f"reviews are taken during peer review; the period is in {phase.value}"
-        )
+        return Refusal("conflict", messages.REVIEW_NOT_OPEN, {"phase": _named(phase)})
     if reviewer.community_id != period_community:
-        return Refusal("conflict", "only the community's volunteers review in its period")
+        return Refusal("conflict", messages.REVIEWER_OF_ANOTHER_COMMUNITY)
     if reviewed is not None and reviewed.id == reviewer.id:
-        return Refusal("unprocessable", "nobody reviews themself")
+        return Refusal("unprocessable", messages.REVIEW_OF_ONESELF)
     if reviewed is None or reviewed.community_id != period_community:
         # Another community's volunteer answers as an unknown one would.
-        return Refusal("not_found", "volunteer not found")
+        return Refusal("not_found", VOLUNTEER_NOT_FOUND)
     if reviewed.id not in colleagues:
-        return Refusal(
-            "unprocessable", "you can review only volunteers you served with in this period"
-        )
+        return Refusal("unprocessable", messages.REVIEW_NOT_A_COLLEAGUE)
     if already_reviewed:
-        return Refusal("conflict", "you have already reviewed this volunteer in this period")
+        return Refusal("conflict", messages.REVIEW_ALREADY_GIVEN)
     return None
 
 
@@ -123,26 +128,22 @@ def nomination_refusal(
 ) -> Refusal | None:
     """Why the community may not nominate `nominee` (None: not known here)."""
     if phase is not Phase.NOMINATION:
-        return Refusal(
-            "conflict",
-            f"nominations are made in the nomination phase; the period is in {phase.value}",
-        )
+        return Refusal("conflict", messages.NOMINATION_NOT_OPEN, {"phase": _named(phase)})
     if nominee is None or nominee.community_id != period_community:
         # Another community's volunteer answers as an unknown one would.
-        return Refusal("not_found", "volunteer not found")
+        return Refusal("not_found", VOLUNTEER_NOT_FOUND)
     if nominations_made >= quota:
-        return Refusal("conflict", f"the community's quota of {quota} nominations is reached")
+        return Refusal("conflict", messages.NOMINATION_QUOTA_REACHED, {"quota": quota})
     if already_nominated:
-        return Refusal("conflict", "this volunteer is already nominated")
+        return Refusal("conflict", messages.ALREADY_NOMINATED)
     return None
 
 
 def decision_refusal(phase: Phase, nomination_status: str) -> Refusal | None:
     """Why the district may not decide a nomination now."""
     if phase is not Phase.DISTRICT_REVIEW:
-        return Refusal(
-            "conflict", f"the district decides in district review; the period is in {phase.value}"
-        )
+        return Refusal("conflict", messages.DECISION_NOT_OPEN, {"phase": _named(phase)})
     if nomination_status != "nominated":
-        return Refusal("conflict", f"this nomination was already {nomination_status}")
+        status = messages.NOMINATION_STATUS_NAMES[nomination_status]
+        return Refusal("conflict", messages.NOMINATION_ALREADY_DECIDED, {"status": status})
     return None

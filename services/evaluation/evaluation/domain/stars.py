@@ -14,6 +14,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
+from evaluation import messages
+from shared.messages import Message
+
 THRESHOLDS: tuple[int, ...] = (100, 300, 600, 1000, 1500)
 LEVELS = len(THRESHOLDS)
 
@@ -42,12 +45,13 @@ def hours_to_next(hours: float, thresholds: Sequence[float] = THRESHOLDS) -> flo
     return None if target is None else round(max(target - hours, 0.0), 2)
 
 
-def threshold_problem(thresholds: Sequence[float]) -> str | None:
-    """Why a district's thresholds cannot be used, or None when they can."""
+def threshold_problem(thresholds: Sequence[float]) -> Message | None:
+    """Why a district's thresholds cannot be used (its `levels` is LEVELS), or None when
+    they can."""
     if len(thresholds) != LEVELS:
-        return f"give exactly {LEVELS} thresholds, one per star level"
+        return messages.STAR_THRESHOLDS_COUNT
     if any(t <= 0 for t in thresholds):
-        return "every threshold must be more than 0 hours"
+        return messages.STAR_THRESHOLDS_NOT_POSITIVE
     if any(b <= a for a, b in itertools.pairwise(thresholds)):
-        return "each star level must need more hours than the one below it"
+        return messages.STAR_THRESHOLDS_NOT_RISING
     return None
