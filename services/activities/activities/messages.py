@@ -48,11 +48,12 @@ REQUEST_STATUS: Mapping[str, Message] = {
     "resolved": Message("request_status.resolved", "已解决", "resolved"),
     "closed": Message("request_status.closed", "已关闭", "closed"),
 }
-# A volunteer's standing, as the registry announced it.
+# A volunteer's standing, as the registry announced it: named as the registry names it
+# (the same codes and texts, so the catalogue holds each once).
 VOLUNTEER_STATUS: Mapping[str, Message] = {
-    "registered": Message("known_volunteer_status.registered", "已注册", "registered"),
-    "suspended": Message("known_volunteer_status.suspended", "已暂停服务", "suspended"),
-    "withdrawn": Message("known_volunteer_status.withdrawn", "已退出", "withdrawn"),
+    "registered": Message("volunteer_status.registered", "已登记", "registered"),
+    "suspended": Message("volunteer_status.suspended", "已暂停服务", "suspended"),
+    "withdrawn": Message("volunteer_status.withdrawn", "已退出", "withdrawn"),
 }
 
 
@@ -63,9 +64,10 @@ def standing(status: str) -> Message | str:
 
 # -- who may act -------------------------------------------------------------------------
 
+# Said by evaluation too, in the same words.
 REGISTERED_VOLUNTEER_ONLY = Message(
-    "registered_volunteer_only",
-    "只有已注册的志愿者才能这样做",
+    "not_a_volunteer",
+    "只有已登记的志愿者才能进行此操作",
     "only a registered volunteer can do this",
 )
 NOT_THE_ORGANISER = Message(
@@ -388,7 +390,7 @@ MANY_HELP_ONE_DIFFERENT_VOLUNTEERS = Message(
 )
 PAIRED_VOLUNTEER_NOT_REGISTERED = Message(
     "paired_volunteer_not_registered",
-    "志愿者 {volunteer_id} 当前为“{status}”，只有已注册的志愿者才能结对",
+    "志愿者 {volunteer_id} 当前为“{status}”，只有已登记的志愿者才能结对",
     "volunteer {volunteer_id} is {status}, not registered",
 )
 PAIRING_ENDED = Message(
@@ -426,6 +428,6 @@ REQUEST_CANNOT_BE_CLOSED = Message(
 )
 ASSIGNEE_NOT_REGISTERED = Message(
     "assignee_not_registered",
-    "该志愿者当前为“{status}”，只有已注册的志愿者才能承办诉求",
+    "该志愿者当前为“{status}”，只有已登记的志愿者才能承办诉求",
     "the volunteer is {status}, not registered",
 )
