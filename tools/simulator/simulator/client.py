@@ -26,13 +26,17 @@ DEFAULT_URLS = {
 
 
 class ApiError(RuntimeError):
-    """An answer the simulator did not expect; carries the status and the detail."""
+    """An answer the simulator did not expect; carries the status, the refusal's stable
+    code (None when the answer has none) and the detail."""
 
     def __init__(self, method: str, url: str, response: httpx.Response) -> None:
         self.status = response.status_code
+        self.code: str | None = None
         try:
-            self.detail: Any = response.json().get("detail")
-        except ValueError:
+            body = response.json()
+            self.code = body.get("code")
+            self.detail: Any = body.get("detail")
+        except (ValueError, AttributeError):
             self.detail = response.text[:300]
         super().__init__(f"{method} {url} answered {self.status}: {self.detail}")
 

@@ -410,7 +410,7 @@ class District:
             return answer
 
         def not_known_yet(error: ApiError) -> bool:
-            return error.status == 404 and "volunteer not found" in str(error.detail)
+            return error.status == 404 and error.code == "volunteer_not_found"
 
         record = eventually(post, "a service record", retry_if=not_known_yet)
         self.outcome.records += 1
@@ -571,7 +571,7 @@ class District:
             return dict(created)
 
         def team_not_known_yet(error: ApiError) -> bool:
-            return error.status == 404 and "team not found" in str(error.detail)
+            return error.status == 404 and error.code == "team_not_found"
 
         # Activities learns of a new team from the registry's events, a moment later.
         activity = eventually(create, "an activity", retry_if=team_not_known_yet)
@@ -932,8 +932,14 @@ class District:
                         if exc.status != 422:
                             raise
             p.post("evaluation", f"/periods/{period['id']}/advance", community.admin)
-            ranking = p.get("evaluation", f"/periods/{period['id']}/ranking", community.admin)
-            for entry in ranking[: self.scale.quota]:
+            # Best first: the first page holds the quota's worth.
+            ranking = p.get(
+                "evaluation",
+                f"/periods/{period['id']}/ranking",
+                community.admin,
+                params={"limit": self.scale.quota},
+            )
+            for entry in ranking["items"]:
                 nomination = p.post(
                     "evaluation",
                     f"/periods/{period['id']}/nominations",
@@ -962,7 +968,7 @@ class District:
                     json={"approved": approved, "reason": "事迹突出" if approved else "名额调整"},
                 )
             p.post("evaluation", f"/periods/{community.period_id}/advance", self.admin)
-            roll = p.get("evaluation", f"/periods/{community.period_id}/honour-roll")
+            roll = p.walk("evaluation", f"/periods/{community.period_id}/honour-roll")
             self.outcome.commended += [entry["volunteer_id"] for entry in roll]
         self.progress("district review", 1)
 
