@@ -121,7 +121,7 @@ PAGED = [
     ("activities", "/me/records", "limit", 200),
     ("activities", "/me/requests", "limit", 200),
     ("evaluation", "/periods/{period}/reviews", "limit", 200),
-    ("evaluation", "/periods/{period}/ranking", "limit", 500),
+    ("evaluation", "/periods/{period}/ranking", "limit", 200),
     ("notifications", "/inbox", "limit", 200),
     ("notifications", "/webhooks/{webhook}/deliveries", "limit", 200),
     ("notifications", "/webhooks", "limit", 200),

@@ -193,7 +193,7 @@ def build_community(system: System, name: str) -> dict[str, Any]:
             nominated["id"] = response.json()["id"]
             return True
         # Until the service has learnt the volunteer from the registry's events.
-        assert response.json() == {"detail": "volunteer not found"}, response.text
+        assert response.json()["code"] == "volunteer_not_found", response.text
         return False
 
     eventually(nomination_made, "evaluation learns the volunteer")

@@ -38,7 +38,7 @@ def gather(
         outcome.completed_by_hand,
     )
     for community in outcome.communities:
-        for entry in platform.get("evaluation", f"/periods/{community.period_id}/honour-roll"):
+        for entry in platform.walk("evaluation", f"/periods/{community.period_id}/honour-roll"):
             report.honour_roll.append(
                 (
                     community.name,

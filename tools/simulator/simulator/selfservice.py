@@ -41,7 +41,7 @@ def read_own(
     admin = community.admin
     ranking = {
         entry["volunteer_id"]: entry
-        for entry in platform.get("evaluation", f"/periods/{community.period_id}/ranking", admin)
+        for entry in platform.walk("evaluation", f"/periods/{community.period_id}/ranking", admin)
     }
     for volunteer in sample:
         me = volunteer.account
