@@ -11,6 +11,14 @@ from tests.activities.conftest import Activities
 async def test_the_schedule_pages_the_caller_s_coming_activities_soonest_first(
     service: Activities,
 ) -> None:
+    await _pages_soonest_first(service)
+
+
+async def test_the_schedule_pages_the_same_on_postgres(pg_service: Activities) -> None:
+    await _pages_soonest_first(pg_service)
+
+
+async def _pages_soonest_first(service: Activities) -> None:
     me, other = await service.volunteers("c1", 2)
     # Created out of order; the schedule reads them by their start.
     made = {
