@@ -23,7 +23,7 @@ from fastapi import APIRouter, FastAPI, status
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
+from sqlmodel import Field, select
 
 from shared import clock
 from shared.app import create_service_app
@@ -49,6 +49,9 @@ from tests.kit.support import (
     eventually,
     xadd_events,
 )
+from tests.kit.support import (
+    TestModel as KitTestModel,
+)
 
 REGISTRY_MIGRATIONS = Path(__file__).parents[2] / "services/registry/registry/migrations"
 COMMUNITY = "01JCOMMVNITY0000000000000A"
@@ -57,6 +60,14 @@ ADDRESS = "203.0.113.7"
 REFUSED = Message("audit_test_refused", "测试：拒绝", "test: refused")
 
 router = APIRouter()
+
+
+class Draft(KitTestModel, table=True):
+    """A row made without an event, as a draft activity is."""
+
+    __tablename__ = "test_audit_draft"
+
+    id: str = Field(primary_key=True)
 
 
 def _stage(session: SessionDep, subject: str, community: str | None = COMMUNITY) -> None:
@@ -81,6 +92,15 @@ async def create(body: dict[str, Any], _principal: CurrentPrincipal, session: Se
     _stage(session, created)
     await session.commit()
     return created
+
+
+@router.post("/things/{thing_id}/drafts", status_code=status.HTTP_201_CREATED)
+async def draft(thing_id: str, _principal: CurrentPrincipal, session: SessionDep) -> str:
+    made = Draft(id=new_id())
+    session.add(made)
+    await session.flush()  # flushed before the commit: still named
+    await session.commit()
+    return made.id
 
 
 @router.post("/things/{thing_id}/twice")
@@ -258,6 +278,17 @@ async def test_a_create_acts_on_what_it_created_and_answers_201(service: Service
     assert entry["actor_role"] == "district_admin"
     assert "李四" not in str(entry)
     assert "13900000000" not in str(entry)
+
+
+async def test_a_create_without_an_event_acts_on_the_first_row_it_added(
+    service: Service,
+) -> None:
+    answer = await service.http.post("/things/T-9/drafts", headers=service.headers())
+    assert answer.status_code == 201, answer.text
+
+    [entry] = await service.trail()
+    assert (entry["object_type"], entry["object_id"]) == ("draft", answer.json())
+    assert entry["details"] == {"path": {"thing_id": "T-9"}, "events": []}
 
 
 async def test_each_committing_transaction_of_a_request_is_its_own_entry(

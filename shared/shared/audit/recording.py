@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared import clock, context
 from shared.audit.tables import AuditEntry
+from shared.db import KitModel
 from shared.ids import new_id
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -40,6 +41,7 @@ _write_request: ContextVar[Scope | None] = ContextVar("audit_write_request", def
 _CHANGED = "linli_audit_changed"  # a statement or a flush of this transaction wrote rows
 _EVENTS = "linli_audit_events"  # the events staged in this transaction
 _SKIP = "linli_audit_skip"  # the transaction is not the request's operation
+_FIRST_NEW = "linli_audit_first_new"  # the id of the first row of the service's own added
 
 _PLACEHOLDER = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -98,6 +100,24 @@ def _has_pending_changes(session: Session) -> bool:
     )
 
 
+def _note_first_new(session: Session) -> None:
+    # What a create made, when it published no event to say so: the first row of the
+    # service's own tables (not the outbox, not the trail) it added.
+    if _FIRST_NEW in session.info:
+        return
+    for instance in session.new:
+        key = getattr(instance, "id", None)
+        if not isinstance(instance, KitModel) and isinstance(key, str | int):
+            session.info[_FIRST_NEW] = str(key)
+            return
+
+
+@event.listens_for(Session, "before_flush")
+def _note_flush_to_come(session: Session, _flush_context: Any, _instances: Any) -> None:
+    if _write_request.get() is not None:
+        _note_first_new(session)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_flush(session: Session, _flush_context: Any) -> None:
     # Objects already flushed are no longer pending at commit: remember that they were.
@@ -120,19 +140,21 @@ def _record(session: Session) -> None:
         return
     if not (session.info.get(_CHANGED) or _has_pending_changes(session)):
         return
+    _note_first_new(session)
     # Flushed with the rest of the transaction by the commit itself: no extra round trip.
-    session.add(entry_for(scope, session.info.get(_EVENTS, [])))
+    session.add(entry_for(scope, session.info.get(_EVENTS, []), session.info.get(_FIRST_NEW)))
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction, committed or rolled back
-        for key in (_CHANGED, _EVENTS, _SKIP):
+        for key in (_CHANGED, _EVENTS, _SKIP, _FIRST_NEW):
             session.info.pop(key, None)
 
 
-def entry_for(scope: Scope, events: list[StagedEvent]) -> AuditEntry:
-    """The audit entry of a transaction of the request of `scope` that staged `events`."""
+def entry_for(scope: Scope, events: list[StagedEvent], first_new: str | None = None) -> AuditEntry:
+    """The audit entry of a transaction of the request of `scope` that staged `events`
+    and added, first, the row whose id is `first_new`."""
     route = scope.get("route")
     template: str = getattr(route, "path", None) or scope["path"]
     status_code: int = getattr(route, "status_code", None) or 200
@@ -141,7 +163,9 @@ def entry_for(scope: Scope, events: list[StagedEvent]) -> AuditEntry:
     community = next((e.community for e in events if e.community is not None), None)
     if community is None and principal is not None:
         community = principal.community
-    object_type, object_id = acted_on(scope["method"], template, status_code, path_params, events)
+    object_type, object_id = acted_on(
+        scope["method"], template, status_code, path_params, events, first_new
+    )
     client = scope.get("client")
     details = {
         "path": path_params,
@@ -169,19 +193,24 @@ def acted_on(
     status_code: int,
     path_params: dict[str, str],
     events: list[StagedEvent],
+    first_new: str | None = None,
 ) -> tuple[str | None, str | None]:
     """The type and id of the object an operation acted on.
 
     A create (a POST answering 201) acted on what it created: the subject of the first
-    event it staged, of the kind its path's last word names (`POST /teams/...` makes a
-    team). Anything else acted on what its path names last (`activity_id` in
+    event it staged (or, staging none, the first row it added), of the kind its path's
+    last word names (`POST /communities/{community_id}/teams` makes a team). Anything
+    else acted on what its path names last (`activity_id` in
     `/activities/{activity_id}/publish`), or, with no id in the path, on the subject of
     its first event.
     """
     subject = next((e.subject for e in events if e.subject is not None), None)
     names = [name for name in _PLACEHOLDER.findall(template) if name in path_params]
-    created = method == "POST" and status_code == 201
-    if names and not (created and subject is not None):
+    if method == "POST" and status_code == 201:
+        subject = subject or first_new
+        if subject is not None:
+            return _kind_named_by(template), subject
+    if names:
         last = names[-1]
         return last.removesuffix("_id"), path_params[last]
     if subject is None:
