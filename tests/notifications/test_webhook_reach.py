@@ -171,8 +171,9 @@ def owner(service: Notifications) -> dict[str, str]:
     return service.person("integrator", Role.DISTRICT_ADMIN, None)
 
 
-async def subscribe(service: Notifications, url: str) -> httpx.Response:
-    return await service.client.post("/webhooks", json={"url": url}, headers=owner(service))
+async def subscribe(service: Notifications, url: str, language: str = "zh") -> httpx.Response:
+    headers = owner(service) | {"Accept-Language": language}
+    return await service.client.post("/webhooks", json={"url": url}, headers=headers)
 
 
 async def stored_subscriptions(service: Notifications) -> int:
@@ -230,13 +231,18 @@ async def test_a_subscription_to_an_internal_address_is_refused_and_nothing_stor
 ) -> None:
     names.table[NAME] = ["10.1.2.3"]
     names.table[f"both.{NAME}"] = [PUBLIC, "192.168.0.9"]  # one public address is not enough
-    for url, kind in INTERNAL:  # one service for all: each case is one request
-        response = await subscribe(service, url)
+    for url, kind in INTERNAL:  # one service for all: each case is one request (a language)
+        response = await subscribe(service, url, "en")
         assert response.status_code == 422, (url, response.text)
+        assert response.json()["code"] == "webhook_target_refused", url
         detail = response.json()["detail"]
         assert detail.startswith(f"{RULE}: "), url
         assert kind in detail, (url, detail)
         assert detail.endswith("list its host in WEBHOOK_ALLOWED_HOSTS"), url
+        # In Chinese, what to do is said in Chinese; the addresses' details as logged.
+        chinese = (await subscribe(service, url)).json()["detail"]
+        assert chinese.startswith("不能向此网址推送 webhook：webhook 只发往公网地址"), url
+        assert chinese.endswith(detail), url
     assert await stored_subscriptions(service) == 0
     assert (await service.client.get("/webhooks", headers=owner(service))).json()["items"] == []
 
@@ -251,8 +257,13 @@ async def test_only_http_and_https_urls_to_hosts_that_resolve_are_taken(
     response = await subscribe(service, "https://no-such-host.invalid/hook")
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "the webhook URL's host no-such-host.invalid does not resolve"
+        "code": "webhook_host_unresolved",
+        "detail": "无法解析 webhook 网址的主机名 no-such-host.invalid，请核对网址",
     }
+    english = await subscribe(service, "https://no-such-host.invalid/hook", "en")
+    assert english.json()["detail"] == (
+        "the webhook URL's host no-such-host.invalid does not resolve"
+    )
     assert await stored_subscriptions(service) == 0
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notifications.domain.channels import ANNOUNCEMENT
 from notifications.inbox import notify
 from notifications.models import Announcement
+from shared import clock
 from shared.contracts.notifications import AnnouncementPublished
 from shared.events.outbox import add_event
 from shared.projections.communities import KnownCommunity
@@ -24,7 +23,7 @@ async def publish_due(session: AsyncSession) -> int:
         await session.exec(
             select(Announcement).where(
                 col(Announcement.published).is_(False),
-                col(Announcement.publish_at) <= datetime.now(UTC),
+                col(Announcement.publish_at) <= clock.now(),
             )
         )
     ).all()

@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notifications.domain.channels import ANNOUNCEMENT, chosen_channels
 from notifications.models import ChannelDelivery, InboxEntry, Preference, Recipient, TeamMember
 from notifications.templates import render
+from shared import clock
 from shared.db import Database, insert_new
 from shared.ids import new_id
 
@@ -48,7 +49,7 @@ class FileSmsProvider:
     async def send(self, phone: str, text: str) -> None:
         """Append the message to the file."""
         line = json.dumps(
-            {"to": phone, "text": text, "at": datetime.now(UTC).isoformat()}, ensure_ascii=False
+            {"to": phone, "text": text, "at": clock.now().isoformat()}, ensure_ascii=False
         )
         await anyio.to_thread.run_sync(self._append, line)
 
@@ -131,7 +132,7 @@ async def fan_out(session: AsyncSession) -> int:
         )
     ).all()
     created = 0
-    now = datetime.now(UTC)
+    now = clock.now()
     for entry in entries:
         if entry.account_id is None and entry.volunteer_id is None:
             people = await _audience(session, entry)
@@ -186,7 +187,7 @@ async def fan_out(session: AsyncSession) -> int:
 
 async def send_due(db: Database, mailer: SmtpMailer, sms: SmsProvider, zone: ZoneInfo) -> int:
     """Send the channel deliveries that are due; returns how many went out."""
-    now = datetime.now(UTC)
+    now = clock.now()
     async with db.session() as session:
         due = (
             await session.exec(
@@ -232,7 +233,7 @@ async def send_due(db: Database, mailer: SmtpMailer, sms: SmsProvider, zone: Zon
             else:
                 delivery.attempts += 1
                 delivery.status = "sent"
-                delivery.sent_at = datetime.now(UTC)
+                delivery.sent_at = clock.now()
                 sent += 1
             session.add(delivery)
             # Commit each outcome: a crash after sending repeats at most this one message.

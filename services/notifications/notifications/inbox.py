@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notifications.models import InboxEntry
+from shared import clock
 from shared.db import upsert
 from shared.ids import new_id
 
@@ -27,7 +27,7 @@ async def notify(
     roles: Iterable[tuple[str, str]] = (),
 ) -> None:
     """Put one entry per addressee: accounts, volunteers, teams, (community, role) groups."""
-    now = datetime.now(UTC)
+    now = clock.now()
     addressees: list[tuple[str, dict[str, Any]]] = (
         [(f"a:{account}", {"account_id": account}) for account in sorted(set(accounts))]
         + [(f"v:{volunteer}", {"volunteer_id": volunteer}) for volunteer in sorted(set(volunteers))]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -11,11 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notifications.inbox import notify
 from notifications.models import Participant, UpcomingActivity
+from shared import clock
 
 
 async def remind(session: AsyncSession, ahead: timedelta, zone: ZoneInfo) -> int:
     """Remind the participants of activities starting within `ahead`; each activity once."""
-    now = datetime.now(UTC)
+    now = clock.now()
     soon = (
         await session.exec(
             select(UpcomingActivity).where(

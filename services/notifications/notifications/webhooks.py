@@ -38,9 +38,11 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from notifications import messages
 from notifications.domain.webhook_targets import AllowedHosts, target_refusal
 from notifications.inbox import notify
 from notifications.models import WebhookDelivery, WebhookSubscription
+from shared import clock
 from shared.db import Database, upsert
 from shared.errors import Unprocessable
 from shared.events.envelope import Envelope, MalformedEvent
@@ -79,7 +81,7 @@ async def enqueue(
     if subscriptions is None:
         subscriptions = await _active_subscriptions(session)
     queued = 0
-    now = datetime.now(UTC)
+    now = clock.now()
     for subscription in subscriptions:
         if not matches(subscription, envelope):
             continue
@@ -136,7 +138,7 @@ async def _claim(db: Database, limit: int) -> tuple[list[WebhookDelivery], datet
     other replicas skip them; returns them and the time they were pushed to, which marks
     them as this claim's. A disabled subscription's deliveries wait, unclaimed, until it
     is enabled again, and never take the places of an active one's."""
-    now = datetime.now(UTC)
+    now = clock.now()
     claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
     active = select(WebhookSubscription.id).where(col(WebhookSubscription.active))
     async with db.session() as session:
@@ -219,20 +221,18 @@ class Targets:
         parsed = httpx.URL(url)
         name = parsed.raw_host.decode("ascii")
         if refusal := target_refusal(parsed.scheme, name, (), self.allowed):
-            raise TargetRefused(refusal)
+            raise TargetRefused(messages.WEBHOOK_TARGET_REFUSED, reason=refusal)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         try:
             async with asyncio.timeout(self._timeout):
                 answers = await self._resolve(name, port)
             addresses = [ipaddress.ip_address(answer) for answer in answers]
         except (OSError, TimeoutError, ValueError) as exc:
-            raise TargetUnresolved(
-                f"the webhook URL's host {parsed.host} does not resolve"
-            ) from exc
+            raise TargetUnresolved(messages.WEBHOOK_HOST_UNRESOLVED, host=parsed.host) from exc
         if not addresses:
-            raise TargetUnresolved(f"the webhook URL's host {parsed.host} does not resolve")
+            raise TargetUnresolved(messages.WEBHOOK_HOST_UNRESOLVED, host=parsed.host)
         if refusal := target_refusal(parsed.scheme, name, addresses, self.allowed):
-            raise TargetRefused(refusal)
+            raise TargetRefused(messages.WEBHOOK_TARGET_REFUSED, reason=refusal)
         address = str(addresses[0])
         if address == name:
             return Destination(parsed)
@@ -357,7 +357,7 @@ async def dispatch(
             }
             if attempt.ok:
                 accepted += 1
-                outcome |= {"status": "delivered", "delivered_at": datetime.now(UTC)}
+                outcome |= {"status": "delivered", "delivered_at": clock.now()}
                 subscription.consecutive_failures = 0
             else:
                 if attempt.refused:  # retrying would only ask the same question again
@@ -365,8 +365,7 @@ async def dispatch(
                 else:
                     outcome |= {
                         "status": "dead" if attempts >= max_attempts else "pending",
-                        "next_attempt_at": datetime.now(UTC)
-                        + backoff(attempts, backoff_base_seconds),
+                        "next_attempt_at": clock.now() + backoff(attempts, backoff_base_seconds),
                     }
                 subscription.consecutive_failures += 1
                 if subscription.active and subscription.consecutive_failures >= failures_to_disable:

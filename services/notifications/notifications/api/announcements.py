@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from notifications import messages
 from notifications.announcements import publish_due
 from notifications.models import Announcement, ChannelDelivery, InboxEntry, Team
-from shared.auth import CurrentPrincipal, Role
+from shared import messages as common
+from shared.access import list_scope, require_role, visible
+from shared.auth import CurrentPrincipal, Role, ensure_community_access
+from shared.clock import now
 from shared.deps import SessionDep
+from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.ids import new_id
 from shared.paging import Page, PageParams, paginate
 from shared.projections.communities import KnownCommunity
@@ -61,34 +66,25 @@ async def announce(
     body: AnnouncementCreate, principal: CurrentPrincipal, session: SessionDep
 ) -> Announcement:
     """Announce to the district (district admin), a community or a team (its admin)."""
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not announce")
+    require_role(principal, Role.COMMUNITY_ADMIN)
     if body.audience == "district" and not principal.is_district_wide:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "only the district admin announces to the whole district"
-        )
+        raise Forbidden(messages.DISTRICT_ANNOUNCEMENT_IS_DISTRICTS)
     community = None if isinstance(body, ToDistrict) else body.community_id
-    if not principal.is_district_wide and community not in (None, principal.community):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    if community is not None:
+        ensure_community_access(principal, community)
     team_id = body.team_id if isinstance(body, ToTeam) else None
     if team_id is not None:
         # The team must be one of the caller's community's own: another community's team
         # answers exactly as an unknown one does.
-        team = await session.get(Team, team_id)
-        if (
-            team is None
-            or not principal.can_access_community(team.community_id)
-            or community not in (None, team.community_id)
-        ):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "team not found")
+        team = visible(principal, await session.get(Team, team_id), common.TEAM_NOT_FOUND)
+        if community not in (None, team.community_id):
+            raise NotFound(common.TEAM_NOT_FOUND)
         community = team.community_id
     if community is not None and await session.get(KnownCommunity, community) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
-    publish_at = body.publish_at or datetime.now(UTC)
+        raise NotFound(common.COMMUNITY_NOT_FOUND)
+    publish_at = body.publish_at or now()
     if publish_at.tzinfo is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "give publish_at with its offset"
-        )
+        raise Unprocessable(messages.PUBLISH_AT_NEEDS_OFFSET)
     announcement = Announcement(
         id=new_id(),
         author_account_id=principal.subject,
@@ -101,7 +97,7 @@ async def announce(
     )
     session.add(announcement)
     await session.commit()
-    if publish_at <= datetime.now(UTC):
+    if publish_at <= now():
         await publish_due(session)
         await session.refresh(announcement)
     return announcement
@@ -139,14 +135,10 @@ async def announcements(
 ) -> Page[Any]:
     """Announcements, the latest publication time first: the district admin sees all;
     a community admin those to the district and to their own community and its teams."""
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not list announcements"
-        )
+    require_role(principal, Role.COMMUNITY_ADMIN)
+    list_scope(principal, community_id)  # another community's answers 404
     query = select(Announcement)
     if not principal.is_district_wide:
-        if community_id not in (None, principal.community):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
         query = query.where(
             or_(
                 col(Announcement.community_id) == principal.community,
@@ -217,16 +209,14 @@ async def announcement_deliveries(
 ) -> Page[Any]:
     """Who an announcement reached by e-mail and SMS, and how each went, in the order
     they were queued. A community admin sees those to their own community's people."""
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not read deliveries"
-        )
+    require_role(principal, Role.COMMUNITY_ADMIN)
     announcement = await session.get(Announcement, announcement_id)
     if announcement is None or not principal.can_access_community(
         announcement.community_id or principal.community
     ):
-        # Another community's announcement answers as an unknown one.
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "announcement not found")
+        # Another community's announcement answers as an unknown one; one to the whole
+        # district is every community's.
+        raise NotFound(messages.ANNOUNCEMENT_NOT_FOUND)
     entries = select(InboxEntry.id).where(col(InboxEntry.event_id) == announcement_id)
     if not principal.is_district_wide and announcement.community_id is None:
         # A district announcement: only the entries of the caller's own community.

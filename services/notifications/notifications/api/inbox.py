@@ -8,16 +8,20 @@ from datetime import datetime
 from typing import Any, Literal
 
 import orjson
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, EmailStr, Field, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sse_starlette import EventSourceResponse
 
+from notifications import messages
 from notifications.models import InboxEntry, InboxRead, Preference, Recipient, TeamMember
 from notifications.templates import Action, action, render
 from shared.auth import CurrentPrincipal, Principal
 from shared.deps import SessionDep
+from shared.errors import NotFound
+from shared.messages import Message
 from shared.paging import Page, PageParams, paginate
 from shared.types import Input, Integer
 
@@ -52,12 +56,17 @@ class PreferenceUpdate(Input):
     @model_validator(mode="after")
     def _addresses(self) -> PreferenceUpdate:
         if "email" in self.channels and not self.email:
-            raise ValueError("choosing e-mail needs an e-mail address")
+            raise _refused(messages.EMAIL_NEEDS_ADDRESS)
         if "sms" in self.channels and not self.phone:
-            raise ValueError("choosing SMS needs a mobile number")
+            raise _refused(messages.SMS_NEEDS_PHONE)
         if (self.quiet_from_hour is None) != (self.quiet_to_hour is None):
-            raise ValueError("quiet hours need both a start and an end")
+            raise _refused(messages.QUIET_HOURS_NEED_BOTH)
         return self
+
+
+def _refused(message: Message) -> PydanticCustomError:
+    # Raised by its code, so the 422 says it in the caller's language.
+    return PydanticCustomError(message.code, message.en)
 
 
 def _addressed_to(principal: Principal) -> Any:
@@ -155,7 +164,7 @@ async def mark_read(entry_id: str, principal: CurrentPrincipal, session: Session
         )
     ).first()
     if entry is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "notification not found")
+        raise NotFound(messages.NOTIFICATION_NOT_FOUND)
     if await session.get(InboxRead, (entry_id, principal.subject)) is None:
         session.add(InboxRead(entry_id=entry_id, account_id=principal.subject))
         await session.commit()

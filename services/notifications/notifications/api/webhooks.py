@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field, HttpUrl
 from sqlmodel import col, select
 
+from notifications import messages
 from notifications.models import WebhookDelivery, WebhookSubscription
 from notifications.webhooks import Targets
+from shared.access import list_scope, require_role
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.clock import now
 from shared.contracts.base import EVENT_TYPES
 from shared.deps import SessionDep
+from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id
 from shared.paging import Page, PageParams, paginate
 from shared.types import Id, Input, Timestamp
@@ -107,7 +111,7 @@ async def _owned(
         subscription.owner_account_id != principal.subject
         and principal.role is not Role.DISTRICT_ADMIN
     ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "subscription not found")
+        raise NotFound(messages.SUBSCRIPTION_NOT_FOUND)
     return subscription
 
 
@@ -116,18 +120,12 @@ async def subscribe(
     body: SubscriptionCreate, principal: CurrentPrincipal, session: SessionDep, targets: TargetsDep
 ) -> SubscriptionPublic:
     """Subscribe a URL to events: the district admin for any community, a community admin for its own."""
-    if principal.role not in (Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"role {principal.role} may not subscribe webhooks"
-        )
-    community = body.community_id if principal.is_district_wide else principal.community
-    if not principal.is_district_wide and body.community_id not in (None, principal.community):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "community not found")
+    require_role(principal, Role.COMMUNITY_ADMIN)
+    # A community admin's subscription is their community's, whether they name it or not.
+    community = list_scope(principal, body.community_id)
     unknown = [t for t in body.event_types if t != "*" and t not in EVENT_TYPES]
     if unknown:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown event types: {', '.join(unknown)}"
-        )
+        raise Unprocessable(messages.UNKNOWN_EVENT_TYPES, event_types=", ".join(unknown))
     await targets.check(str(body.url))  # checked again before every delivery
     subscription = WebhookSubscription(
         id=new_id(),
@@ -137,7 +135,7 @@ async def subscribe(
         secret=secrets.token_urlsafe(32),
         event_types=",".join(body.event_types),
         catch_up_from=body.catch_up_from,
-        created_at=datetime.now(UTC),
+        created_at=now(),
     )
     session.add(subscription)
     await session.commit()
@@ -211,9 +209,9 @@ async def redeliver(
     await _owned(session, principal, subscription_id)
     delivery = await session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.subscription_id != subscription_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "delivery not found")
+        raise NotFound(messages.DELIVERY_NOT_FOUND)
     delivery.status = "pending"
-    delivery.next_attempt_at = datetime.now(UTC)
+    delivery.next_attempt_at = now()
     session.add(delivery)
     await session.commit()
     return delivery
