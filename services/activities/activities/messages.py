@@ -213,7 +213,7 @@ OWN_TEAM_ONLY = Message(
 )
 SIGN_UP_CLOSED = Message(
     "sign_up_closed",
-    "活动当前为“{status}”，已停止报名",
+    "活动当前为“{status}”，不能报名",
     "the activity is {status}; sign-up is closed",
 )
 SIGN_UP_DEADLINE_PASSED = Message(
