@@ -105,7 +105,7 @@ def test_creating_a_community_needs_a_district_admin_and_a_unique_name(
     assert http.post(url, json=body, headers=admin).status_code == 201
     duplicate = http.post(url, json=body, headers=admin)
     assert duplicate.status_code == 409
-    assert "already exists" in duplicate.json()["detail"]
+    assert duplicate.json()["code"] == "community_name_taken"
     empty = http.post(url, json={"name": ""}, headers=admin)
     assert empty.status_code == 422
 
