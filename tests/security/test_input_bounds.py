@@ -104,7 +104,7 @@ def test_a_roster_with_a_giant_csv_field_is_refused_not_a_500(
         headers=admin,
     )
     assert response.status_code == 422, response.text[:300]
-    assert "not a readable CSV" in response.json()["detail"]
+    assert response.json()["code"] == "roster_csv_unreadable"
 
 
 # Every list endpoint with a page size, and its maximum. The lists without one are
