@@ -476,3 +476,23 @@ def test_the_object_acted_on_is_named_by_the_path_or_by_what_was_created(
     assert acted_on(method, template, status_code, params, events) == expected
     if not params:
         assert acted_on(method, template, status_code, params, []) == (None, None)
+
+
+async def test_overlong_values_are_cut_to_fit_and_never_fail_the_change(
+    service: Service,
+) -> None:
+    thing = "T" * 100
+    answer = await service.http.post(
+        f"/things/{thing}/touch",
+        headers={
+            **service.headers(Role.COMMUNITY_ADMIN, "c" * 40, subject="s" * 40),
+            "X-Correlation-ID": "k" * 128,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+
+    [entry] = await service.trail()
+    assert entry["actor_id"] == "s" * 26
+    assert entry["object_id"] == "T" * 64
+    assert entry["correlation_id"] == "k" * 128
+    assert entry["details"]["path"] == {"thing_id": thing}

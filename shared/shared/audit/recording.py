@@ -171,20 +171,26 @@ def entry_for(scope: Scope, events: list[StagedEvent], first_new: str | None = N
         "path": path_params,
         "events": [{"type": e.type, "subject": e.subject} for e in events],
     }
+    # Cut to the columns' lengths: a caller's overlong value (an id in a path, a test
+    # token's subject) must never make the change itself fail on PostgreSQL.
     return AuditEntry(
         id=new_id(),
         at=clock.now(),
-        actor_id=principal.subject if principal is not None else None,
-        actor_role=str(principal.role) if principal is not None else None,
-        community_id=community,
+        actor_id=_fit(principal.subject if principal is not None else None, 26),
+        actor_role=_fit(str(principal.role) if principal is not None else None, 32),
+        community_id=_fit(community, 26),
         action=f"{scope['method']} {template}"[:200],
-        object_type=object_type,
-        object_id=object_id,
+        object_type=_fit(object_type, 64),
+        object_id=_fit(object_id, 64),
         details=orjson.dumps(details).decode(),
         status_code=status_code,
-        address=str(client[0])[:64] if client else None,
-        correlation_id=context.correlation_id.get(),
+        address=_fit(str(client[0]) if client else None, 64),
+        correlation_id=_fit(context.correlation_id.get(), 128),
     )
+
+
+def _fit(value: str | None, length: int) -> str | None:
+    return None if value is None else value[:length]
 
 
 def acted_on(
