@@ -40,7 +40,7 @@ class DomainError(Exception):
     def __init__(self, message: Message | str, **params: Any) -> None:
         if isinstance(message, str):  # TRANSITIONAL: until every raise site names a Message
             message = Message.untranslated(message)
-        super().__init__(message.en.format_map(params) if params else message.en)
+        super().__init__(message.render(Language.EN, params))  # for logs and tracebacks
         self.message = message
         self.params = params
 
