@@ -89,7 +89,7 @@ ALREADY_NOMINATED = Message(
 )
 DECISION_NOT_OPEN = Message(
     "decision_not_open",
-    "推荐在“区级审定”阶段审定，本周期目前处于“{phase}”阶段",
+    "推荐只在“区级审定”阶段审定，本周期目前处于“{phase}”阶段",
     "the district decides in district review; the period is in {phase}",
 )
 NOMINATION_ALREADY_DECIDED = Message(
