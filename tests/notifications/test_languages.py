@@ -61,6 +61,34 @@ async def test_a_validators_refusal_is_translated_too(service: Notifications) ->
     assert answer.json()["detail"][0]["msg"] == "免打扰时段需要同时填写开始和结束时间"
 
 
+async def test_a_webhook_refused_for_its_address_says_why_in_chinese(
+    service: Notifications,
+) -> None:
+    admin = service.person("ca", Role.COMMUNITY_ADMIN, "c1")
+    # The tests' service allows localhost by name: an address written in the URL is not.
+    for url, code, text in (
+        (
+            "http://10.0.0.5/hook",
+            "webhook_address_internal",
+            "webhook 只发往公网地址：10.0.0.5 是私有网络地址；"
+            "如是区里自己的内部接收方，须由区里将其主机列入 WEBHOOK_ALLOWED_HOSTS",
+        ),
+        (
+            "http://[::ffff:169.254.169.254]/",
+            "webhook_address_internal_embedded",
+            "webhook 只发往公网地址：::ffff:a9fe:a9fe 是 169.254.169.254 的 IPv4-mapped 形式，"
+            "即链路本地地址（云元数据服务就在这里）；"
+            "如是区里自己的内部接收方，须由区里将其主机列入 WEBHOOK_ALLOWED_HOSTS",
+        ),
+        ("ftp://93.184.215.14/hook", "invalid_input", None),
+    ):
+        answer = await service.client.post("/webhooks", json={"url": url}, headers=admin)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"] == code
+        if text is not None:
+            assert answer.json()["detail"] == text
+
+
 async def test_the_accounts_language_answers_when_the_request_names_none(
     service: Notifications,
 ) -> None:

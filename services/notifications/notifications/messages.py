@@ -8,6 +8,8 @@ a webhook delivery records stays in English, a log for operators.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from shared.messages import Message
 
 # -- announcements ------------------------------------------------------------------------
@@ -54,14 +56,63 @@ UNKNOWN_EVENT_TYPES = Message(
     "没有这些事件类型：{event_types}（可选的见 webhook 接口文档）",
     "unknown event types: {event_types}",
 )
-# The reason names addresses and their kinds, for the integrator who set up the receiver;
-# it is the same text the delivery log keeps, so it is said in English in both.
-WEBHOOK_TARGET_REFUSED = Message(
-    "webhook_target_refused",
-    "不能向此网址推送 webhook：webhook 只发往公网地址，区里自己的内部接收方须列入 "
-    "WEBHOOK_ALLOWED_HOSTS。详情：{reason}",
-    "{reason}",
+WEBHOOK_SCHEME = Message(
+    "webhook_scheme",
+    "webhook 网址只能以 http 或 https 开头，不能用 {scheme}",
+    "webhook URLs use http or https, not {scheme}",
 )
+# Where an internal address is refused (domain.webhook_targets): the address written in
+# the URL, or the one a host resolves to; either plain or the IPv4 address it embeds.
+_ASK = (
+    "如是区里自己的内部接收方，须由区里将其主机列入 WEBHOOK_ALLOWED_HOSTS",
+    "an internal receiver needs the district to list its host in WEBHOOK_ALLOWED_HOSTS",
+)
+WEBHOOK_ADDRESS_INTERNAL = Message(
+    "webhook_address_internal",
+    f"webhook 只发往公网地址：{{address}} 是{{kind}}；{_ASK[0]}",
+    f"webhooks go only to public addresses: {{address}} is {{kind}}; {_ASK[1]}",
+)
+WEBHOOK_ADDRESS_INTERNAL_EMBEDDED = Message(
+    "webhook_address_internal_embedded",
+    f"webhook 只发往公网地址：{{address}} 是 {{ipv4}} 的 {{form}} 形式，即{{kind}}；{_ASK[0]}",
+    "webhooks go only to public addresses: {address} is the {form} form of {ipv4}, "
+    f"{{kind}}; {_ASK[1]}",
+)
+WEBHOOK_HOST_INTERNAL = Message(
+    "webhook_host_internal",
+    f"webhook 只发往公网地址：{{host}} 解析到 {{address}}，这是{{kind}}；{_ASK[0]}",
+    f"webhooks go only to public addresses: {{host}} resolves to {{address}}, {{kind}}; {_ASK[1]}",
+)
+WEBHOOK_HOST_INTERNAL_EMBEDDED = Message(
+    "webhook_host_internal_embedded",
+    "webhook 只发往公网地址：{host} 解析到 {address}，"
+    f"即 {{ipv4}} 的 {{form}} 形式，这是{{kind}}；{_ASK[0]}",
+    "webhooks go only to public addresses: {host} resolves to {address}, the {form} form of "
+    f"{{ipv4}}, {{kind}}; {_ASK[1]}",
+)
+# What kind of internal address it is, said inside the refusals above.
+ADDRESS_KINDS: Mapping[str, Message] = {
+    "unspecified": Message(
+        "address_kind.unspecified",
+        "未指定地址（会连到本机）",
+        "an unspecified address (it reaches this machine)",
+    ),
+    "loopback": Message("address_kind.loopback", "环回地址", "a loopback address"),
+    "link_local": Message(
+        "address_kind.link_local",
+        "链路本地地址（云元数据服务就在这里）",
+        "a link-local address (where cloud metadata services answer)",
+    ),
+    "multicast": Message("address_kind.multicast", "组播地址", "a multicast address"),
+    "site_local": Message("address_kind.site_local", "站点本地地址", "a site-local address"),
+    "private": Message("address_kind.private", "私有网络地址", "a private-network address"),
+    "reserved": Message("address_kind.reserved", "保留地址", "a reserved address"),
+    "not_global": Message(
+        "address_kind.not_global",
+        "不可在公网路由的地址",
+        "an address that is not globally routable",
+    ),
+}
 WEBHOOK_HOST_UNRESOLVED = Message(
     "webhook_host_unresolved",
     "无法解析 webhook 网址的主机名 {host}，请核对网址",

@@ -221,7 +221,7 @@ class Targets:
         parsed = httpx.URL(url)
         name = parsed.raw_host.decode("ascii")
         if refusal := target_refusal(parsed.scheme, name, (), self.allowed):
-            raise TargetRefused(messages.WEBHOOK_TARGET_REFUSED, reason=refusal)
+            raise TargetRefused(refusal.message, **refusal.params)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         try:
             async with asyncio.timeout(self._timeout):
@@ -232,7 +232,7 @@ class Targets:
         if not addresses:
             raise TargetUnresolved(messages.WEBHOOK_HOST_UNRESOLVED, host=parsed.host)
         if refusal := target_refusal(parsed.scheme, name, addresses, self.allowed):
-            raise TargetRefused(messages.WEBHOOK_TARGET_REFUSED, reason=refusal)
+            raise TargetRefused(refusal.message, **refusal.params)
         address = str(addresses[0])
         if address == name:
             return Destination(parsed)

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from notifications import messages
+from shared.messages import Language, Message
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -52,32 +55,52 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4A
     return None
 
 
-def address_refusal(address: IPAddress) -> str | None:
-    """What kind of internal address this is ("a loopback address", ...), or None when
-    a webhook may be sent to it."""
+@dataclass(frozen=True)
+class AddressRefusal:
+    """Why an address is internal: its kind (`messages.ADDRESS_KINDS`), and the form and
+    IPv4 address it embeds when that address is what decides."""
+
+    kind: Message
+    embedded: tuple[str, ipaddress.IPv4Address] | None = None
+
+    def __str__(self) -> str:
+        if self.embedded is None:
+            return self.kind.en
+        form, ipv4 = self.embedded
+        return f"the {form} form of {ipv4}, {self.kind.en}"
+
+
+def address_refusal(address: IPAddress) -> AddressRefusal | None:
+    """What kind of internal address this is (a loopback address, ...), or None when a
+    webhook may be sent to it."""
     if isinstance(address, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(address)):
         form, ipv4 = embedded
         reason = address_refusal(ipv4)
         if reason is not None:
-            return f"the {form} form of {ipv4}, {reason}"
+            return AddressRefusal(reason.kind, (form, ipv4))
         if form != "6to4":  # a mapped or translated public address is that address
             return None
+    kind = _kind(address)
+    return AddressRefusal(messages.ADDRESS_KINDS[kind]) if kind else None
+
+
+def _kind(address: IPAddress) -> str | None:
     if address.is_unspecified:
-        return "an unspecified address (it reaches this machine)"
+        return "unspecified"
     if address.is_loopback:
-        return "a loopback address"
+        return "loopback"
     if address.is_link_local:
-        return "a link-local address (where cloud metadata services answer)"
+        return "link_local"
     if address.is_multicast:
-        return "a multicast address"
+        return "multicast"
     if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
-        return "a site-local address"
+        return "site_local"
     if address.is_private:
-        return "a private-network address"
+        return "private"
     if address.is_reserved:
-        return "a reserved address"
+        return "reserved"
     if not address.is_global or any(address in network for network in _NOT_GLOBAL_BEYOND_STDLIB):
-        return "an address that is not globally routable"
+        return "not_global"
     return None
 
 
@@ -128,16 +151,28 @@ class AllowedHosts:
         return any(address in network for network in self.networks)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a webhook may not go to a URL: a message and its parameters, said in the
+    caller's language when a subscription is refused, in English in a delivery's log."""
+
+    message: Message
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message.render(Language.EN, self.params)
+
+
 def target_refusal(
     scheme: str, host: str, addresses: Iterable[IPAddress], allowed: AllowedHosts
-) -> str | None:
+) -> Refusal | None:
     """Why a webhook may not be sent to `host`, resolved to `addresses`, or None when it may.
 
     Every address counts, not only the first: a name that resolves to a public and an
     internal address must not leave the choice between them to the connection.
     """
     if scheme not in SCHEMES:
-        return f"webhook URLs use http or https, not {scheme}"
+        return Refusal(messages.WEBHOOK_SCHEME, {"scheme": scheme})
     if allowed.allows_name(host):
         return None
     for address in addresses:
@@ -145,16 +180,26 @@ def target_refusal(
             continue
         reason = address_refusal(address)
         if reason is not None:
-            where = (
-                f"{address} is"
-                if _same_address(host, address)
-                else f"{host} resolves to {address},"
-            )
-            return (
-                f"{RULE}: {where} {reason}; an internal receiver needs the district to list "
-                "its host in WEBHOOK_ALLOWED_HOSTS"
-            )
+            return _internal(host, address, reason)
     return None
+
+
+def _internal(host: str, address: IPAddress, reason: AddressRefusal) -> Refusal:
+    """The refusal naming the address (and the host, when the URL names a host)."""
+    named = _same_address(host, address)
+    params: dict[str, object] = {"address": str(address), "kind": reason.kind}
+    if not named:
+        params["host"] = host
+    if reason.embedded is not None:
+        form, ipv4 = reason.embedded
+        params |= {"form": form, "ipv4": str(ipv4)}
+    message = {
+        (True, False): messages.WEBHOOK_ADDRESS_INTERNAL,
+        (True, True): messages.WEBHOOK_ADDRESS_INTERNAL_EMBEDDED,
+        (False, False): messages.WEBHOOK_HOST_INTERNAL,
+        (False, True): messages.WEBHOOK_HOST_INTERNAL_EMBEDDED,
+    }[(named, reason.embedded is not None)]
+    return Refusal(message, params)
 
 
 def _same_address(host: str, address: IPAddress) -> bool:
