@@ -19,7 +19,7 @@ from registry.models import Account
 from shared import messages as common
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.errors import NotFound, language_of
+from shared.errors import ErrorBody, NotFound, language_of
 from shared.messages import Language
 from shared.types import Input
 
@@ -79,9 +79,12 @@ def _tokens(pair: accounts.TokenPair) -> Tokens:
 
 
 _LOGIN_RESPONSES: dict[int | str, dict[str, object]] = {
-    401: {"description": "wrong credentials"},
+    401: {"model": ErrorBody, "description": "wrong credentials"},
     403: {"model": PasswordChangeRequired, "description": "the password must be changed first"},
-    429: {"description": "too many failures for this username or from this address"},
+    429: {
+        "model": ErrorBody,
+        "description": "too many failures for this username or from this address",
+    },
 }
 
 
@@ -131,8 +134,11 @@ async def login(
     "/auth/password",
     response_model=Tokens,
     responses={
-        401: {"description": "wrong username or current password"},
-        429: {"description": "too many failures for this username or from this address"},
+        401: {"model": ErrorBody, "description": "wrong username or current password"},
+        429: {
+            "model": ErrorBody,
+            "description": "too many failures for this username or from this address",
+        },
     },
 )
 async def change_password(
@@ -158,7 +164,11 @@ async def change_password(
     return _tokens(pair)
 
 
-@router.post("/auth/refresh", response_model=Tokens, responses={401: {"description": "unusable"}})
+@router.post(
+    "/auth/refresh",
+    response_model=Tokens,
+    responses={401: {"model": ErrorBody, "description": "unusable"}},
+)
 async def refresh(
     body: RefreshRequest,
     session: SessionDep,

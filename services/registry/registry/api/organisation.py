@@ -23,6 +23,7 @@ from registry.models import (
 from shared.access import authorize
 from shared.auth import CurrentPrincipal, Role, require_roles
 from shared.deps import SessionDep
+from shared.errors import ErrorBody
 
 router = APIRouter(tags=["organisation"])
 DISTRICT_ADMIN = [Depends(require_roles(Role.DISTRICT_ADMIN))]
@@ -50,7 +51,7 @@ async def get_streets(_principal: CurrentPrincipal, session: SessionDep) -> list
     response_model=CommunityPublic,
     status_code=status.HTTP_201_CREATED,
     dependencies=DISTRICT_ADMIN,
-    responses={409: {"description": "a community with this name exists"}},
+    responses={409: {"model": ErrorBody, "description": "a community with this name exists"}},
 )
 async def post_community(data: CommunityCreate, session: SessionDep) -> CommunityPublic:
     """Set up a community with the default catalogue of ten service areas."""

@@ -31,7 +31,7 @@ from shared import messages as common
 from shared.access import authorize, list_scope, require_role
 from shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.deps import SessionDep
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, ErrorBody, NotFound
 from shared.paging import Page, PageParams, PageQuery, count, paginate
 from shared.types import Id
 
@@ -54,7 +54,7 @@ async def _admin_target(session: SessionDep, principal: Principal, volunteer_id:
     "/communities/{community_id}/volunteers",
     response_model=VolunteerPublic,
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "this person is already registered"}},
+    responses={409: {"model": ErrorBody, "description": "this person is already registered"}},
 )
 async def post_volunteer(
     community_id: str,
@@ -82,7 +82,9 @@ async def post_volunteer(
     "/applications",
     response_model=VolunteerPublic,
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "username taken or person already registered"}},
+    responses={
+        409: {"model": ErrorBody, "description": "username taken or person already registered"}
+    },
 )
 async def post_application(
     data: SelfApplication, session: SessionDep, registrar: RegistrarDep
@@ -326,7 +328,9 @@ async def come_back(
 @router.post(
     "/volunteers/{volunteer_id}/transfer",
     response_model=VolunteerPublic,
-    responses={409: {"description": "same community, or the volunteer leads a team"}},
+    responses={
+        409: {"model": ErrorBody, "description": "same community, or the volunteer leads a team"}
+    },
 )
 async def transfer(
     volunteer_id: str, body: Transfer, principal: CurrentPrincipal, session: SessionDep
