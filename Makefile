@@ -18,8 +18,14 @@ help: ## list the targets
 install: $(UV) ## create .venv and install every package from the lock file
 	$(UV) sync --locked
 
-run: install ## run Redis and the four services on SQLite (Ctrl-C stops)
+run: install ## the console at http://127.0.0.1:8000, Redis and the four services on SQLite (Ctrl-C stops)
 	$(UV) run --locked python scripts/run.py
+
+web: install ## build the console (web/dist) when its sources changed; npm ci first when needed
+	$(UV) run --locked python scripts/node.py build
+
+openapi: install ## write each service's OpenAPI document for the console (web/src/api/openapi/)
+	$(UV) run --locked python scripts/openapi.py
 
 demo: install ## play a district's half-year against the running system (`make run`) and report
 	@$(UV) run --locked python -m registry.cli bootstrap-admin --username demo-admin \
@@ -27,16 +33,20 @@ demo: install ## play a district's half-year against the running system (`make r
 	$(UV) run --locked linli-simulate --username demo-admin --password "$(DEMO_PASSWORD)" \
 		--seed $(SEED) --scale $(SCALE)
 
-test: install ## run every test (uses REDIS_URL / DATABASE_URL, else local servers, else containers)
+test: install ## every test: Vitest in web/, then pytest with the browser tests (REDIS_URL / DATABASE_URL, else local servers, else containers)
+	$(UV) run --locked python scripts/node.py npm test
+	$(UV) run --locked python scripts/node.py build
 	$(UV) run --locked bash scripts/test.sh
 
 soak: install ## the system under FAULTS (default 50) random faults, invariants after each scenario
 	$(UV) run --locked bash -c 'source scripts/services.sh && python -m tests.e2e.soak --faults $(or $(FAULTS),50)'
 
-lint: install ## ruff and mypy
+lint: install ## ruff and mypy; ESLint and vue-tsc over the console
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
-	$(UV) run --locked mypy shared/shared $(foreach s,$(SERVICES),services/$(s)/$(s)) tools/simulator/simulator bench
+	$(UV) run --locked mypy shared/shared $(foreach s,$(SERVICES),services/$(s)/$(s)) tools/simulator/simulator bench scripts
+	$(UV) run --locked python scripts/node.py npm run lint
+	$(UV) run --locked python scripts/node.py npm run typecheck
 
 format: install ## format and fix what ruff can
 	$(UV) run --locked ruff format .
@@ -57,4 +67,4 @@ migrate: install ## apply every service's migrations to its database (DATABASE_U
 migration: install ## new migration: make migration SERVICE=activities MESSAGE="add activity"
 	cd services/$(SERVICE) && $(abspath $(UV)) run --locked alembic revision --autogenerate -m "$(MESSAGE)"
 
-.PHONY: help install run test lint format bench contracts migrate migration mutation
+.PHONY: help install run web openapi test lint format bench contracts migrate migration mutation

