@@ -29,8 +29,11 @@ def roster_rows(count: int) -> list[list[str]]:
     ]
 
 
-def with_bad_rows(rows: list[list[str]]) -> tuple[list[list[str]], list[dict[str, object]]]:
-    """Five rows broken in five ways; returns the rows and the exact report expected."""
+def with_bad_rows(
+    rows: list[list[str]], language: str = "zh"
+) -> tuple[list[list[str]], list[dict[str, object]]]:
+    """Five rows broken in five ways; returns the rows and the exact report expected (in
+    `language`)."""
     rows = [list(row) for row in rows]
     bad_id = national_id(10)
     rows[10][3] = bad_id[:17] + ("0" if bad_id[17] != "0" else "1")  # wrong check digit
@@ -39,12 +42,32 @@ def with_bad_rows(rows: list[list[str]]) -> tuple[list[list[str]], list[dict[str
     rows[40][3] = rows[41][3]  # the same person twice: the second one is refused
     rows[50][2] = "12345"  # phone
     # Spreadsheet rows: the header is row 1, so data row i is row i + 2.
-    expected = [
-        {"row": 12, "reason": "the national ID number's check digit does not match"},
-        {"row": 22, "reason": "gender '未知' is not 男/女 or male/female"},
-        {"row": 32, "reason": "unknown service area '星际旅行'"},
-        {"row": 43, "reason": "same national ID number as row 42"},
-        {"row": 52, "reason": "phone: String should match pattern '^1\\d{10}$'"},
+    codes = [
+        (12, "national_id_check_digit"),
+        (22, "roster_row.gender"),
+        (32, "roster_row.service_area"),
+        (43, "roster_row.same_person"),
+        (52, "roster_row.fields"),
+    ]
+    reasons = {
+        "zh": [
+            "身份证号校验位不对，可能有一位输错了，请核对",
+            "性别“未知”无法识别：请填 男 或 女",
+            "本社区没有服务领域“星际旅行”",
+            "身份证号与第 42 行相同：同一人只需登记一次",
+            "填写有误：电话格式不对",
+        ],
+        "en": [
+            "the national ID number's check digit does not match",
+            "gender '未知' is neither male nor female",
+            "unknown service area '星际旅行'",
+            "same national ID number as row 42",
+            "phone: String should match pattern '^1\\d{10}$'",
+        ],
+    }[language]
+    expected: list[dict[str, object]] = [
+        {"row": row, "code": code, "reason": reason}
+        for (row, code), reason in zip(codes, reasons, strict=True)
     ]
     return rows, expected
 
@@ -93,14 +116,17 @@ async def test_a_1510_row_roster_imports_with_an_exact_report_and_again_changes_
     assert registered.json()["total"] == 1505
     assert len(await registry.payloads("volunteer_registered")) == 1505
 
+    # Again, asking for English: the same rows refused, told in English.
     second = await registry.client.post(
-        f"/communities/{community}/roster", files=upload, headers=admin
+        f"/communities/{community}/roster",
+        files=upload,
+        headers=admin | {"Accept-Language": "en"},
     )
     assert second.json() == {
         "rows": 1510,
         "imported": 0,
         "unchanged": 1505,
-        "invalid": expected_invalid,
+        "invalid": with_bad_rows(roster_rows(1510), "en")[1],
     }
     assert len(await registry.payloads("volunteer_registered")) == 1505
 

@@ -342,6 +342,48 @@ ROSTER_TOO_MANY_ROWS = Message(
     "每次最多导入 {max_rows} 行，请拆分文件",
     "at most {max_rows} rows per import; split the file",
 )
+# Why one row of an import cannot be imported (the import itself goes on: a 200).
+ROSTER_ROW_GENDER = Message(
+    "roster_row.gender",
+    "性别“{value}”无法识别：请填 男 或 女",
+    "gender '{value}' is neither male nor female",
+)
+ROSTER_ROW_CATEGORY = Message(
+    "roster_row.category",
+    "类别“{value}”无法识别：可填 {choices}",
+    "category '{value}' is not one of {choices}",
+)
+ROSTER_ROW_PARTY_MEMBER = Message(
+    "roster_row.party_member",
+    "党员一栏“{value}”无法识别：请填 是 或 否",
+    "party_member '{value}' is neither yes nor no",
+)
+ROSTER_ROW_SERVICE_AREA = Message(
+    "roster_row.service_area",
+    "本社区没有服务领域“{value}”",
+    "unknown service area '{value}'",
+)
+ROSTER_ROW_NO_SERVICE_AREA = Message(
+    "roster_row.no_service_area", "未填写服务领域", "no service area given"
+)
+ROSTER_ROW_MEMBER_UNIT = Message(
+    "roster_row.member_unit",
+    "“{value}”不是本社区的共建单位",
+    "member unit '{value}' is not one of this community's",
+)
+ROSTER_ROW_SAME_PERSON = Message(
+    "roster_row.same_person",
+    "身份证号与第 {row} 行相同：同一人只需登记一次",
+    "same national ID number as row {row}",
+)
+ROSTER_ROW_ELSEWHERE = Message(
+    "roster_row.registered_elsewhere",
+    "此人已在其他社区登记：如已搬家，请联系原社区办理转移",
+    "this person is registered in another community",
+)
+# Fields a row fills wrongly, each named with what is wrong: in English as pydantic says
+# it, in Chinese from the field messages of shared.messages.
+ROSTER_ROW_FIELDS = Message("roster_row.fields", "填写有误：{problems}", "{problems}")
 ROSTER_EXPORT_FORMAT = Message(
     "roster_export_format",
     "请以 roster.csv 或 roster.xlsx 导出",

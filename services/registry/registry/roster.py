@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +34,10 @@ from registry.models import (
 )
 from registry.organisation import service_areas
 from registry.volunteers import Registrar, draw_numbers, stage_registered, stage_volunteer
+from shared import messages as common
 from shared.errors import Unprocessable
 from shared.events.envelope import describe
+from shared.messages import Language, Message
 
 MAX_ROWS = 20_000
 
@@ -72,11 +74,65 @@ class ImportReport:
     rows: int = 0
     imported: int = 0
     unchanged: int = 0
-    invalid: list[dict[str, Any]] = field(default_factory=list)
+    invalid: list[InvalidRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InvalidRow:
+    """A row that cannot be imported: its number, the code of why, and why in each
+    language (the route answers the caller's)."""
+
+    row: int
+    code: str
+    reasons: Mapping[Language, str]
 
 
 class RowError(ValueError):
-    """Why one row cannot be imported."""
+    """Why one row cannot be imported, said in every language at once (the rows are
+    reported together, after the import)."""
+
+    def __init__(self, code: str, reasons: Mapping[Language, str]) -> None:
+        super().__init__(reasons[Language.EN])
+        self.code = code
+        self.reasons = reasons
+
+    @classmethod
+    def said(cls, message: Message, **params: Any) -> RowError:
+        """The refusal `message` says, its parameters filled in."""
+        return cls(message.code, {lang: message.render(lang, params) for lang in Language})
+
+    @classmethod
+    def of_fields(cls, error: ValidationError) -> RowError:
+        """The fields a row fills wrongly: in English as pydantic says (without the
+        values, which may be personal), in Chinese by the column's title."""
+        chinese = "；".join(_problem(item) for item in error.errors(include_input=False))
+        message = messages.ROSTER_ROW_FIELDS
+        return cls(
+            message.code,
+            {
+                Language.ZH: message.render(Language.ZH, {"problems": chinese}),
+                Language.EN: describe(error),
+            },
+        )
+
+    def at(self, row: int) -> InvalidRow:
+        """This refusal, for row number `row`."""
+        return InvalidRow(row, self.code, self.reasons)
+
+
+def _problem(item: Mapping[str, Any]) -> str:
+    """One failed field in Chinese: the column's title and what is wrong."""
+    key = ".".join(str(part) for part in item["loc"])
+    title = COLUMNS[key][1] if key in COLUMNS else key
+    kind = str(item["type"])
+    known = common.message_of(kind) or common.FIELD_MESSAGES.get(kind)
+    if known is None:
+        return f"{title}：{item['msg']}"  # a type no field message translates
+    context = {name: str(value) for name, value in (item.get("ctx") or {}).items()}
+    try:
+        return f"{title}{known.render(Language.ZH, context)}"  # 电话格式不对
+    except (KeyError, IndexError):  # pydantic gave no value for a parameter
+        return f"{title}：{item['msg']}"
 
 
 def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
@@ -135,32 +191,34 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, st
 def _parse(row: dict[str, str], areas: dict[str, str], units: dict[str, str]) -> VolunteerFields:
     gender = GENDERS.get(row["gender"].lower())
     if gender is None:
-        raise RowError(f"gender {row['gender']!r} is not 男/女 or male/female")
+        raise RowError.said(messages.ROSTER_ROW_GENDER, value=row["gender"])
     category = CATEGORIES.get(row["category"].lower()) or CATEGORIES.get(row["category"])
     if category is None:
-        raise RowError(
-            f"category {row['category']!r} is not one of {', '.join(c.value for c in Category)}"
+        raise RowError.said(
+            messages.ROSTER_ROW_CATEGORY,
+            value=row["category"],
+            choices=", ".join(c.value for c in Category),
         )
     party = row.get("party_member", "").lower()
     if party not in YES and party not in NO:
-        raise RowError(f"party_member {row.get('party_member')!r} is not 是/否 or yes/no")
+        raise RowError.said(messages.ROSTER_ROW_PARTY_MEMBER, value=row.get("party_member", ""))
     codes = []
     for item in re.split(r"[;；,，、/]", row["service_areas"]):
         item = item.strip()
         if not item:
             continue
         if item not in areas:
-            raise RowError(f"unknown service area {item!r}")
+            raise RowError.said(messages.ROSTER_ROW_SERVICE_AREA, value=item)
         codes.append(areas[item])
     if not codes:
-        raise RowError("no service area given")
+        raise RowError.said(messages.ROSTER_ROW_NO_SERVICE_AREA)
     unit_name = row.get("member_unit", "")
     if unit_name and unit_name not in units:
-        raise RowError(f"member unit {unit_name!r} is not one of this community's")
+        raise RowError.said(messages.ROSTER_ROW_MEMBER_UNIT, value=unit_name)
     try:
         number = normalise(row["national_id"])
     except InvalidNationalId as exc:
-        raise RowError(str(exc)) from exc
+        raise RowError.said(exc.message) from exc
     try:
         return VolunteerFields(
             name=row["name"],
@@ -175,7 +233,7 @@ def _parse(row: dict[str, str], areas: dict[str, str], units: dict[str, str]) ->
             service_area_codes=codes,
         )
     except ValidationError as exc:
-        raise RowError(describe(exc)) from exc
+        raise RowError.of_fields(exc) from exc
 
 
 async def import_roster(
@@ -198,16 +256,12 @@ async def import_roster(
         try:
             fields = _parse(row, areas, units)
         except RowError as exc:
-            report.invalid.append({"row": row_number, "reason": str(exc)})
+            report.invalid.append(exc.at(row_number))
             continue
         lookup = registrar.vault.lookup_hash(fields.national_id)
         if lookup in seen_in_file:
-            report.invalid.append(
-                {
-                    "row": row_number,
-                    "reason": f"same national ID number as row {seen_in_file[lookup]}",
-                }
-            )
+            same = RowError.said(messages.ROSTER_ROW_SAME_PERSON, row=seen_in_file[lookup])
+            report.invalid.append(same.at(row_number))
             continue
         seen_in_file[lookup] = row_number
         parsed.append((row_number, fields, lookup))
@@ -229,9 +283,7 @@ async def import_roster(
         elif existing[lookup] == community.id:
             report.unchanged += 1
         else:
-            report.invalid.append(
-                {"row": row_number, "reason": "this person is registered in another community"}
-            )
+            report.invalid.append(RowError.said(messages.ROSTER_ROW_ELSEWHERE).at(row_number))
     numbers = (
         await draw_numbers(session, registrar.district_code, len(new_rows)) if new_rows else []
     )
@@ -248,7 +300,7 @@ async def import_roster(
         stage_registered(session, volunteer, number, codes, sealed.get(volunteer.id))
     await session.commit()
     report.imported = len(new_rows)
-    report.invalid.sort(key=lambda item: int(item["row"]))
+    report.invalid.sort(key=lambda item: item.row)
     return report
 
 

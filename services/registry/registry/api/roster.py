@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile, status
-from pydantic import BaseModel
+from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from pydantic import BaseModel, Field
 from sqlmodel import col
 
 from registry import messages, organisation, roster, volunteers
@@ -14,7 +14,7 @@ from registry.models import Volunteer
 from shared.access import authorize
 from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
-from shared.errors import DomainError, NotFound
+from shared.errors import DomainError, NotFound, language_of
 
 router = APIRouter(tags=["roster"])
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -30,19 +30,28 @@ class FileTooLarge(DomainError):
     status_code = status.HTTP_413_CONTENT_TOO_LARGE
 
 
+class InvalidRowPublic(BaseModel):
+    """A row that was not imported."""
+
+    row: int = Field(description="its number in the spreadsheet (the header is row 1)")
+    code: str = Field(description="stable machine code of why")
+    reason: str = Field(description="why, in the caller's language")
+
+
 class ImportReportPublic(BaseModel):
     """What an import did: counts, and each invalid row with its number and reason."""
 
     rows: int
     imported: int
     unchanged: int
-    invalid: list[dict[str, Any]]
+    invalid: list[InvalidRowPublic]
 
 
 @router.post("/communities/{community_id}/roster", response_model=ImportReportPublic)
 async def import_roster(
     community_id: str,
     file: Annotated[UploadFile, File(description="a .csv or .xlsx roster with a header row")],
+    request: Request,
     principal: CurrentPrincipal,
     session: SessionDep,
     registrar: RegistrarDep,
@@ -58,7 +67,16 @@ async def import_roster(
     if len(content) > MAX_UPLOAD_BYTES:
         raise FileTooLarge(messages.ROSTER_TOO_LARGE)
     report = await roster.import_roster(session, registrar, community, file.filename or "", content)
-    return ImportReportPublic(**report.__dict__)
+    language = language_of(request)
+    return ImportReportPublic(
+        rows=report.rows,
+        imported=report.imported,
+        unchanged=report.unchanged,
+        invalid=[
+            InvalidRowPublic(row=row.row, code=row.code, reason=row.reasons[language])
+            for row in report.invalid
+        ],
+    )
 
 
 @router.get(
