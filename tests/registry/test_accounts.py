@@ -341,3 +341,33 @@ async def test_the_failures_of_quiet_addresses_are_forgotten(registry_on_both: R
         kept = {row.address for row in (await session.exec(select(LoginAddressThrottle))).all()}
     assert kept == {"10.0.1.2", "10.0.1.3"}  # still locked; failed just now
     assert [task.name for task in DEFINITION.periodic] == ["forget-login-failures"]
+
+
+async def test_refused_logins_leave_the_trail_alone_and_a_password_change_is_in_it(
+    registry_on_both: Registry, two: dict[str, Any]
+) -> None:
+    # A refusal commits the throttle's counters; the trail records what was done, and a
+    # refused login did nothing.
+    registry, client = registry_on_both, registry_on_both.client
+    district = registry.headers(Role.DISTRICT_ADMIN, None)
+
+    async def trail(action: str) -> list[dict[str, Any]]:
+        answer = await client.get("/audit", params={"action": action}, headers=district)
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["items"])
+
+    assert (await _login(client, "tl.own", "wrong")).status_code == 401
+    same = {"username": "tl.own", "current_password": PASSWORD, "new_password": PASSWORD}
+    assert (await client.post("/auth/password", json=same)).status_code == 422
+    assert await trail("POST /auth/login") == []
+    assert await trail("POST /auth/password") == []
+
+    changed = await client.post(
+        "/auth/password",
+        json={"username": "tl.own", "current_password": PASSWORD, "new_password": "y" * 12},
+    )
+    assert changed.status_code == 200
+    [entry] = await trail("POST /auth/password")
+    assert entry["status_code"] == 200
+    assert (await _login(client, "tl.own", "y" * 12)).status_code == 200
+    assert len(await trail("POST /auth/login")) == 1

@@ -30,6 +30,7 @@ from registry.models import (
 )
 from shared import messages as common
 from shared.access import visible
+from shared.audit.recording import leave_out_of_trail
 from shared.auth import REFRESH, InvalidToken, Principal, Role, TokenIssuer, TokenVerifier
 from shared.clock import now
 from shared.contracts.registry import AccountChanged
@@ -172,6 +173,9 @@ async def _authenticate(
         lock = throttle.lock_seconds(from_address.failures, throttle.address_free_failures)
         from_address.locked_until = current + timedelta(seconds=lock) if lock else None
         session.add(from_address)
+        # The counters are a side effect of refusing the login, not a change the caller
+        # made: the trail records no entry for them.
+        leave_out_of_trail(session.sync_session)
         await session.commit()
         raise Unauthorized(messages.LOGIN_FAILED)
     if record is not None:
@@ -195,6 +199,7 @@ async def login(
         session, throttle, username=username, password=password, address=address
     )
     if account.must_change_password:
+        leave_out_of_trail(session.sync_session)  # a refusal (the throttle forgets the failures)
         await session.commit()
         raise PasswordChangeRequired(messages.PASSWORD_CHANGE_REQUIRED)
     tokens = _tokens(session, issuer, account, refresh_ttl)
@@ -219,6 +224,7 @@ async def change_password(
         session, throttle, username=username, password=current_password, address=address
     )
     if new_password == current_password:
+        leave_out_of_trail(session.sync_session)  # a refusal (the throttle forgets the failures)
         await session.commit()
         raise Unprocessable(messages.PASSWORD_UNCHANGED)
     account.password_hash = hash_password(new_password)
