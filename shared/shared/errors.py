@@ -10,7 +10,6 @@ answered the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request, Response, status
@@ -37,9 +36,7 @@ class DomainError(Exception):
     status_code = status.HTTP_400_BAD_REQUEST
     headers: dict[str, str] | None = None
 
-    def __init__(self, message: Message | str, **params: Any) -> None:
-        if isinstance(message, str):  # TRANSITIONAL: until every raise site names a Message
-            message = Message.untranslated(message)
+    def __init__(self, message: Message, **params: Any) -> None:
         super().__init__(message.render(Language.EN, params))  # for logs and tracebacks
         self.message = message
         self.params = params
@@ -61,7 +58,7 @@ class Unauthorized(DomainError):
 
     status_code = status.HTTP_401_UNAUTHORIZED
 
-    def __init__(self, message: Message | str, *, error: str | None = None, **params: Any) -> None:
+    def __init__(self, message: Message, *, error: str | None = None, **params: Any) -> None:
         super().__init__(message, **params)
         self.headers = {
             "WWW-Authenticate": f'Bearer error="{error}"' if error else "Bearer",
@@ -91,7 +88,7 @@ class TooManyRequests(DomainError):
 
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
 
-    def __init__(self, message: Message | str, retry_after: int, **params: Any) -> None:
+    def __init__(self, message: Message, retry_after: int, **params: Any) -> None:
         super().__init__(message, **params)
         self.retry_after = retry_after
         self.headers = {"Retry-After": str(retry_after)}
@@ -206,12 +203,8 @@ def install_error_handlers(app: FastAPI) -> None:
             status.HTTP_404_NOT_FOUND: messages.ROUTE_NOT_FOUND,
             status.HTTP_405_METHOD_NOT_ALLOWED: messages.METHOD_NOT_ALLOWED,
         }.get(exc.status_code)
-        if framework is not None and exc.detail == HTTPStatus(exc.status_code).phrase:
+        if framework is not None:  # our routes raise DomainErrors, never HTTPException
             return error_response(request, exc.status_code, framework, headers=exc.headers)
-        if isinstance(exc.detail, str):  # TRANSITIONAL: a route raising HTTPException
-            return error_response(
-                request, exc.status_code, Message.untranslated(exc.detail), headers=exc.headers
-            )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)

@@ -18,26 +18,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cryptography.fernet import Fernet, InvalidToken
-from fastapi import status
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared.errors import DomainError
+from shared.errors import Unavailable
+from shared.messages import Message
 
 #: The hash of subject keys, under the deployment's stream namespace.
 KEYS_HASH = "registry.subject-keys"
 
 
-class KeyStoreUnavailable(DomainError):
+class KeyStoreUnavailable(Unavailable):
     """Redis, which holds the keys, did not answer: nothing was sealed, opened or shredded."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+KEY_STORE_UNAVAILABLE = Message(
+    "key_store_unavailable",
+    "密钥库（Redis）暂时无法响应，本次未做任何更改，请稍后再试（{fault}）",
+    "the key store (Redis) is not answering, so nothing was changed; try again in a moment ({fault})",
+)
 
 
 def _unavailable(exc: RedisError) -> KeyStoreUnavailable:
-    return KeyStoreUnavailable(
-        f"the key store (Redis) is not answering, so nothing was changed; try again in a moment ({type(exc).__name__})"
-    )
+    return KeyStoreUnavailable(KEY_STORE_UNAVAILABLE, fault=type(exc).__name__)
 
 
 class SubjectKeys:
