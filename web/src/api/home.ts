@@ -7,7 +7,7 @@ import {
   fourOnesFromRows,
   hoursByMonth,
   hoursByTeam,
-  monthOf,
+  monthsUpTo,
   starsFromRows,
   yearBefore,
   type Bar,
@@ -59,8 +59,12 @@ export interface Figures {
   /** Per team (a community) or per community (the district). */
   byGroup: Bar[]
   stars: { level: number; volunteers: number }[]
-  fourOnes: FourOnesTally
+  /** The last months' four ones, oldest first. */
+  fourOnes: FourOnesTally[]
 }
+
+// Months of four ones on the chart: a trend, and last month's when this one has just begun.
+const FOUR_ONES_MONTHS = 6
 
 async function teamNames(communityId: string): Promise<Map<string, string>> {
   const answer = await registry.GET('/communities/{community_id}/teams', {
@@ -88,18 +92,21 @@ export async function communityFigures(
     evaluation
       .GET('/communities/{community_id}/stars', { params: { path } })
       .then((answer) => unwrap(answer, failure)),
-    evaluation
-      .GET('/communities/{community_id}/four-ones', {
-        params: { path, query: { month: monthOf(now) } },
-      })
-      .then((answer) => unwrap(answer, failure)),
+    Promise.all(
+      monthsUpTo(now, FOUR_ONES_MONTHS).map((month) =>
+        evaluation
+          .GET('/communities/{community_id}/four-ones', { params: { path, query: { month } } })
+          .then((answer) => unwrap(answer, failure))
+          .then(({ members, complete }) => ({ month, members, complete })),
+      ),
+    ),
     teamNames(communityId).catch(() => new Map<string, string>()),
   ])
   return {
     byMonth: hoursByMonth(hours),
     byGroup: hoursByTeam(hours, names, noTeam),
     stars: stars.map(({ level, volunteers }) => ({ level, volunteers })),
-    fourOnes: { members: fourOnes.members, complete: fourOnes.complete },
+    fourOnes,
   }
 }
 
@@ -121,11 +128,15 @@ export async function districtFigures(now: Date, failure: string): Promise<Figur
     evaluation
       .GET('/dashboards/stars', { params: { query: { ...json, group_by: 'community' } } })
       .then((answer) => rows(unwrap(answer, failure))),
-    evaluation
-      .GET('/dashboards/four-ones', {
-        params: { query: { ...json, group_by: 'community', month: monthOf(now) } },
-      })
-      .then((answer) => rows(unwrap(answer, failure))),
+    Promise.all(
+      monthsUpTo(now, FOUR_ONES_MONTHS).map((month) =>
+        evaluation
+          .GET('/dashboards/four-ones', {
+            params: { query: { ...json, group_by: 'community', month } },
+          })
+          .then((answer) => fourOnesFromRows(month, rows(unwrap(answer, failure)))),
+      ),
+    ),
   ])
   return {
     byMonth: hoursByMonth(byTeamMonth),
@@ -133,6 +144,6 @@ export async function districtFigures(now: Date, failure: string): Promise<Figur
       .map((row) => ({ label: row.community_name ?? row.community_id ?? '', value: row.hours }))
       .sort((a, b) => b.value - a.value),
     stars: starsFromRows(stars),
-    fourOnes: fourOnesFromRows(fourOnes),
+    fourOnes,
   }
 }

@@ -49,3 +49,20 @@ export async function getTeam(id: string, failure: string): Promise<Team> {
     failure,
   )
 }
+
+export type ServiceArea = components['schemas']['ServiceAreaPublic']
+
+export async function serviceAreas(communityId: string, failure: string): Promise<ServiceArea[]> {
+  return unwrap(
+    await registry.GET('/communities/{community_id}/service-areas', {
+      params: { path: { community_id: communityId } },
+    }),
+    failure,
+  )
+}
+
+/** Community names by id (the district's list: what a district admin's table shows). */
+export async function communityNames(failure: string): Promise<Map<string, string>> {
+  const communities = unwrap(await registry.GET('/communities'), failure)
+  return new Map(communities.map((community) => [community.id, community.name]))
+}

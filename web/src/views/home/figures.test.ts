@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest'
 
-import { hoursByMonth, hoursByTeam, monthOf, phasesOfCommunities, starsFromRows, yearBefore } from './figures'
+import {
+  fourOnesFromRows,
+  hoursByMonth,
+  hoursByTeam,
+  monthOf,
+  monthsUpTo,
+  phasesOfCommunities,
+  starsFromRows,
+  yearBefore,
+} from './figures'
 
 describe('the home charts', () => {
   const rows = [
@@ -49,5 +58,21 @@ describe('the home charts', () => {
     const now = new Date(2026, 0, 15)
     expect(monthOf(now)).toBe('2026-01')
     expect(monthOf(yearBefore(now))).toBe('2025-02')
+  })
+})
+
+describe('the months of the four-ones chart', () => {
+  it('are the last ones up to this month, across a new year', () => {
+    expect(monthsUpTo(new Date(2026, 1, 3), 4)).toEqual(['2025-11', '2025-12', '2026-01', '2026-02'])
+  })
+
+  it('sum a month over the district', () => {
+    const row = { street_id: null, street_name: null, community_id: 'c', community_name: 'c', month: '2026-11' }
+    expect(
+      fourOnesFromRows('2026-11', [
+        { ...row, members: 17, complete: 13, completion_rate: 0.765 },
+        { ...row, members: 14, complete: 8, completion_rate: 0.571 },
+      ]),
+    ).toEqual({ month: '2026-11', members: 31, complete: 21 })
   })
 })

@@ -14,6 +14,7 @@ export interface Bar {
 }
 
 export interface FourOnesTally {
+  month: string
   members: number
   complete: number
 }
@@ -58,19 +59,28 @@ export function starsFromRows(rows: readonly StarsRow[]): { level: number; volun
   }))
 }
 
-export function fourOnesFromRows(rows: readonly FourOnesRow[]): FourOnesTally {
+/** A month's four ones over the district's rows. */
+export function fourOnesFromRows(month: string, rows: readonly FourOnesRow[]): FourOnesTally {
   return rows.reduce(
     (tally, row) => ({
+      month,
       members: tally.members + row.members,
       complete: tally.complete + row.complete,
     }),
-    { members: 0, complete: 0 },
+    { month, members: 0, complete: 0 },
   )
 }
 
 /** `YYYY-MM` of a moment, in the reader's calendar. */
 export function monthOf(moment: Date): string {
   return `${moment.getFullYear()}-${String(moment.getMonth() + 1).padStart(2, '0')}`
+}
+
+/** The `count` months up to `moment`'s, oldest first (`YYYY-MM`). */
+export function monthsUpTo(moment: Date, count: number): string[] {
+  return Array.from({ length: count }, (_, index) =>
+    monthOf(new Date(moment.getFullYear(), moment.getMonth() - (count - 1 - index), 1)),
+  )
 }
 
 /** The first moment of the month eleven months before `moment`'s: a year of bars. */
