@@ -10,7 +10,8 @@ The district here is set up through the gateway with the registry's public API: 
 communities, an account of each role, a volunteer in each community. Every page is
 loaded with every request outside 127.0.0.1 aborted (a government intranet has no
 internet), and a screenshot of each screen visited is saved under the test output
-directory (SCREENSHOT_DIR, else `screenshots/` in pytest's base temporary directory).
+directory (SCREENSHOT_DIR, else data/test-output/screenshots: data/ is the checkout's
+ignored local state; pytest's own temporary directories are pruned by later runs).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from scripts import node
 from shared.auth import Role
 from tests.e2e.system import System
 from tests.registry.conftest import application
-from tests.web.harness import Gateway, start_gateway
+from tests.web.harness import ROOT, Gateway, start_gateway
 
 CHROMIUM = Path("/usr/bin/chromium")
 MISSING_CHROMIUM = (
@@ -78,10 +79,8 @@ def console_dist() -> Path:
 
 
 @pytest.fixture(scope="session")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = Path(
-        os.environ.get("SCREENSHOT_DIR") or tmp_path_factory.getbasetemp() / "screenshots"
-    )
+def screenshots() -> Path:
+    directory = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "data/test-output/screenshots")
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
@@ -227,7 +226,9 @@ class Visit:
     def shoot(self, name: str) -> Path:
         """A full-page screenshot of the screen as it is now."""
         path = self.screenshots / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        # Settled first: no loading mask over the data, transitions run to their end.
+        self.page.locator(".el-loading-mask").first.wait_for(state="hidden")
+        self.page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
 
 
