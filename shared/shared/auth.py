@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +22,7 @@ from fastapi import Depends, FastAPI, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
-from shared import messages
+from shared import clock, messages
 from shared.errors import Forbidden, NotFound, Unauthorized, Unavailable
 from shared.ids import new_id
 
@@ -170,7 +170,7 @@ class TokenIssuer:
         `token_id` (the `jti`) is drawn anew unless given, e.g. to record a refresh token.
         `language` (the `lang` claim) is the account's preferred language, if it has one.
         """
-        now = datetime.now(UTC)
+        now = clock.now()
         claims = {
             "sub": subject,
             "role": str(role),

@@ -19,7 +19,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
@@ -29,6 +28,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
+from shared import clock
 from shared.contracts.base import EventPayload, payload_class
 from shared.db import Database, database_unavailable, insert_new
 from shared.events.backoff import backoff_seconds
@@ -412,7 +412,7 @@ class EventConsumer:
         unique: dict[tuple[str, str], _Work] = {}
         for item in work:
             unique.setdefault(item.envelope.key, item)
-        now = datetime.now(UTC)
+        now = clock.now()
         inserted = await insert_new(
             session,
             InboxEntry,

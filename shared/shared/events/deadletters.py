@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import cast
 
 from redis.asyncio import Redis
+
+from shared import clock
 
 Entry = tuple[bytes, dict[bytes, bytes]]
 
@@ -42,7 +43,7 @@ def dead_letter_fields(
         "group": group,
         "reason": reason,
         "deliveries": str(deliveries),
-        "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "time": clock.now().isoformat().replace("+00:00", "Z"),
     }
     fields.update({(PREFIX + key).encode(): value.encode() for key, value in extra.items()})
     return fields

@@ -28,6 +28,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared import clock
 from shared.contracts.base import EventPayload, payload_class
 from shared.ids import new_id
 
@@ -83,7 +84,7 @@ class Envelope(BaseModel):
             id=event_id,
             source=SOURCE_PREFIX + payload.producer(),
             type=payload.event_type,
-            time=datetime.now(UTC),
+            time=clock.now(),
             subject=subject,
             community=community,
             # An event that starts a chain correlates with itself.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -11,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared import context
+from shared import clock, context
 from shared.audit.recording import note_staged_event
 from shared.contracts.base import EventPayload
 from shared.events.envelope import Envelope
@@ -51,7 +50,7 @@ def add_event(
             event_type=envelope.type,
             stream=stream_of(payload.producer()),
             fields=orjson.dumps(envelope.to_fields()).decode(),
-            created_at=datetime.now(UTC),
+            created_at=clock.now(),
         )
     )
     session.sync_session.info[_WAKEUP_KEY] = True

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import orjson
 from redis.asyncio import Redis
@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared import clock
 from shared.db import Database, one_of
 from shared.events.backoff import backoff_seconds
 from shared.events.outbox import register_relay_wakeup, unregister_relay_wakeup
@@ -98,7 +99,7 @@ class OutboxRelay:
         await session.exec(
             update(OutboxMessage)
             .where(one_of(OutboxMessage.id, ids, session.get_bind().dialect))
-            .values(sent_at=datetime.now(UTC))
+            .values(sent_at=clock.now())
         )
         await session.commit()
 
@@ -194,7 +195,7 @@ class OutboxRelay:
         async with self.db.session() as session:
             await session.exec(
                 delete(OutboxMessage).where(
-                    col(OutboxMessage.sent_at) < datetime.now(UTC) - self.keep_sent
+                    col(OutboxMessage.sent_at) < clock.now() - self.keep_sent
                 )
             )
             await session.commit()

@@ -30,6 +30,7 @@ from typing import Any
 from faststream.redis.subscriber.usecases.basic import CONSUME_ERROR_BACKOFF_SECONDS
 from faststream.redis.subscriber.usecases.stream_subscriber import StreamBatchSubscriber
 
+from shared import clock
 from shared.events.consumer import EventConsumer
 from shared.events.pipeline import BatchPipeline
 
@@ -132,5 +133,5 @@ class ReclaimerWatch:
 def _utc(monotonic: float | None) -> str:
     """A `time.monotonic()` instant as UTC wall-clock time, to the second."""
     since = monotonic if monotonic is not None else time.monotonic()
-    wall = datetime.now(UTC).timestamp() - (time.monotonic() - since)
+    wall = clock.now().timestamp() - (time.monotonic() - since)
     return datetime.fromtimestamp(wall, UTC).isoformat(timespec="seconds")
