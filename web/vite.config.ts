@@ -5,13 +5,17 @@ import { defineConfig } from 'vitest/config'
 
 // The dev server stands where the gateway stands in production: /api/<service>/... goes
 // to the service with the prefix removed, so the app never knows a service's port.
+// The ports are `make run`'s, or REGISTRY_PORT, ... as scripts/run.py reads them.
 const SERVICE_PORTS = { registry: 8001, activities: 8002, evaluation: 8003, notifications: 8004 }
+
+const portOf = (service: string, port: number): string =>
+  process.env[`${service.toUpperCase()}_PORT`] ?? String(port)
 
 const proxy = Object.fromEntries(
   Object.entries(SERVICE_PORTS).map(([service, port]) => [
     `/api/${service}`,
     {
-      target: `http://127.0.0.1:${port}`,
+      target: `http://127.0.0.1:${portOf(service, port)}`,
       changeOrigin: true,
       rewrite: (path: string) => path.slice(`/api/${service}`.length) || '/',
     },
