@@ -28,13 +28,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from pytest_httpserver import HTTPServer
 from redis import Redis
 
 from scripts import node
 from shared.auth import Role
-from tests.e2e.system import System
+from tests.e2e.system import System, free_port
 from tests.registry.conftest import application
-from tests.web.harness import ROOT, Gateway, start_gateway
+from tests.web.harness import ROOT, Gateway, built_console, start_gateway
 
 CHROMIUM = Path("/usr/bin/chromium")
 MISSING_CHROMIUM = (
@@ -60,6 +61,23 @@ def _missing(reason: str) -> None:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"{reason} (CI: not skipped)", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture
+def dist(tmp_path: Path) -> Path:
+    """A small built console (tests of what serves it)."""
+    return built_console(tmp_path / "dist")
+
+
+@pytest.fixture
+def upstream() -> Iterator[HTTPServer]:
+    """A real HTTP server standing for a service. Threaded: a streaming answer may be in
+    progress while the test sends another request."""
+    server = HTTPServer(host="127.0.0.1", port=free_port(), threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 @pytest.fixture(scope="session")

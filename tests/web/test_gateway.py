@@ -1,12 +1,14 @@
-"""The gateway of the embedded default (scripts/gateway.py), as a process over real HTTP.
+"""The console's one origin: the gateway of the embedded default (scripts/gateway.py) and
+nginx with deploy/nginx/linli.conf (docker-compose), each as a process over real HTTP,
+held to the same behaviour.
 
 Upstream is a real HTTP server (pytest-httpserver) that answers what it received, so
 each test sees exactly what a service would be sent and what the browser gets back.
+nginx's tests are skipped where nginx is not installed (apt-get install nginx).
 """
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,58 +20,24 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.e2e.system import free_port
-from tests.web.harness import Gateway, start_gateway
-
-INDEX = "<!doctype html><title>Linli</title><script type=module src=/assets/app-3f9a1c.js></script>"
+from tests.web.harness import INDEX, Gateway, echo, nginx_binary, start_gateway, start_nginx
 
 
-@pytest.fixture
-def dist(tmp_path: Path) -> Path:
-    """A built console: index.html, a hashed asset and an unhashed file."""
-    root = tmp_path / "dist"
-    (root / "assets").mkdir(parents=True)
-    (root / "index.html").write_text(INDEX)
-    (root / "assets" / "app-3f9a1c.js").write_text("console.log('linli')")
-    (root / "favicon.ico").write_bytes(b"\x00\x00\x01\x00")
-    return root
-
-
-@pytest.fixture
-def upstream() -> Iterator[HTTPServer]:
-    # Threaded: a streaming answer may be in progress while the test sends another request.
-    server = HTTPServer(host="127.0.0.1", port=free_port(), threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-@pytest.fixture
-def gateway(dist: Path, upstream: HTTPServer, tmp_path: Path) -> Iterator[Gateway]:
+@pytest.fixture(params=["gateway", "nginx"])
+def gateway(
+    request: pytest.FixtureRequest, dist: Path, upstream: HTTPServer, tmp_path: Path
+) -> Iterator[Gateway]:
+    """What serves the console: `registry` is the upstream, `evaluation` is down."""
     down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    running = start_gateway(
-        dist,
-        {"registry": upstream.url_for("").rstrip("/"), "evaluation": down},
-        tmp_path / "gateway.log",
-    )
+    upstreams = {"registry": upstream.url_for("").rstrip("/"), "evaluation": down}
+    if request.param == "nginx":
+        if nginx_binary() is None:
+            pytest.skip("nginx is not installed (apt-get install nginx)")
+        running = start_nginx(dist, upstreams, tmp_path / "nginx")
+    else:
+        running = start_gateway(dist, upstreams, tmp_path / "gateway.log")
     yield running
     running.stop()
-
-
-def echo(request: Request) -> Response:
-    """What the service received, as JSON, with a status and headers to pass back."""
-    received = {
-        "method": request.method,
-        "path": request.path,
-        "query": request.query_string.decode(),
-        "headers": {name.lower(): value for name, value in request.headers.items()},
-        "body": request.get_data().decode(),
-    }
-    response = Response(json.dumps(received), status=201, content_type="application/json")
-    response.headers["X-Service"] = "registry"
-    response.headers.add("Set-Cookie", "a=1")
-    response.headers.add("Set-Cookie", "b=2")
-    return response
 
 
 def test_a_request_reaches_the_service_without_the_prefix_and_its_answer_comes_back(
