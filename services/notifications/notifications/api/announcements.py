@@ -11,23 +11,18 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from notifications import announcements as announcements_
 from notifications import messages
-from notifications.announcements import publish_due
-from notifications.models import Announcement, ChannelDelivery, InboxEntry, Team
-from shared import messages as common
-from shared.access import list_scope, require_role, visible
-from shared.auth import CurrentPrincipal, Role, ensure_community_access
-from shared.clock import now
+from notifications.announcements import Audience
+from notifications.models import Announcement, ChannelDelivery, InboxEntry
+from shared.access import list_scope, require_role
+from shared.auth import CurrentPrincipal, Role
 from shared.deps import SessionDep
-from shared.errors import Forbidden, NotFound, Unprocessable
-from shared.ids import new_id
+from shared.errors import NotFound
 from shared.paging import Page, PageParams, paginate
-from shared.projections.communities import KnownCommunity
 from shared.types import Id, Input, Timestamp
 
 router = APIRouter(tags=["announcements"])
-
-Audience = Literal["district", "community", "team"]
 
 
 class _Announcement(Input):
@@ -66,41 +61,16 @@ async def announce(
     body: AnnouncementCreate, principal: CurrentPrincipal, session: SessionDep
 ) -> Announcement:
     """Announce to the district (district admin), a community or a team (its admin)."""
-    require_role(principal, Role.COMMUNITY_ADMIN)
-    if body.audience == "district" and not principal.is_district_wide:
-        raise Forbidden(messages.DISTRICT_ANNOUNCEMENT_IS_DISTRICTS)
-    community = None if isinstance(body, ToDistrict) else body.community_id
-    if community is not None:
-        ensure_community_access(principal, community)
-    team_id = body.team_id if isinstance(body, ToTeam) else None
-    if team_id is not None:
-        # The team must be one of the caller's community's own: another community's team
-        # answers exactly as an unknown one does.
-        team = visible(principal, await session.get(Team, team_id), common.TEAM_NOT_FOUND)
-        if community not in (None, team.community_id):
-            raise NotFound(common.TEAM_NOT_FOUND)
-        community = team.community_id
-    if community is not None and await session.get(KnownCommunity, community) is None:
-        raise NotFound(common.COMMUNITY_NOT_FOUND)
-    publish_at = body.publish_at or now()
-    if publish_at.tzinfo is None:
-        raise Unprocessable(messages.PUBLISH_AT_NEEDS_OFFSET)
-    announcement = Announcement(
-        id=new_id(),
-        author_account_id=principal.subject,
+    return await announcements_.announce(
+        session,
+        principal,
         audience=body.audience,
-        community_id=community,
-        team_id=team_id,
+        community_id=None if isinstance(body, ToDistrict) else body.community_id,
+        team_id=body.team_id if isinstance(body, ToTeam) else None,
         title=body.title,
         body=body.body,
-        publish_at=publish_at,
+        publish_at=body.publish_at,
     )
-    session.add(announcement)
-    await session.commit()
-    if publish_at <= now():
-        await publish_due(session)
-        await session.refresh(announcement)
-    return announcement
 
 
 class AnnouncementStatus(StrEnum):

@@ -5,22 +5,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import orjson
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, EmailStr, Field, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func
 from sqlmodel import col, select
 from sse_starlette import EventSourceResponse
 
-from notifications import messages
-from notifications.models import InboxEntry, InboxRead, Preference, Recipient, TeamMember
+from notifications import inbox as inbox_
+from notifications import messages, preferences
+from notifications.inbox import addressed_to, unread
+from notifications.models import InboxEntry, InboxRead, Preference
 from notifications.templates import Action, action, render
-from shared.auth import CurrentPrincipal, Principal
+from shared.auth import CurrentPrincipal
 from shared.deps import SessionDep
-from shared.errors import NotFound
 from shared.messages import Message
 from shared.paging import Page, PageParams, paginate
 from shared.types import Input, Integer
@@ -69,32 +70,6 @@ def _refused(message: Message) -> PydanticCustomError:
     return PydanticCustomError(message.code, message.en)
 
 
-def _addressed_to(principal: Principal) -> Any:
-    my_volunteer = select(Recipient.volunteer_id).where(
-        col(Recipient.account_id) == principal.subject
-    )
-    my_teams = select(TeamMember.team_id).where(col(TeamMember.volunteer_id).in_(my_volunteer))
-    mine = or_(
-        col(InboxEntry.account_id) == principal.subject,
-        col(InboxEntry.volunteer_id).in_(my_volunteer),
-        col(InboxEntry.team_id).in_(my_teams),
-    )
-    if principal.community is None:
-        return mine
-    return or_(
-        mine,
-        and_(
-            col(InboxEntry.community_id) == principal.community,
-            col(InboxEntry.role) == principal.role.value,
-        ),
-    )
-
-
-def _unread(principal: Principal) -> Any:
-    read = select(InboxRead.entry_id).where(col(InboxRead.account_id) == principal.subject)
-    return col(InboxEntry.id).not_in(read)
-
-
 @router.get("/inbox", response_model=Page[Notification])
 async def inbox(
     principal: CurrentPrincipal,
@@ -105,9 +80,9 @@ async def inbox(
     """The caller's notifications, newest first."""
     preference = await session.get(Preference, principal.subject)
     language = preference.language if preference else "zh"
-    query = select(InboxEntry).where(_addressed_to(principal))
+    query = select(InboxEntry).where(addressed_to(principal))
     if unread_only:
-        query = query.where(_unread(principal))
+        query = query.where(unread(principal))
     page = await paginate(
         session,
         query,
@@ -150,7 +125,7 @@ async def unread_count(principal: CurrentPrincipal, session: SessionDep) -> dict
     count = await session.exec(
         select(func.count())
         .select_from(InboxEntry)
-        .where(_addressed_to(principal), _unread(principal))
+        .where(addressed_to(principal), unread(principal))
     )
     return {"unread": int(count.one())}
 
@@ -158,16 +133,7 @@ async def unread_count(principal: CurrentPrincipal, session: SessionDep) -> dict
 @router.post("/inbox/{entry_id}/read", status_code=status.HTTP_204_NO_CONTENT)
 async def mark_read(entry_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
     """Mark one notification read (for the caller only)."""
-    entry = (
-        await session.exec(
-            select(InboxEntry).where(col(InboxEntry.id) == entry_id, _addressed_to(principal))
-        )
-    ).first()
-    if entry is None:
-        raise NotFound(messages.NOTIFICATION_NOT_FOUND)
-    if await session.get(InboxRead, (entry_id, principal.subject)) is None:
-        session.add(InboxRead(entry_id=entry_id, account_id=principal.subject))
-        await session.commit()
+    await inbox_.mark_read(session, principal, entry_id)
 
 
 @router.put("/me/preferences", response_model=Preference)
@@ -176,21 +142,16 @@ async def set_preferences(
 ) -> Preference:
     """Choose the language of notifications, and e-mail or SMS beside the inbox (with
     quiet hours): personal notifications and announcements to the caller go out on them."""
-    preference = await session.get(Preference, principal.subject) or Preference(
-        account_id=principal.subject
+    return await preferences.choose(
+        session,
+        principal,
+        language=body.language,
+        email=str(body.email) if body.email else None,
+        phone=body.phone,
+        channels=body.channels,
+        quiet_from_hour=body.quiet_from_hour,
+        quiet_to_hour=body.quiet_to_hour,
     )
-    preference.language = body.language
-    preference.email = str(body.email) if body.email else None
-    preference.phone = body.phone
-    preference.channels = ",".join(dict.fromkeys(body.channels))
-    preference.quiet_from_hour = body.quiet_from_hour
-    preference.quiet_to_hour = body.quiet_to_hour
-    # Whom announcements to a role of a community reach on these channels.
-    preference.role = principal.role.value
-    preference.community_id = principal.community
-    session.add(preference)
-    await session.commit()
-    return preference
 
 
 POLL_SECONDS = 0.5
@@ -202,7 +163,7 @@ async def live(request: Request, principal: CurrentPrincipal) -> EventSourceResp
     db = request.app.state.runtime.db
     async with db.session() as session:
         newest = (
-            await session.exec(select(func.max(InboxEntry.id)).where(_addressed_to(principal)))
+            await session.exec(select(func.max(InboxEntry.id)).where(addressed_to(principal)))
         ).one()
     cursor: str = request.headers.get("last-event-id") or newest or ""
 
@@ -215,7 +176,7 @@ async def live(request: Request, principal: CurrentPrincipal) -> EventSourceResp
                 fresh = (
                     await session.exec(
                         select(InboxEntry)
-                        .where(_addressed_to(principal), col(InboxEntry.id) > cursor)
+                        .where(addressed_to(principal), col(InboxEntry.id) > cursor)
                         .order_by(col(InboxEntry.id))
                         .limit(100)
                     )

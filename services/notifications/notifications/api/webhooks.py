@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, cast
@@ -11,16 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field, HttpUrl
 from sqlmodel import col, select
 
-from notifications import messages
+from notifications import subscriptions as subscriptions_
 from notifications.models import WebhookDelivery, WebhookSubscription
 from notifications.webhooks import Targets
-from shared.access import list_scope, require_role
-from shared.auth import CurrentPrincipal, Principal, Role
-from shared.clock import now
+from shared.auth import CurrentPrincipal
 from shared.contracts.base import EVENT_TYPES
 from shared.deps import SessionDep
-from shared.errors import NotFound, Unprocessable
-from shared.ids import new_id
 from shared.paging import Page, PageParams, paginate
 from shared.types import Id, Input, Timestamp
 
@@ -103,42 +98,20 @@ def _public(subscription: WebhookSubscription, *, with_secret: bool = False) -> 
     )
 
 
-async def _owned(
-    session: SessionDep, principal: Principal, subscription_id: str
-) -> WebhookSubscription:
-    subscription = await session.get(WebhookSubscription, subscription_id)
-    if subscription is None or (
-        subscription.owner_account_id != principal.subject
-        and principal.role is not Role.DISTRICT_ADMIN
-    ):
-        raise NotFound(messages.SUBSCRIPTION_NOT_FOUND)
-    return subscription
-
-
 @router.post("/webhooks", response_model=SubscriptionPublic, status_code=status.HTTP_201_CREATED)
 async def subscribe(
     body: SubscriptionCreate, principal: CurrentPrincipal, session: SessionDep, targets: TargetsDep
 ) -> SubscriptionPublic:
     """Subscribe a URL to events: the district admin for any community, a community admin for its own."""
-    require_role(principal, Role.COMMUNITY_ADMIN)
-    # A community admin's subscription is their community's, whether they name it or not.
-    community = list_scope(principal, body.community_id)
-    unknown = [t for t in body.event_types if t != "*" and t not in EVENT_TYPES]
-    if unknown:
-        raise Unprocessable(messages.UNKNOWN_EVENT_TYPES, event_types=", ".join(unknown))
-    await targets.check(str(body.url))  # checked again before every delivery
-    subscription = WebhookSubscription(
-        id=new_id(),
-        owner_account_id=principal.subject,
-        community_id=community,
+    subscription = await subscriptions_.subscribe(
+        session,
+        principal,
+        targets,
         url=str(body.url),
-        secret=secrets.token_urlsafe(32),
-        event_types=",".join(body.event_types),
+        event_types=body.event_types,
+        community_id=body.community_id,
         catch_up_from=body.catch_up_from,
-        created_at=now(),
     )
-    session.add(subscription)
-    await session.commit()
     return _public(subscription, with_secret=True)
 
 
@@ -186,7 +159,7 @@ async def deliveries(
     ] = None,
 ) -> Page[Any]:
     """The subscription's delivery log, newest first."""
-    await _owned(session, principal, subscription_id)
+    await subscriptions_.owned(session, principal, subscription_id)
     query = select(WebhookDelivery).where(col(WebhookDelivery.subscription_id) == subscription_id)
     if status_ is not None:
         query = query.where(col(WebhookDelivery.status) == status_.value)
@@ -206,15 +179,7 @@ async def redeliver(
     subscription_id: str, delivery_id: str, principal: CurrentPrincipal, session: SessionDep
 ) -> WebhookDelivery:
     """Send a delivery again (after fixing the receiver); it keeps its event id."""
-    await _owned(session, principal, subscription_id)
-    delivery = await session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.subscription_id != subscription_id:
-        raise NotFound(messages.DELIVERY_NOT_FOUND)
-    delivery.status = "pending"
-    delivery.next_attempt_at = now()
-    session.add(delivery)
-    await session.commit()
-    return delivery
+    return await subscriptions_.redeliver(session, principal, subscription_id, delivery_id)
 
 
 @router.post("/webhooks/{subscription_id}/disable", response_model=SubscriptionPublic)
@@ -223,12 +188,7 @@ async def disable(
 ) -> SubscriptionPublic:
     """Stop deliveries (an integration going away, or paused); events matching it are no
     longer queued, and what was queued waits until it is enabled again."""
-    subscription = await _owned(session, principal, subscription_id)
-    subscription.active = False
-    subscription.disabled_reason = f"disabled by {principal.subject}"
-    session.add(subscription)
-    await session.commit()
-    return _public(subscription)
+    return _public(await subscriptions_.disable(session, principal, subscription_id))
 
 
 @router.post("/webhooks/{subscription_id}/enable", response_model=SubscriptionPublic)
@@ -236,10 +196,4 @@ async def enable(
     subscription_id: str, principal: CurrentPrincipal, session: SessionDep
 ) -> SubscriptionPublic:
     """Turn a disabled subscription back on (its failure count starts again)."""
-    subscription = await _owned(session, principal, subscription_id)
-    subscription.active = True
-    subscription.consecutive_failures = 0
-    subscription.disabled_reason = None
-    session.add(subscription)
-    await session.commit()
-    return _public(subscription)
+    return _public(await subscriptions_.enable(session, principal, subscription_id))
