@@ -448,3 +448,17 @@ async def forget_old_address_failures(
     )
     await session.commit()
     return int(result.rowcount or 0)
+
+
+async def choose_language(
+    session: AsyncSession, principal: Principal, language: str | None
+) -> Account:
+    """Set the language every service answers the caller's account in when a request
+    names none (None: no choice, the default applies)."""
+    account = await session.get(Account, principal.subject)
+    if account is None:  # a token outliving its account (erased from the database)
+        raise NotFound(common.ACCOUNT_NOT_FOUND)
+    account.language = language
+    session.add(account)
+    await session.commit()
+    return account

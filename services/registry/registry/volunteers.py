@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from registry import messages
+from registry.accounts import create_account
 from registry.domain.national_id import InvalidNationalId, birth_date_of, mask, normalise
 from registry.domain.volunteer_number import format_number
 from registry.identity import NationalIdVault
@@ -22,6 +23,7 @@ from registry.models import (
     LoginThrottle,
     MemberUnit,
     RefreshToken,
+    SelfApplication,
     ServiceArea,
     Team,
     TeamMembership,
@@ -32,8 +34,9 @@ from registry.models import (
     VolunteerServiceArea,
     VolunteerStatus,
 )
-from registry.organisation import areas_by_code
+from registry.organisation import areas_by_code, get_community
 from shared import messages as common
+from shared.access import authorize
 from shared.auth import Principal, Role
 from shared.clock import now
 from shared.contracts.base import EventPayload
@@ -137,6 +140,47 @@ async def new_volunteer(
         community=community_id,
     )
     return volunteer, areas
+
+
+async def enter_application(
+    session: AsyncSession,
+    principal: Principal,
+    registrar: Registrar,
+    community_id: str,
+    data: VolunteerFields,
+) -> Volunteer:
+    """A community worker enters an application (报名) on a person's behalf."""
+    authorize(principal, community_id, Role.COMMUNITY_ADMIN)
+    await get_community(session, principal, community_id)
+    volunteer, _ = await new_volunteer(session, registrar, community_id, data, self_service=False)
+    await session.commit()
+    return volunteer
+
+
+async def apply_for_self(
+    session: AsyncSession, registrar: Registrar, data: SelfApplication
+) -> Volunteer:
+    """A person applies for themself, creating their account (a resident until approved)."""
+    if await session.get(Community, data.community_id) is None:
+        raise NotFound(common.COMMUNITY_NOT_FOUND)
+    account = await create_account(
+        session,
+        username=data.username,
+        password=data.password,
+        role=Role.RESIDENT,
+        community_id=data.community_id,
+        commit=False,
+    )
+    volunteer, _ = await new_volunteer(
+        session,
+        registrar,
+        data.community_id,
+        data,
+        self_service=True,
+        account_id=account.id,
+    )
+    await session.commit()
+    return volunteer
 
 
 def stage_volunteer(

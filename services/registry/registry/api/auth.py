@@ -11,15 +11,13 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 from jwt.algorithms import OKPAlgorithm
 from pydantic import BaseModel, Field
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from registry import accounts
 from registry.api.deps import IssuerDep, SettingsDep, ThrottleDep, VerifierDep
 from registry.models import Account
-from shared import messages as common
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.deps import SessionDep
-from shared.errors import ErrorBody, NotFound, language_of
+from shared.errors import ErrorBody, language_of
 from shared.messages import Language
 from shared.types import Input
 
@@ -228,13 +226,6 @@ class LanguageChoice(Input):
     )
 
 
-async def _own_account(session: AsyncSession, principal: Principal) -> Account:
-    account = await session.get(Account, principal.subject)
-    if account is None:  # a token outliving its account (erased from the database)
-        raise NotFound(common.ACCOUNT_NOT_FOUND)
-    return account
-
-
 def _me(principal: Principal, account: Account | None) -> Me:
     language = account.language if account is not None else None
     return Me(
@@ -258,8 +249,7 @@ async def set_my_language(
 ) -> Me:
     """Choose the language every service answers this account in when a request names
     none; tokens from the next login or refresh carry it (the current one keeps its own)."""
-    account = await _own_account(session, principal)
-    account.language = body.language.value if body.language else None
-    session.add(account)
-    await session.commit()
+    account = await accounts.choose_language(
+        session, principal, body.language.value if body.language else None
+    )
     return _me(principal, account)

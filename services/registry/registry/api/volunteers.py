@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from registry import accounts, messages, organisation, volunteers
+from registry import messages, volunteers
 from registry.api.deps import RegistrarDep, SettingsDep, SubjectKeysDep
 from registry.card import card_pdf, verification_url
 from registry.models import (
@@ -69,12 +69,9 @@ async def post_volunteer(
     wrong, a birth date that differs from it, a service area the community does not
     offer.
     """
-    authorize(principal, community_id, *ADMINS)
-    await organisation.get_community(session, principal, community_id)
-    volunteer, _ = await volunteers.new_volunteer(
-        session, registrar, community_id, data, self_service=False
+    volunteer = await volunteers.enter_application(
+        session, principal, registrar, community_id, data
     )
-    await session.commit()
     return await _public(session, volunteer)
 
 
@@ -93,26 +90,7 @@ async def post_application(
 
     422 beyond the schema, as for an application a community worker enters.
     """
-    if await session.get(Community, data.community_id) is None:
-        raise NotFound(common.COMMUNITY_NOT_FOUND)
-    account = await accounts.create_account(
-        session,
-        username=data.username,
-        password=data.password,
-        role=Role.RESIDENT,
-        community_id=data.community_id,
-        commit=False,
-    )
-    volunteer, _ = await volunteers.new_volunteer(
-        session,
-        registrar,
-        data.community_id,
-        data,
-        self_service=True,
-        account_id=account.id,
-    )
-    await session.commit()
-    return await _public(session, volunteer)
+    return await _public(session, await volunteers.apply_for_self(session, registrar, data))
 
 
 async def _page_of(
