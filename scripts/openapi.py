@@ -18,6 +18,7 @@ import importlib
 import json
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ def served_document(service: str) -> dict[str, Any]:
     """The OpenAPI document the service's app answers at /openapi.json."""
     app: FastAPI = importlib.import_module(f"{service}.app").create_app()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per request
-    return asyncio.run(_get_document(app))
+    # In a thread of its own: the caller may be running an event loop already.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _get_document(app)).result()
 
 
 async def _get_document(app: FastAPI) -> dict[str, Any]:

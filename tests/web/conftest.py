@@ -206,8 +206,10 @@ def console(
         cleanup.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[Any]:
+    # Per module: Playwright's sync API runs an event loop in this thread while it lives,
+    # and later tests may start one of their own.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -226,6 +228,7 @@ class Visit:
     console: Console
     screenshots: Path
     blocked: list[str] = field(default_factory=list)
+    local_requests: int = 0
     policy_violations: list[str] = field(default_factory=list)
 
     def open(self, path: str) -> None:
@@ -266,6 +269,7 @@ def browsing(
     def route(request_route: Any) -> None:
         url = request_route.request.url
         if urlsplit(url).hostname in LOCAL_HOSTS:
+            current.local_requests += 1
             request_route.continue_()
         else:
             current.blocked.append(url)
@@ -284,6 +288,7 @@ def browsing(
         yield current
     finally:
         context.close()
+    assert current.local_requests > 0, "the requests did not pass through the route"
     assert current.blocked == [], f"requests outside the deployment: {current.blocked}"
     assert current.policy_violations == [], current.policy_violations
 
