@@ -90,6 +90,18 @@ def test_each_role_sees_exactly_its_menu_and_logging_out_revokes_the_session(
     assert refreshed.status_code == 401, refreshed.text
 
 
+def test_tokens_are_kept_in_memory_only_so_a_reload_asks_to_log_in_again(visit: Visit) -> None:
+    tokens = logged_in(visit, visit.console.accounts["district_admin"])
+    stored = visit.page.evaluate(
+        "() => JSON.stringify([{...localStorage}, {...sessionStorage}, document.cookie])"
+    )
+    assert tokens["access_token"] not in stored
+    assert tokens["refresh_token"] not in stored
+    visit.page.reload()
+    expect(visit.page).to_have_url(re.compile(r"/login"))
+    expect(visit.page.get_by_role("button", name="登录")).to_be_visible()
+
+
 @pytest.mark.parametrize("role", ["volunteer", "resident"])
 def test_a_volunteer_or_resident_is_told_the_console_is_for_workers(
     visit: Visit, role: str
