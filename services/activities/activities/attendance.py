@@ -7,25 +7,31 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities import ledger, messages
+from activities import ledger
+from activities.domain.attendance import (
+    check_check_in_open,
+    check_check_out,
+    check_has_place,
+    check_not_checked_in,
+    check_resolve,
+)
 from activities.domain.check_outs import real_presence
 from activities.domain.four_eyes import ATTENDANCE, Actor
 from activities.domain.plausibility import Implausible, credited_presence
-from activities.ledger import LIVE, NewRecord, Rules, activity_window, record_service
+from activities.domain.records import LIVE
+from activities.ledger import NewRecord, Rules, activity_window, record_service
 from activities.models import (
     Activity,
-    ActivityStatus,
     KnownVolunteer,
     RecordSource,
     ServiceKind,
     ServiceRecord,
     SignUp,
-    SignUpStatus,
 )
 from activities.signups import aware
 from shared.clock import now
 from shared.contracts.activities import CheckedIn, CheckedOut, CheckOutResolved
-from shared.errors import Conflict, Unprocessable
+from shared.errors import Unprocessable
 from shared.events.outbox import add_event
 
 
@@ -38,8 +44,8 @@ async def signup_of(session: AsyncSession, activity: Activity, volunteer: KnownV
             )
         )
     ).first()
-    if signup is None or signup.status != SignUpStatus.CONFIRMED:
-        raise Conflict(messages.NO_CONFIRMED_PLACE)
+    check_has_place(signup.status if signup is not None else None)
+    assert signup is not None  # check_has_place refused a missing sign-up
     return signup
 
 
@@ -47,18 +53,16 @@ async def check_in(
     session: AsyncSession, activity: Activity, volunteer: KnownVolunteer, opens_before: timedelta
 ) -> SignUp:
     """Record arrival, from the check-in window's opening to the activity's end."""
-    if activity.status != ActivityStatus.PUBLISHED:
-        raise Conflict(messages.ACTIVITY_NOT_OPEN, status=messages.ACTIVITY_STATUS[activity.status])
     moment = now()
-    if moment < aware(activity.starts_at) - opens_before:
-        raise Conflict(
-            messages.CHECK_IN_NOT_OPEN_YET, minutes=int(opens_before.total_seconds() // 60)
-        )
-    if moment > aware(activity.ends_at):
-        raise Conflict(messages.ACTIVITY_ENDED)
+    check_check_in_open(
+        activity.status,
+        starts_at=aware(activity.starts_at),
+        ends_at=aware(activity.ends_at),
+        opens_before=opens_before,
+        now=moment,
+    )
     signup = await signup_of(session, activity, volunteer)
-    if signup.checked_in_at is not None:
-        raise Conflict(messages.ALREADY_CHECKED_IN)
+    check_not_checked_in(checked_in=signup.checked_in_at is not None)
     signup.checked_in_at = moment
     session.add(signup)
     add_event(
@@ -93,10 +97,11 @@ async def check_out(
     activity closed long after it ended reaches past the backfill window) is not
     written; the sign-up is flagged for the organiser to review instead.
     """
-    if signup.checked_in_at is None:
-        raise Conflict(messages.NOT_CHECKED_IN)
-    if signup.checked_out_at is not None:
-        raise Conflict(messages.ALREADY_CHECKED_OUT)
+    check_check_out(
+        checked_in=signup.checked_in_at is not None,
+        checked_out=signup.checked_out_at is not None,
+    )
+    assert signup.checked_in_at is not None  # check_check_out refused one never checked in
     moment = at or now()
     signup.checked_out_at = moment
     signup.needs_review = automatically
@@ -191,10 +196,8 @@ async def resolve_check_out(
     the real time, recorded by whoever resolves it, so that a second person confirms it.
     The sign-up's flag, its time and the event commit with the record's change.
     """
-    if not signup.needs_review:
-        raise Conflict(messages.NO_CHECK_OUT_TO_RESOLVE)
-    if signup.checked_in_at is None:
-        raise Conflict(messages.NEVER_CHECKED_IN)
+    check_resolve(needs_review=signup.needs_review, checked_in=signup.checked_in_at is not None)
+    assert signup.checked_in_at is not None  # check_resolve refused a sign-up never checked in
     record = await _attendance_record(session, activity, signup)
     served = None
     if left_at is not None:

@@ -7,6 +7,7 @@ from functools import cache
 
 from sqlmodel import col, delete, select
 
+from activities.domain.signups import HOLDS_A_PLACE
 from activities.models import (
     Activity,
     KnownTeam,
@@ -17,7 +18,7 @@ from activities.models import (
     SignUpStatus,
 )
 from activities.settings import Settings
-from activities.signups import HOLDS_A_PLACE, cancel, end_future_sign_ups
+from activities.signups import cancel, end_future_sign_ups
 from shared.clock import now
 from shared.contracts.registry import (
     TeamCreated,

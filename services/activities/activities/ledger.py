@@ -9,9 +9,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities import messages
-from activities.domain.four_eyes import Actor, SecondPersonNeeded, check_confirmer, may_confirm
+from activities.domain.four_eyes import Actor, SecondPersonNeeded
 from activities.domain.plausibility import Implausible, Interval, check_record
+from activities.domain.records import (
+    LIVE,
+    check_confirm,
+    check_correct,
+    check_void,
+    correction_status,
+)
 from activities.models import (
     Activity,
     KnownVolunteer,
@@ -28,11 +34,9 @@ from shared.contracts.activities import (
     ServiceRecorded,
     ServiceVoided,
 )
-from shared.errors import Conflict, Unprocessable
+from shared.errors import Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
-
-LIVE = (RecordStatus.PENDING, RecordStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -186,13 +190,9 @@ def _confirmed_event(record: ServiceRecord, by: str) -> ServiceConfirmed:
 
 async def confirm(session: AsyncSession, record: ServiceRecord, by: Actor) -> ServiceRecord:
     """A second person confirms a pending record: its hours now count (four eyes)."""
-    if record.status != RecordStatus.PENDING:
-        raise Conflict(
-            messages.ONLY_A_PENDING_RECORD_IS_CONFIRMED,
-            status=messages.RECORD_STATUS[record.status],
-        )
     try:
-        check_confirmer(
+        check_confirm(
+            record.status,
             by,
             recorded_by=record.recorded_by,
             volunteer_account=await _account_of(session, record.volunteer_id),
@@ -248,10 +248,7 @@ async def correct(
     the corrector confirm what they recorded (a district admin, not about their own
     hours); otherwise its hours stop counting until a second person confirms it.
     """
-    if record.status not in LIVE:
-        raise Conflict(
-            messages.RECORD_CANNOT_BE_CORRECTED, status=messages.RECORD_STATUS[record.status]
-        )
+    check_correct(record.status)
     new = NewRecord(
         volunteer_id=record.volunteer_id,
         community_id=record.community_id,
@@ -269,14 +266,12 @@ async def correct(
     )
     span = await _checked(session, rules, new, skip=record.id)
     was_confirmed = record.status == RecordStatus.CONFIRMED
-    stays_confirmed = was_confirmed and may_confirm(
-        by,
-        recorded_by=by.account_id,
-        volunteer_account=await _account_of(session, record.volunteer_id),
+    status = correction_status(
+        record.status, by, volunteer_account=await _account_of(session, record.volunteer_id)
     )
+    stays_confirmed = status == RecordStatus.CONFIRMED
     record.status = RecordStatus.SUPERSEDED
     session.add(record)
-    status = RecordStatus.CONFIRMED if stays_confirmed else RecordStatus.PENDING
     corrected = _stage(session, new, span, status, corrects=record.id, reason=reason)
     corrected.pairing_id = record.pairing_id
     if stays_confirmed:
@@ -331,10 +326,7 @@ async def void(
     session: AsyncSession, record: ServiceRecord, reason: str, *, commit: bool = True
 ) -> ServiceRecord:
     """Void a live record with a reason: its hours stop counting."""
-    if record.status not in LIVE:
-        raise Conflict(
-            messages.RECORD_CANNOT_BE_VOIDED, status=messages.RECORD_STATUS[record.status]
-        )
+    check_void(record.status)
     was_confirmed = record.status == RecordStatus.CONFIRMED
     record.status = RecordStatus.VOIDED
     record.reason = reason

@@ -10,6 +10,11 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+# The states the rules in domain/ move between, named here beside the tables too.
+from activities.domain.records import RecordStatus as RecordStatus
+from activities.domain.signups import ActivityStatus as ActivityStatus
+from activities.domain.signups import Scope as Scope
+from activities.domain.signups import SignUpStatus as SignUpStatus
 from activities.domain.waitlist import WaitlistPolicy
 from shared.db import UtcDateTime
 
@@ -62,23 +67,6 @@ class KnownTeam(ActivitiesModel, table=True):
 # -- activities -------------------------------------------------------------------------
 
 
-class ActivityStatus(StrEnum):
-    """Where an activity is in its life."""
-
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CANCELLED = "cancelled"
-    COMPLETED = "completed"
-
-
-class Scope(StrEnum):
-    """Who may sign up."""
-
-    COMMUNITY = "community"  # the community's volunteers
-    DISTRICT = "district"  # any volunteer of the district
-    TEAM = "team"  # one team's members
-
-
 class Activity(ActivitiesModel, table=True):
     """An activity volunteers sign up for: a patrol, a health check, a festival visit."""
 
@@ -120,16 +108,6 @@ class Activity(ActivitiesModel, table=True):
     created_at: datetime = Field(sa_column=_timestamp())
 
 
-class SignUpStatus(StrEnum):
-    """A sign-up's state."""
-
-    CONFIRMED = "confirmed"  # has a place
-    WAITLISTED = "waitlisted"
-    OFFERED = "offered"  # a place is held for them until offered_until
-    CANCELLED = "cancelled"
-    NO_SHOW = "no_show"
-
-
 class SignUp(ActivitiesModel, table=True):
     """A volunteer's sign-up for an activity, and their attendance."""
 
@@ -154,15 +132,6 @@ class SignUp(ActivitiesModel, table=True):
 
 
 # -- the ledger -------------------------------------------------------------------------
-
-
-class RecordStatus(StrEnum):
-    """A service record's state; corrections and voids are new entries, never edits."""
-
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    SUPERSEDED = "superseded"  # replaced by a correction
-    VOIDED = "voided"
 
 
 class RecordSource(StrEnum):

@@ -9,6 +9,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities import messages
+from activities.domain.signups import (
+    HOLDS_A_PLACE,
+    Applicant,
+    Opening,
+    check_cancel,
+    check_sign_up,
+    check_take_offer,
+    next_waitlist_position,
+    takes_a_place,
+)
 from activities.domain.waitlist import fill_free_places
 from activities.models import (
     Activity,
@@ -27,11 +37,9 @@ from shared.contracts.activities import (
     SignUpCancelled,
     Waitlisted,
 )
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound
 from shared.events.outbox import add_event
 from shared.ids import new_id
-
-HOLDS_A_PLACE = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED)
 
 
 def aware(moment: datetime) -> datetime:
@@ -72,28 +80,28 @@ async def _places_taken(session: AsyncSession, activity_id: str) -> int:
     return int(count.one())
 
 
-async def eligible(session: AsyncSession, activity: Activity, volunteer: KnownVolunteer) -> None:
-    """Raise unless the volunteer may sign up for the activity."""
-    if volunteer.status != "registered":
-        raise Conflict(
-            messages.VOLUNTEER_MAY_NOT_SIGN_UP, status=messages.standing(volunteer.status)
-        )
-    if activity.scope == Scope.COMMUNITY and volunteer.community_id != activity.community_id:
-        raise Conflict(messages.OWN_COMMUNITY_ONLY)
-    if activity.scope == Scope.TEAM:
-        member = await session.get(KnownTeamMember, (activity.team_id, volunteer.id))
-        if member is None:
-            raise Conflict(messages.OWN_TEAM_ONLY)
+async def _applicant(
+    session: AsyncSession, activity: Activity, volunteer: KnownVolunteer
+) -> Applicant:
+    in_team = (
+        activity.scope == Scope.TEAM
+        and await session.get(KnownTeamMember, (activity.team_id, volunteer.id)) is not None
+    )
+    return Applicant(status=volunteer.status, community_id=volunteer.community_id, in_team=in_team)
+
+
+def _opening(activity: Activity) -> Opening:
+    return Opening(
+        status=activity.status,
+        signup_deadline=aware(activity.signup_deadline),
+        scope=activity.scope,
+        community_id=activity.community_id,
+    )
 
 
 async def sign_up(session: AsyncSession, activity_id: str, volunteer: KnownVolunteer) -> SignUp:
     """Take a place, or a place on the waitlist when the activity is full."""
     activity = await lock_activity(session, activity_id)
-    if activity.status != ActivityStatus.PUBLISHED:
-        raise Conflict(messages.SIGN_UP_CLOSED, status=messages.ACTIVITY_STATUS[activity.status])
-    if now() > aware(activity.signup_deadline):
-        raise Conflict(messages.SIGN_UP_DEADLINE_PASSED)
-    await eligible(session, activity, volunteer)
     existing = (
         await session.exec(
             select(SignUp).where(
@@ -101,8 +109,12 @@ async def sign_up(session: AsyncSession, activity_id: str, volunteer: KnownVolun
             )
         )
     ).first()
-    if existing is not None and existing.status != SignUpStatus.CANCELLED:
-        raise Conflict(messages.ALREADY_SIGNED_UP, status=messages.SIGN_UP_STATUS[existing.status])
+    check_sign_up(
+        _opening(activity),
+        await _applicant(session, activity, volunteer),
+        existing=existing.status if existing is not None else None,
+        now=now(),
+    )
     signup = existing or SignUp(
         id=new_id(),
         activity_id=activity.id,
@@ -110,7 +122,9 @@ async def sign_up(session: AsyncSession, activity_id: str, volunteer: KnownVolun
         status=SignUpStatus.CONFIRMED,
         created_at=now(),
     )
-    if await _places_taken(session, activity.id) < activity.capacity:
+    if takes_a_place(
+        capacity=activity.capacity, places_held=await _places_taken(session, activity.id)
+    ):
         signup.status = SignUpStatus.CONFIRMED
         signup.waitlist_position = None
         payload: SignedUp | Waitlisted = SignedUp(
@@ -121,7 +135,7 @@ async def sign_up(session: AsyncSession, activity_id: str, volunteer: KnownVolun
             select(func.max(SignUp.waitlist_position)).where(col(SignUp.activity_id) == activity.id)
         )
         signup.status = SignUpStatus.WAITLISTED
-        signup.waitlist_position = int(last.one() or 0) + 1
+        signup.waitlist_position = next_waitlist_position(last.one())
         payload = Waitlisted(
             activity_id=activity.id,
             community_id=activity.community_id,
@@ -200,12 +214,7 @@ async def cancel(
     """End a sign-up; a freed place is offered to the next on the waitlist."""
     activity = await lock_activity(session, signup.activity_id)
     await session.refresh(signup)
-    if signup.status in (SignUpStatus.CANCELLED, SignUpStatus.NO_SHOW):
-        raise Conflict(
-            messages.SIGN_UP_ALREADY_ENDED, status=messages.SIGN_UP_STATUS[signup.status]
-        )
-    if signup.checked_in_at is not None:
-        raise Conflict(messages.CHECKED_IN_CANNOT_CANCEL)
+    check_cancel(signup.status, checked_in=signup.checked_in_at is not None)
     signup.status = SignUpStatus.CANCELLED
     signup.waitlist_position = None
     signup.offered_until = None
@@ -231,10 +240,11 @@ async def confirm_offer(session: AsyncSession, signup: SignUp) -> SignUp:
     """The volunteer takes the place offered to them, in time."""
     activity = await lock_activity(session, signup.activity_id)
     await session.refresh(signup)
-    if signup.status != SignUpStatus.OFFERED:
-        raise Conflict(messages.NO_PLACE_OFFERED, status=messages.SIGN_UP_STATUS[signup.status])
-    if signup.offered_until is not None and now() > aware(signup.offered_until):
-        raise Conflict(messages.OFFER_LAPSED)
+    check_take_offer(
+        signup.status,
+        offered_until=aware(signup.offered_until) if signup.offered_until else None,
+        now=now(),
+    )
     signup.status = SignUpStatus.CONFIRMED
     signup.waitlist_position = None
     signup.offered_until = None
