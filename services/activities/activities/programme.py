@@ -11,6 +11,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities import messages
 from activities.attendance import close_forgotten
+from activities.domain.lifecycle import (
+    check_cancel_activity,
+    check_capacity,
+    check_change,
+    check_complete,
+    check_publish,
+    forgot_to_check_out,
+    is_no_show,
+)
 from activities.domain.waitlist import WaitlistPolicy
 from activities.ledger import Rules
 from activities.messages import invalid
@@ -25,7 +34,7 @@ from shared.contracts.activities import (
     ActivityPublished,
     NoShow,
 )
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound
 from shared.events.outbox import add_event
 from shared.ids import new_id
 from shared.messages import TEAM_NOT_FOUND
@@ -173,10 +182,7 @@ def _publish(session: AsyncSession, activity: Activity) -> None:
 
 async def publish(session: AsyncSession, activity: Activity) -> Activity:
     """Open a draft for sign-up."""
-    if activity.status != ActivityStatus.DRAFT:
-        raise Conflict(
-            messages.ONLY_A_DRAFT_IS_PUBLISHED, status=messages.ACTIVITY_STATUS[activity.status]
-        )
+    check_publish(activity.status)
     _publish(session, activity)
     await session.commit()
     return activity
@@ -197,14 +203,9 @@ async def _apply_change(
     session: AsyncSession, activity: Activity, data: ActivityChange, offer_window: timedelta
 ) -> None:
     """Change a locked activity and stage its event; the caller commits."""
-    if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
-        raise Conflict(
-            messages.ACTIVITY_CANNOT_CHANGE, status=messages.ACTIVITY_STATUS[activity.status]
-        )
     starts = data.starts_at or aware(activity.starts_at)
     ends = data.ends_at or aware(activity.ends_at)
-    if ends <= starts:
-        raise Unprocessable(messages.ACTIVITY_ENDS_BEFORE_START)
+    check_change(activity.status, starts_at=starts, ends_at=ends)
     if data.capacity is not None:
         taken = await session.exec(
             select(SignUp).where(
@@ -212,9 +213,7 @@ async def _apply_change(
                 col(SignUp.status).in_([SignUpStatus.CONFIRMED, SignUpStatus.OFFERED]),
             )
         )
-        holding = len(taken.all())
-        if data.capacity < holding:
-            raise Conflict(messages.CAPACITY_BELOW_PLACES_HELD, holding=holding)
+        check_capacity(data.capacity, places_held=len(taken.all()))
         activity.capacity = data.capacity
     activity.starts_at, activity.ends_at = starts, ends
     if data.place is not None:
@@ -251,11 +250,7 @@ async def cancel_activity(session: AsyncSession, activity_id: str, reason: str) 
 
 def _apply_cancel(session: AsyncSession, activity: Activity, reason: str) -> None:
     """Cancel a locked activity and stage its event; the caller commits."""
-    if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
-        raise Conflict(
-            messages.ACTIVITY_CANNOT_BE_CANCELLED,
-            status=messages.ACTIVITY_STATUS[activity.status],
-        )
+    check_cancel_activity(activity.status)
     activity.status = ActivityStatus.CANCELLED
     session.add(activity)
     add_event(
@@ -271,18 +266,13 @@ def _apply_cancel(session: AsyncSession, activity: Activity, reason: str) -> Non
 async def complete(session: AsyncSession, activity_id: str, rules: Rules) -> Activity:
     """Close a published activity after it started: no-shows marked, open check-ins closed."""
     activity = await lock_activity(session, activity_id)
-    if activity.status != ActivityStatus.PUBLISHED:
-        raise Conflict(
-            messages.ONLY_A_PUBLISHED_ACTIVITY_COMPLETES,
-            status=messages.ACTIVITY_STATUS[activity.status],
-        )
-    if now() < aware(activity.starts_at):
-        raise Conflict(messages.ACTIVITY_NOT_STARTED)
+    check_complete(activity.status, starts_at=aware(activity.starts_at), now=now())
     signups = (
         await session.exec(select(SignUp).where(col(SignUp.activity_id) == activity.id))
     ).all()
     for signup in signups:
-        if signup.status == SignUpStatus.CONFIRMED and signup.checked_in_at is None:
+        checked_in = signup.checked_in_at is not None
+        if is_no_show(signup.status, checked_in=checked_in):
             signup.status = SignUpStatus.NO_SHOW
             session.add(signup)
             add_event(
@@ -295,7 +285,9 @@ async def complete(session: AsyncSession, activity_id: str, rules: Rules) -> Act
                 subject=activity.id,
                 community=activity.community_id,
             )
-        elif signup.checked_in_at is not None and signup.checked_out_at is None:
+        elif forgot_to_check_out(
+            checked_in=checked_in, checked_out=signup.checked_out_at is not None
+        ):
             await close_forgotten(session, rules, activity, signup)
     activity.status = ActivityStatus.COMPLETED
     session.add(activity)
