@@ -17,8 +17,11 @@ app.use(ElementPlus)
 app.use(router)
 
 document.documentElement.lang = currentLocale()
+// A refused refresh ends the session: log in again, then back to the same screen.
 useAuthStore().whenSessionEnds(() => {
-  void router.push({ name: 'login', query: { ended: '1' } })
+  const here = router.currentRoute.value
+  const back = here.meta.public ? {} : { redirect: here.fullPath }
+  void router.push({ name: 'login', query: { ended: '1', ...back } })
 })
 
 app.mount('#app')
