@@ -20,7 +20,15 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.e2e.system import free_port
-from tests.web.harness import INDEX, Gateway, echo, nginx_binary, start_gateway, start_nginx
+from tests.web.harness import (
+    INDEX,
+    Gateway,
+    echo,
+    nginx_binary,
+    start_gateway,
+    start_nginx,
+    wait_until,
+)
 
 
 @pytest.fixture(params=["gateway", "nginx"])
@@ -111,6 +119,33 @@ def test_an_answer_is_streamed_as_the_service_writes_it(
         assert next(chunks).startswith("data: first")
         first_chunk_seen.set()
         assert "data: second" in "".join(chunks)
+
+
+def test_a_reader_that_goes_away_ends_the_services_stream(
+    gateway: Gateway, upstream: HTTPServer
+) -> None:
+    # A closed tab must not keep a connection to the service open (the live counts).
+    ended = threading.Event()
+    pace = threading.Event()  # never set: only spaces the heartbeats
+
+    def endless(_request: Request) -> Response:
+        def stream() -> Iterator[bytes]:
+            try:
+                yield b"data: hello\n\n"
+                # A heartbeat, as a real event stream sends: writing is how a server
+                # learns that the other end has gone.
+                while True:
+                    yield b": heartbeat\n\n"
+                    pace.wait(timeout=0.05)
+            finally:
+                ended.set()
+
+        return Response(stream(), content_type="text/event-stream")
+
+    upstream.expect_request("/stream").respond_with_handler(endless)
+    with httpx.stream("GET", f"{gateway.url}/api/registry/stream", timeout=20) as answer:
+        assert next(answer.iter_text()).startswith("data: hello")
+    wait_until(ended.is_set, "the service's stream ended after its reader left", timeout=20)
 
 
 def test_a_service_that_is_down_is_answered_503_in_the_callers_language(
