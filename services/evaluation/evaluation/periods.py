@@ -65,8 +65,7 @@ async def open_period(
     session: AsyncSession, community_id: str, label: str, starts_on: date, ends_on: date, quota: int
 ) -> Period:
     """Open a period for a community; its label is unique per community."""
-    if ends_on <= starts_on:
-        raise Unprocessable(messages.PERIOD_ENDS_BEFORE_START)
+    _refuse(rules.dates_refusal(starts_on, ends_on))
     clash = await session.exec(
         select(Period).where(col(Period.community_id) == community_id, col(Period.label) == label)
     )

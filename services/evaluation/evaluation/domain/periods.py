@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -53,6 +54,14 @@ class Member:
 
     id: str
     community_id: str
+
+
+def dates_refusal(starts_on: date, ends_on: date) -> Refusal | None:
+    """Why a period cannot run from `starts_on` to `ends_on`, if it cannot: it ends
+    after it starts."""
+    if ends_on <= starts_on:
+        return Refusal("unprocessable", messages.PERIOD_ENDS_BEFORE_START)
+    return None
 
 
 def advance_refusal(phase: Phase, undecided_nominations: int) -> Refusal | None:
