@@ -29,7 +29,9 @@ const fetchThroughSession = sessionFetch({
 })
 
 function serviceClient<Paths extends object>(service: string): Client<Paths> {
-  return createClient<Paths>({ baseUrl: `/api/${service}`, fetch: fetchThroughSession })
+  // Absolute, on this page's origin: a Request made outside a page (a test) needs a host.
+  const origin = globalThis.location?.origin ?? 'http://localhost'
+  return createClient<Paths>({ baseUrl: `${origin}/api/${service}`, fetch: fetchThroughSession })
 }
 
 export const registry = serviceClient<RegistryPaths>('registry')
