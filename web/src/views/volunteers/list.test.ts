@@ -57,7 +57,7 @@ function registry(request: Request): Response {
   })
 }
 
-async function mountList() {
+async function mountList(address = '/volunteers') {
   const router = createRouter({
     history: createMemoryHistory(),
     routes: [
@@ -65,10 +65,10 @@ async function mountList() {
       { path: '/volunteers/:id', name: 'volunteer', component: { template: '<p />' } },
     ],
   })
-  await router.push('/volunteers')
+  await router.push(address)
   const wrapper = mount(VolunteerList, { global: { plugins: [router, i18n, ElementPlus] } })
   await flushPromises()
-  return wrapper
+  return Object.assign(wrapper, { router })
 }
 
 const names = (wrapper: Awaited<ReturnType<typeof mountList>>) =>
@@ -108,5 +108,15 @@ describe('the volunteers list', () => {
     expect(last.searchParams.get('cursor')).toBeNull()
     expect(names(wrapper)).toEqual(['李四'])
     expect(wrapper.get('[data-testid="volunteers-total"]').text()).toBe('共 1 人')
+    expect(wrapper.router.currentRoute.value.query).toEqual({ q: '李' })
+  })
+
+  it('opens with the search its address carries (coming back from a volunteer)', async () => {
+    const wrapper = await mountList('/volunteers?q=李&status=registered')
+    expect(asked).toHaveLength(1)
+    expect(asked[0]?.searchParams.get('q')).toBe('李')
+    expect(asked[0]?.searchParams.get('status')).toBe('registered')
+    expect((wrapper.get('input[aria-label="搜索"]').element as HTMLInputElement).value).toBe('李')
+    expect(names(wrapper)).toEqual(['李四'])
   })
 })
