@@ -47,6 +47,18 @@ def test_check_in_before_its_window_says_how_early_it_opens() -> None:
     assert refused.params == {"minutes": 30}
 
 
+def test_the_window_is_named_in_whole_minutes() -> None:
+    with pytest.raises(Conflict) as raised:
+        check_check_in_open(
+            ActivityStatus.PUBLISHED,
+            starts_at=STARTS,
+            ends_at=ENDS,
+            opens_before=timedelta(minutes=15, seconds=40),
+            now=STARTS - timedelta(hours=1),
+        )
+    assert raised.value.params == {"minutes": 15}
+
+
 def test_check_in_after_the_end_is_refused() -> None:
     refusal(messages.ACTIVITY_ENDED, check_in_at, ENDS + timedelta(seconds=1))
 
