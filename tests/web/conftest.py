@@ -177,7 +177,7 @@ def _set_up_district(console: Console) -> None:
             console.volunteers[name] = registered.json()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def console(
     chromium: Path,
     console_dist: Path,
