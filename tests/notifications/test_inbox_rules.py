@@ -134,7 +134,8 @@ async def test_community_wide_announcements_reach_the_role_and_are_read_per_pers
     alice, bob = service.person("alice"), service.person("bob")
     assert (await service.client.get("/inbox/unread-count", headers=alice)).json() == {"unread": 1}
     [entry] = (await service.client.get("/inbox", headers=alice)).json()["items"]
-    assert entry["body"] == "治安巡逻：2026-12-05 09:00 开始，名额 10 人。"
+    # 09:00 UTC is 17:00 in Beijing: the reader reads the district's time.
+    assert entry["body"] == "治安巡逻：2026-12-05 17:00 开始，名额 10 人。"
     assert (
         await service.client.post(f"/inbox/{entry['id']}/read", headers=alice)
     ).status_code == 204

@@ -44,15 +44,24 @@ async def test_a_reminder_goes_once_to_those_signed_up(service: Notifications) -
         SignedUp(activity_id="a1", community_id="c1", volunteer_id="v1"),
     )
     await service.settle()
-    zone = ZoneInfo("Asia/Shanghai")
     async with service.app.state.runtime.db.session() as session:
-        assert await remind(session, timedelta(hours=1), zone) == 0  # not yet within the window
+        assert await remind(session, timedelta(hours=1)) == 0  # not yet within the window
     async with service.app.state.runtime.db.session() as session:
-        assert await remind(session, timedelta(hours=24), zone) == 1
+        assert await remind(session, timedelta(hours=24)) == 1
     async with service.app.state.runtime.db.session() as session:
-        assert await remind(session, timedelta(hours=24), zone) == 0
+        assert await remind(session, timedelta(hours=24)) == 0
     assert (await service.titles(service.person("acct-1"))).count("活动提醒") == 1
     assert "活动提醒" not in await service.titles(service.person("acct-2"))
+    [reminder] = [
+        entry
+        for entry in (await service.client.get("/inbox", headers=service.person("acct-1"))).json()[
+            "items"
+        ]
+        if entry["title"] == "活动提醒"
+    ]
+    # The time the reader reads is the district's (Beijing's), whatever the server's.
+    local = starts.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert reminder["body"] == f"健康义诊 将于 {local:%Y-%m-%d %H:%M} 开始。"
 
 
 async def test_a_rejected_applicant_is_told_why(service: Notifications) -> None:

@@ -51,12 +51,12 @@ def _definition(settings: Settings, targets: webhooks.Targets) -> ServiceDefinit
 
     async def send_channels(runtime: ServiceRuntime) -> None:
         async with runtime.db.session() as session:
-            await channels.fan_out(session)
+            await channels.fan_out(session, zone)
         await channels.send_due(runtime.db, mailer, sms, zone)
 
     async def remind(runtime: ServiceRuntime) -> None:
         async with runtime.db.session() as session:
-            await reminders.remind(session, timedelta(hours=settings.reminder_hours_ahead), zone)
+            await reminders.remind(session, timedelta(hours=settings.reminder_hours_ahead))
 
     async def publish_announcements(runtime: ServiceRuntime) -> None:
         async with runtime.db.session() as session:

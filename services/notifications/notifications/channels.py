@@ -115,7 +115,7 @@ async def _audience(session: AsyncSession, entry: InboxEntry) -> list[Preference
     return list((await session.exec(query.order_by(col(Preference.account_id)))).all())
 
 
-async def fan_out(session: AsyncSession) -> int:
+async def fan_out(session: AsyncSession, zone: ZoneInfo) -> int:
     """Create channel deliveries for new notifications to a person, and for announcements
     to a group (a role of a community, a team): `domain/channels.py`; returns how many."""
     personal = (col(InboxEntry.account_id).is_not(None)) | (
@@ -155,7 +155,7 @@ async def fan_out(session: AsyncSession) -> int:
         params = orjson.loads(entry.params)
         rows = []
         for preference in people:
-            subject, text = render(entry.template, preference.language, params)
+            subject, text = render(entry.template, preference.language, params, zone)
             rows += [
                 {
                     "id": new_id(),

@@ -222,7 +222,7 @@ async def activity_published(ctx: EventContext, event: ActivityPublished) -> Non
     )
     params = {
         "title": event.title,
-        "starts_at": f"{event.starts_at:%Y-%m-%d %H:%M}",
+        "starts_at": event.starts_at.isoformat(),
         "capacity": event.capacity,
     }
     if event.scope == "team" and event.team_id:
@@ -256,7 +256,7 @@ async def activity_changed(ctx: EventContext, event: ActivityChanged) -> None:
             upcoming.starts_at = event.starts_at
             upcoming.reminded = False  # a new time deserves a new reminder
             ctx.session.add(upcoming)
-    params = {"starts_at": f"{event.starts_at:%Y-%m-%d %H:%M}", "place": event.place}
+    params = {"starts_at": event.starts_at.isoformat(), "place": event.place}
     await _tell_volunteers(
         ctx, await _participants(ctx, event.activity_id), "activity_changed", params
     )
@@ -282,7 +282,7 @@ async def place_offered(ctx: EventContext, event: PlaceOffered) -> None:
         ctx,
         [event.volunteer_id],
         "place_offered",
-        {"confirm_by": f"{event.confirm_by:%Y-%m-%d %H:%M}"},
+        {"confirm_by": event.confirm_by.isoformat()},
     )
 
 
@@ -333,7 +333,7 @@ async def pairing_visit_overdue(ctx: EventContext, event: PairingVisitOverdue) -
         ctx,
         event.volunteer_ids,
         "visit_overdue",
-        {"due_at": f"{event.due_at:%Y-%m-%d}"},
+        {"due_at": event.due_at.isoformat()},
         admins_of=event.community_id,
     )
 
@@ -405,7 +405,7 @@ async def visit_recorded(ctx: EventContext, event: VisitRecorded) -> None:
         event.beneficiary_account_id,
         "visit_to_confirm",
         {
-            "visited_at": f"{event.visited_at:%Y-%m-%d}",
+            "visited_at": event.visited_at.isoformat(),
             "pairing_id": event.pairing_id,
             "record_id": event.record_id,
         },
@@ -419,7 +419,7 @@ async def request_overdue(ctx: EventContext, event: RequestOverdue) -> None:
         ctx.envelope.id,
         ctx.envelope.type,
         "request_overdue",
-        {"category": event.category, "due_at": f"{event.due_at:%Y-%m-%d %H:%M}"},
+        {"category": event.category, "due_at": event.due_at.isoformat()},
         volunteers=[event.volunteer_id] if event.volunteer_id else [],
         teams=[event.team_id] if event.team_id else [],
         roles=[(event.community_id, ADMINS)],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -14,7 +13,7 @@ from notifications.models import Participant, UpcomingActivity
 from shared import clock
 
 
-async def remind(session: AsyncSession, ahead: timedelta, zone: ZoneInfo) -> int:
+async def remind(session: AsyncSession, ahead: timedelta) -> int:
     """Remind the participants of activities starting within `ahead`; each activity once."""
     now = clock.now()
     soon = (
@@ -56,7 +55,7 @@ async def remind(session: AsyncSession, ahead: timedelta, zone: ZoneInfo) -> int
             f"reminder-{activity.activity_id}",
             "activity_reminder",
             "activity_reminder",
-            {"title": activity.title, "starts_at": f"{starts.astimezone(zone):%m-%d %H:%M}"},
+            {"title": activity.title, "starts_at": starts.isoformat()},
             volunteers=list(volunteers),
         )
         reminded += 1

@@ -1,8 +1,16 @@
-"""Notification texts in Chinese and English, chosen by the reader's language."""
+"""Notification texts in Chinese and English, chosen by the reader's language.
+
+Times travel in an entry's parameters as ISO 8601 in UTC, as the events carry them, and
+are written out when the text is rendered, in the district's time zone: an activity at
+01:30 UTC is "09:30" to a reader in Beijing, and "the 2nd" when it is already the 2nd
+there.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
@@ -216,10 +224,44 @@ def action(template: str, params: dict[str, Any]) -> Action | None:
     return None
 
 
-def render(template: str, language: str, params: dict[str, Any]) -> tuple[str, str]:
-    """The title and body of a template in `language` (Chinese when unknown)."""
+_MINUTE, _DAY = "%Y-%m-%d %H:%M", "%Y-%m-%d"
+
+# How each template writes its times (a parameter not named here is not a time).
+_TIMES: dict[str, dict[str, str]] = {
+    "activity_reminder": {"starts_at": _MINUTE},
+    "activity_published": {"starts_at": _MINUTE},
+    "activity_changed": {"starts_at": _MINUTE},
+    "place_offered": {"confirm_by": _MINUTE},
+    "visit_overdue": {"due_at": _DAY},
+    "request_overdue": {"due_at": _MINUTE},
+    "visit_to_confirm": {"visited_at": _DAY},
+}
+
+
+def _local(value: Any, form: str, zone: ZoneInfo) -> Any:
+    # Entries written before times travelled as ISO hold the text already: kept as is.
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return f"{moment.astimezone(zone):{form}}"
+
+
+def render(template: str, language: str, params: dict[str, Any], zone: ZoneInfo) -> tuple[str, str]:
+    """The title and body of a template in `language` (Chinese when unknown), its times
+    in `zone`."""
     texts = TEMPLATES[template]
     title, body = texts.get(language, texts["zh"])
+    times = _TIMES.get(template, {})
+    if times:
+        params = {
+            name: _local(value, times[name], zone) if name in times else value
+            for name, value in params.items()
+        }
     if "category" in params:
         names = CATEGORIES.get(language, CATEGORIES["zh"])
         params = {**params, "category": names.get(params["category"], params["category"])}

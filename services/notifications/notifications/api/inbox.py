@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Request, status
@@ -70,8 +71,14 @@ def _refused(message: Message) -> PydanticCustomError:
     return PydanticCustomError(message.code, message.en)
 
 
+def _zone(request: Request) -> ZoneInfo:
+    """The district's time zone, in which the texts write their times."""
+    return ZoneInfo(request.app.state.settings.time_zone)
+
+
 @router.get("/inbox", response_model=Page[Notification])
 async def inbox(
+    request: Request,
     principal: CurrentPrincipal,
     session: SessionDep,
     paging: PageParams,
@@ -80,6 +87,7 @@ async def inbox(
     """The caller's notifications, newest first."""
     preference = await session.get(Preference, principal.subject)
     language = preference.language if preference else "zh"
+    zone = _zone(request)
     query = select(InboxEntry).where(addressed_to(principal))
     if unread_only:
         query = query.where(unread(principal))
@@ -104,7 +112,7 @@ async def inbox(
     items = []
     for entry in entries:
         params = orjson.loads(entry.params)
-        title, body = render(entry.template, language, params)
+        title, body = render(entry.template, language, params, zone)
         items.append(
             Notification(
                 id=entry.id,
@@ -166,6 +174,7 @@ async def live(request: Request, principal: CurrentPrincipal) -> EventSourceResp
             await session.exec(select(func.max(InboxEntry.id)).where(addressed_to(principal)))
         ).one()
     cursor: str = request.headers.get("last-event-id") or newest or ""
+    zone = _zone(request)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         nonlocal cursor
@@ -182,7 +191,7 @@ async def live(request: Request, principal: CurrentPrincipal) -> EventSourceResp
                     )
                 ).all()
             for entry in fresh:
-                title, body = render(entry.template, language, orjson.loads(entry.params))
+                title, body = render(entry.template, language, orjson.loads(entry.params), zone)
                 cursor = entry.id
                 yield {
                     "id": entry.id,
