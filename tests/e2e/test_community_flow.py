@@ -167,4 +167,6 @@ def test_an_open_page_gets_new_notifications_live(system: System, http: httpx.Cl
             elif line.startswith("data:") and event == "notification":
                 data = line.removeprefix("data:").strip()
                 break
-    assert json.loads(data)["title"] == "停水通知"
+    pushed = json.loads(data)
+    assert pushed["title"] == "停水通知"
+    assert pushed["action"] is None  # an announcement asks for nothing; a visit would

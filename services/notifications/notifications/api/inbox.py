@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Request, status
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, EmailStr, Field, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import func
@@ -191,12 +192,17 @@ async def live(request: Request, principal: CurrentPrincipal) -> EventSourceResp
                     )
                 ).all()
             for entry in fresh:
-                title, body = render(entry.template, language, orjson.loads(entry.params), zone)
+                params = orjson.loads(entry.params)
+                title, body = render(entry.template, language, params, zone)
+                found = action(entry.template, params)
                 cursor = entry.id
+                pushed = {"id": entry.id, "title": title, "body": body, "action": found}
                 yield {
                     "id": entry.id,
                     "event": "notification",
-                    "data": orjson.dumps({"id": entry.id, "title": title, "body": body}).decode(),
+                    # The same call the inbox offers (a visit to confirm), so a page that
+                    # shows the pushed notification can offer it at once.
+                    "data": orjson.dumps(jsonable_encoder(pushed)).decode(),
                 }
             await asyncio.sleep(POLL_SECONDS)
 
