@@ -1270,9 +1270,7 @@ export interface components {
             /** Imported */
             imported: number;
             /** Invalid */
-            invalid: {
-                [key: string]: unknown;
-            }[];
+            invalid: components["schemas"]["InvalidRowPublic"][];
             /** Rows */
             rows: number;
             /** Unchanged */
@@ -1295,6 +1293,27 @@ export interface components {
              * @description stable machine code of what is wrong
              */
             type: string;
+        };
+        /**
+         * InvalidRowPublic
+         * @description A row that was not imported.
+         */
+        InvalidRowPublic: {
+            /**
+             * Code
+             * @description stable machine code of why
+             */
+            code: string;
+            /**
+             * Reason
+             * @description why, in the caller's language
+             */
+            reason: string;
+            /**
+             * Row
+             * @description its number in the spreadsheet (the header is row 1)
+             */
+            row: number;
         };
         /**
          * Language
