@@ -244,6 +244,16 @@ class Visit:
             path,
         )
 
+    def settle(self) -> None:
+        """Wait until the screen is still: no loading mask over the data, no transition
+        running (a tag fading in is not yet its own colour)."""
+        self.page.locator(".el-loading-mask").first.wait_for(state="hidden")
+        # An endless animation (a spinner, a live dot) never ends: only finite ones count.
+        self.page.wait_for_function(
+            "() => document.getAnimations().every(a => a.playState !== 'running'"
+            " || a.effect?.getComputedTiming().iterations === Infinity)"
+        )
+
     def check_nothing_came_from_outside(self) -> None:
         assert self.local_requests > 0, "the requests did not pass through the route"
         assert self.blocked == [], f"requests outside the deployment: {self.blocked}"
@@ -252,8 +262,7 @@ class Visit:
     def shoot(self, name: str) -> Path:
         """A full-page screenshot of the screen as it is now."""
         path = self.screenshots / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-        # Settled first: no loading mask over the data, transitions run to their end.
-        self.page.locator(".el-loading-mask").first.wait_for(state="hidden")
+        self.settle()
         self.page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
 

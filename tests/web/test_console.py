@@ -215,6 +215,7 @@ def test_no_serious_accessibility_violations(visit_without_csp: Visit, screen: s
     else:
         logged_in(visit, visit.console.accounts["community_admin"])
         expect(visit.page.get_by_role("heading", level=1)).to_be_visible()
+    visit.settle()
     visit.page.add_script_tag(path=str(axe_script()))
     results = visit.page.evaluate("async () => await axe.run(document)")
     serious = [
