@@ -192,6 +192,7 @@ async def test_roles_and_communities_change_within_what_the_admin_may_grant(
     login = await _login(client, "tl.own")
     me = await client.get("/me", headers=_bearer(login.json()))
     assert me.json()["role"] == "district_admin"
+    assert me.json()["username"] == "tl.own"  # what the console's header shows
 
 
 async def test_a_disabled_account_cannot_log_in_and_its_refresh_tokens_stop_working(

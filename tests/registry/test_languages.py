@@ -113,6 +113,7 @@ async def test_the_accounts_language_answers_when_the_request_names_none(
     assert chosen.status_code == 200, chosen.text
     assert chosen.json() == {
         "account_id": created.json()["id"],
+        "username": "lin.en",
         "role": "resident",
         "community_id": community,
         "language": "en",

@@ -210,6 +210,9 @@ class Me(BaseModel):
     """Who the caller is, as their token says, and the language they chose."""
 
     account_id: str
+    username: str | None = Field(
+        description="the account's username (null: the account no longer exists)"
+    )
     role: Role
     community_id: str | None
     language: Language | None = Field(
@@ -230,6 +233,7 @@ def _me(principal: Principal, account: Account | None) -> Me:
     language = account.language if account is not None else None
     return Me(
         account_id=principal.subject,
+        username=account.username if account is not None else None,
         role=principal.role,
         community_id=principal.community,
         language=Language(language) if language else None,
