@@ -1,8 +1,34 @@
-"""The hour ledger: confirmed hours per volunteer, exact under corrections, voids and repeats."""
+"""The hour ledger: confirmed hours per volunteer, exact under corrections, voids and repeats.
+
+Exact under replicas too: two consumers of the group may handle confirmations of one
+volunteer at the same moment, in two transactions. Each writer of a ledger here locks
+its row before it reads anything it computes the ledger from, so the second waits for
+the first to commit and then reads the new total: without the lock both would add to
+the same old total, one's hours would be lost and a star announced twice or never.
+
+- PostgreSQL (READ COMMITTED): SELECT ... FOR UPDATE on the ledger rows. A row must
+  exist to be locked, so missing ones are inserted first (ON CONFLICT DO NOTHING: a
+  row another transaction is inserting makes this one wait for it, then skip). A
+  statement reads what was committed when it started, or, for a row it waited on,
+  that row's latest version: the locked totals and the records summed after the lock
+  include everything the previous holder committed. Both statements take volunteers
+  in id order, so two batches wait for each other instead of deadlocking.
+- SQLite ignores FOR UPDATE; one connection writes at a time instead. The driver
+  opens a transaction at its first INSERT or UPDATE, whose write lock is held until
+  commit (a read before it runs outside any transaction, on what is committed then,
+  so it could be stale by the time the write comes). Inserting the missing rows is
+  that first write here, before any read: a second replica waits there (busy
+  timeout) until the first has committed. In the consumer the inbox row is written
+  before any handler runs, which takes the lock earlier still. A transaction that
+  read inside an explicit transaction and then writes over a newer commit is refused
+  at once ("database is locked", an OperationalError), which the consumer retries as
+  transient: never a write from a stale read.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -12,7 +38,7 @@ from evaluation import star_thresholds
 from evaluation.domain.stars import level_for, newly_reached
 from evaluation.models import CountedRecord, VolunteerLedger
 from shared.contracts.activities import ServiceConfirmed, ServiceCorrected
-from shared.db import one_of, upsert, upsert_many
+from shared.db import insert_new, one_of, upsert, upsert_many
 from shared.events.handlers import BatchContext, event_scope
 from shared.events.outbox import add_event
 
@@ -43,8 +69,32 @@ async def count_confirmed(batch: BatchContext) -> None:
     session = batch.session
     events: list[ServiceConfirmed] = [item.payload for item in batch.items]
     record_ids = {event.record_id for event in events}
-    volunteer_ids = {event.volunteer_id for event in events}
+    first_communities: dict[str, str] = {}
+    for event in events:
+        first_communities.setdefault(event.volunteer_id, event.community_id)
+    volunteer_ids = set(first_communities)
     dialect = session.get_bind().dialect
+    # Locked before anything is read, records included (see the module docstring).
+    await _ensure_ledgers(session, first_communities)
+    # Totals carry on from each ledger's stored total, which every handler keeps equal to
+    # the sum of its counting records: summing those records again would read all of a
+    # volunteer's history per batch, the whole table per batch in a rebuild.
+    ledgers = {
+        volunteer: (community, total, announced)
+        for volunteer, community, total, announced in (
+            await session.exec(
+                select(
+                    VolunteerLedger.volunteer_id,
+                    VolunteerLedger.community_id,
+                    VolunteerLedger.total_hours,
+                    VolunteerLedger.highest_star_announced,
+                )
+                .where(one_of(VolunteerLedger.volunteer_id, volunteer_ids, dialect))
+                .order_by(col(VolunteerLedger.volunteer_id))
+                .with_for_update()
+            )
+        ).all()
+    }
     previous = {
         record_id: (volunteer_id, hours if counts else 0.0)
         for record_id, volunteer_id, hours, counts in (
@@ -69,22 +119,6 @@ async def count_confirmed(batch: BatchContext) -> None:
                 await count(session, item.payload)
                 await settle(session, item.payload.volunteer_id, item.payload.community_id)
         return
-    # Totals carry on from each ledger's stored total, which every handler keeps equal to
-    # the sum of its counting records: summing those records again would read all of a
-    # volunteer's history per batch, the whole table per batch in a rebuild.
-    ledgers = {
-        volunteer: (community, total, announced)
-        for volunteer, community, total, announced in (
-            await session.exec(
-                select(
-                    VolunteerLedger.volunteer_id,
-                    VolunteerLedger.community_id,
-                    VolunteerLedger.total_hours,
-                    VolunteerLedger.highest_star_announced,
-                ).where(one_of(VolunteerLedger.volunteer_id, volunteer_ids, dialect))
-            )
-        ).all()
-    }
     thresholds = await star_thresholds.current(session)
     totals: defaultdict[str, float] = defaultdict(
         float, {volunteer: total for volunteer, (_, total, _) in ledgers.items()}
@@ -127,9 +161,30 @@ async def count_confirmed(batch: BatchContext) -> None:
             for volunteer, community in communities.items()
         ],
         key=["volunteer_id"],
-        # A transfer moves the ledger (volunteer_transferred, read from another stream
-        # and committed meanwhile): the community read above may already be old.
+        # The community is the transfers' (volunteer_transferred) to change: never here.
         insert_only=["community_id"],
+    )
+
+
+async def _ensure_ledgers(session: AsyncSession, communities: Mapping[str, str]) -> None:
+    """Insert the volunteers' missing ledger rows (`communities`: each one's community,
+    for a new row), in one statement, so the caller can lock them all (see the module
+    docstring: on SQLite this write is what takes the lock)."""
+    await insert_new(
+        session,
+        VolunteerLedger,
+        [
+            {
+                "volunteer_id": volunteer,
+                "community_id": community,
+                "total_hours": 0.0,
+                "star_level": 0,
+                "highest_star_announced": 0,
+            }
+            # In id order: rows being inserted are locked as they go.
+            for volunteer, community in sorted(communities.items())
+        ],
+        key=["volunteer_id"],
     )
 
 
@@ -148,6 +203,13 @@ async def stop_counting(session: AsyncSession, record_id: str) -> None:
 async def settle(session: AsyncSession, volunteer_id: str, community_id: str) -> VolunteerLedger:
     """Recompute the volunteer's total from the counted records; announce new star levels."""
     await session.flush()
+    await _ensure_ledgers(session, {volunteer_id: community_id})
+    # Locked before the sum (see the module docstring), and fresh from the database: a
+    # batch of confirmations may have written it as rows.
+    ledger = await session.get(
+        VolunteerLedger, volunteer_id, populate_existing=True, with_for_update=True
+    )
+    assert ledger is not None  # inserted just above, or already there
     total = (
         await session.exec(
             select(func.coalesce(func.sum(CountedRecord.hours), 0.0)).where(
@@ -155,10 +217,6 @@ async def settle(session: AsyncSession, volunteer_id: str, community_id: str) ->
             )
         )
     ).one()
-    # Fresh from the database: a batch of confirmations may have written it as rows.
-    ledger = await session.get(VolunteerLedger, volunteer_id, populate_existing=True)
-    if ledger is None:
-        ledger = VolunteerLedger(volunteer_id=volunteer_id, community_id=community_id)
     ledger.total_hours = round(float(total), 2)
     thresholds = await star_thresholds.current(session)
     ledger.star_level = level_for(ledger.total_hours, thresholds)
