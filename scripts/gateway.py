@@ -147,9 +147,12 @@ def create_app(dist: Path, upstreams: dict[str, str]) -> Starlette:
         client: httpx.AsyncClient = request.app.state.client
         # A request without a body is sent without one (not as an empty chunked body).
         has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
+        # The path as the client sent it, percent-encoding and all (%2F stays %2F).
+        raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+        rest = raw_path[len(f"/api/{service}") :].decode("ascii", "replace") or "/"
         upstream = client.build_request(
             request.method,
-            httpx.URL(base + "/" + request.path_params["path"], query=request.url.query.encode()),
+            httpx.URL(base + rest, query=request.url.query.encode()),
             headers=forwarded_headers(request),
             content=request.stream() if has_body else None,
         )
@@ -198,6 +201,7 @@ def create_app(dist: Path, upstreams: dict[str, str]) -> Starlette:
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     return Starlette(
         routes=[
+            Route("/api/{service}", forward, methods=methods),
             Route("/api/{service}/{path:path}", forward, methods=methods),
             Route("/{path:path}", console, methods=["GET", "HEAD"]),
         ],

@@ -45,6 +45,7 @@ def echo(request: Request) -> Response:
     received = {
         "method": request.method,
         "path": request.path,
+        "raw_path": request.environ.get("RAW_URI", "").split("?")[0],
         "query": request.query_string.decode(),
         "headers": {name.lower(): value for name, value in request.headers.items()},
         "body": request.get_data().decode(),

@@ -76,6 +76,22 @@ def test_a_request_reaches_the_service_without_the_prefix_and_its_answer_comes_b
     assert received["headers"]["x-forwarded-host"] == f"127.0.0.1:{gateway.port}"
 
 
+def test_the_path_reaches_the_service_as_the_client_wrote_it(
+    gateway: Gateway, upstream: HTTPServer
+) -> None:
+    upstream.expect_request("/verify/张/x").respond_with_handler(echo)
+    answer = httpx.get(f"{gateway.url}/api/registry/verify/%E5%BC%A0%2Fx")
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["raw_path"] == "/verify/%E5%BC%A0%2Fx"
+
+
+def test_the_prefix_alone_is_the_services_root(gateway: Gateway, upstream: HTTPServer) -> None:
+    upstream.expect_request("/").respond_with_handler(echo)
+    answer = httpx.get(f"{gateway.url}/api/registry?probe=1")
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["path"], answer.json()["query"]) == ("/", "probe=1")
+
+
 def test_the_service_is_told_the_callers_address_and_never_one_the_caller_made_up(
     gateway: Gateway, upstream: HTTPServer
 ) -> None:
