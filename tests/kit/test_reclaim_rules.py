@@ -343,3 +343,46 @@ async def test_a_failing_reclaim_round_backs_off_longer_each_time_and_starts_aga
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=10)
+
+
+async def test_a_transaction_postgresql_gives_up_in_a_deadlock_is_transient(
+    postgres_admin_url: str,
+) -> None:
+    # Two replicas' batches locking the same ledgers in different orders: PostgreSQL
+    # breaks the deadlock by failing one, which succeeds when run again.
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from tests.conftest import create_postgres_database, drop_postgres_database
+
+    url = await create_postgres_database(postgres_admin_url)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as setup:
+            await setup.execute(text("CREATE TABLE ledger (id int PRIMARY KEY, hours int)"))
+            await setup.execute(text("INSERT INTO ledger VALUES (1, 0), (2, 0)"))
+        first_locked, second_locked = asyncio.Event(), asyncio.Event()
+        mark = text("UPDATE ledger SET hours = 1 WHERE id = :id")
+
+        async def batch(
+            mine: int, theirs: int, locked: asyncio.Event, other: asyncio.Event
+        ) -> None:
+            async with engine.begin() as connection:
+                await connection.execute(mark, {"id": mine})
+                locked.set()
+                await other.wait()
+                await connection.execute(mark, {"id": theirs})
+
+        outcomes = await asyncio.gather(
+            batch(1, 2, first_locked, second_locked),
+            batch(2, 1, second_locked, first_locked),
+            return_exceptions=True,
+        )
+        [given_up] = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        assert isinstance(given_up, DBAPIError)
+        assert is_transient(given_up)
+        assert not is_transient(DBAPIError("UPDATE", {}, ValueError("a constraint")))
+    finally:
+        await engine.dispose()
+        await drop_postgres_database(postgres_admin_url, url)

@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
@@ -126,9 +127,23 @@ def is_transient(exc: BaseException) -> bool:
     place and never count towards dead-lettering: an outage must not turn good events
     into dead letters.
     """
-    return database_unavailable(exc) or isinstance(
-        exc, RedisConnectionError | RedisTimeoutError | OSError
+    return (
+        database_unavailable(exc)
+        or lost_a_race(exc)
+        or isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError)
     )
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: two replicas' transactions
+# met on the same rows (batches locking ledgers in different orders); the one chosen to
+# fail succeeds when run again, so it is retried like an outage, not counted against
+# the event.
+_RACE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """Whether the database gave up `exc`'s transaction for another one's sake."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RACE_SQLSTATES
 
 
 class EventConsumer:
