@@ -372,3 +372,26 @@ async def test_refused_logins_leave_the_trail_alone_and_a_password_change_is_in_
     assert entry["status_code"] == 200
     assert (await _login(client, "tl.own", "y" * 12)).status_code == 200
     assert len(await trail("POST /auth/login")) == 1
+
+
+async def test_failed_logins_at_the_same_moment_each_count_and_none_fails(
+    registry_on_both: Registry,
+) -> None:
+    # A guesser does not wait for answers: the second of two failures at once used to
+    # insert the address's counter again and fail with a 500.
+    import asyncio
+
+    from registry.models import LoginAddressThrottle, LoginThrottle
+
+    registry = registry_on_both
+    async with _from(registry, "10.0.0.9") as guesser:
+        answers = await asyncio.gather(
+            *(_login(guesser, "nobody.here", f"guess {n}") for n in range(4))
+        )
+    assert sorted(answer.status_code for answer in answers) == [401, 401, 401, 401]
+    async with registry.app.state.runtime.db.session() as session:
+        by_name = await session.get(LoginThrottle, "nobody.here")
+        by_address = await session.get(LoginAddressThrottle, "10.0.0.9")
+    assert by_name is not None
+    assert by_address is not None
+    assert (by_name.failures, by_address.failures) == (4, 4)

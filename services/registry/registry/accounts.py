@@ -34,6 +34,7 @@ from shared.audit.recording import leave_out_of_trail
 from shared.auth import REFRESH, InvalidToken, Principal, Role, TokenIssuer, TokenVerifier
 from shared.clock import now
 from shared.contracts.registry import AccountChanged
+from shared.db import insert_new
 from shared.errors import Conflict, DomainError, NotFound, TooManyRequests, Unprocessable
 from shared.events.outbox import add_event
 from shared.ids import new_id
@@ -140,6 +141,53 @@ def _refuse_while_locked(
         raise TooManyRequests(refusal, wait, wait=wait)
 
 
+async def _count_failure(
+    session: AsyncSession, throttle: Throttle, username: str, address: str, current: datetime
+) -> None:
+    """Count a failed attempt against the username and the address.
+
+    Failures arrive at once (a guesser does not wait): the rows are made if missing (ON
+    CONFLICT DO NOTHING, where a plain insert let the second of two failures fail with a
+    500) and then read locked, so each failure counts once and none is lost.
+    """
+    await insert_new(
+        session, LoginThrottle, [{"username": username, "failures": 0}], key=["username"]
+    )
+    await insert_new(
+        session,
+        LoginAddressThrottle,
+        [{"address": address, "failures": 0, "last_failure_at": current}],
+        key=["address"],
+    )
+    record = (
+        await session.exec(
+            select(LoginThrottle)
+            .where(col(LoginThrottle.username) == username)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    record.failures += 1
+    lock = throttle.lock_seconds(record.failures)
+    record.locked_until = current + timedelta(seconds=lock) if lock else None
+    session.add(record)
+    from_address = (
+        await session.exec(
+            select(LoginAddressThrottle)
+            .where(col(LoginAddressThrottle.address) == address)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    from_address.failures = throttle.address_failures(
+        from_address.failures, _aware(from_address.last_failure_at), current
+    )
+    from_address.last_failure_at = current
+    lock = throttle.lock_seconds(from_address.failures, throttle.address_free_failures)
+    from_address.locked_until = current + timedelta(seconds=lock) if lock else None
+    session.add(from_address)
+
+
 async def _authenticate(
     session: AsyncSession, throttle: Throttle, *, username: str, password: str, address: str
 ) -> Account:
@@ -159,20 +207,7 @@ async def _authenticate(
     account = (await session.exec(select(Account).where(col(Account.username) == username))).first()
     valid = _verify_password(account.password_hash if account else _DUMMY_HASH, password)
     if account is None or not valid or account.disabled:
-        record = record or LoginThrottle(username=username)
-        record.failures += 1
-        lock = throttle.lock_seconds(record.failures)
-        record.locked_until = current + timedelta(seconds=lock) if lock else None
-        session.add(record)
-        if from_address is None:
-            from_address = LoginAddressThrottle(address=address, last_failure_at=current)
-        from_address.failures = throttle.address_failures(
-            from_address.failures, _aware(from_address.last_failure_at), current
-        )
-        from_address.last_failure_at = current
-        lock = throttle.lock_seconds(from_address.failures, throttle.address_free_failures)
-        from_address.locked_until = current + timedelta(seconds=lock) if lock else None
-        session.add(from_address)
+        await _count_failure(session, throttle, username, address, current)
         # The counters are a side effect of refusing the login, not a change the caller
         # made: the trail records no entry for them.
         leave_out_of_trail(session.sync_session)
