@@ -1341,6 +1341,11 @@ export interface components {
             /** @description the language of the API's answers when a request names none (Accept-Language); null: Chinese, or as the browser asks */
             language: components["schemas"]["Language"] | null;
             role: components["schemas"]["Role"];
+            /**
+             * Username
+             * @description the account's username (null: the account no longer exists)
+             */
+            username: string | null;
         };
         /**
          * MemberRef
