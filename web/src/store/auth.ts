@@ -56,7 +56,7 @@ export const useAuthStore = defineStore('auth', () => {
     keep(tokens)
     try {
       const me = unwrap(await registry.GET('/me'), failure)
-      username.value = name
+      username.value = me.username ?? name // as the account spells it
       accountId.value = me.account_id
       role.value = me.role
       communityId.value = me.community_id
