@@ -73,6 +73,9 @@ def test_an_impossible_number_is_refused_saying_why_without_the_number(
         normalise(raw)
     assert str(refused.value) == reason
     assert raw.strip() not in str(refused.value)
+    # What HTTP answers: the message itself, said in the caller's language.
+    assert refused.value.message.en == reason
+    assert raw.strip() not in refused.value.message.zh
 
 
 def test_a_leap_day_is_a_birth_date() -> None:
