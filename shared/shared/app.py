@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 
+from shared.api_docs import install_api_docs
 from shared.asyncapi import asyncapi_document, asyncapi_html, declare_publications
 from shared.audit.api import router as audit_router
 from shared.audit.recording import AuditMiddleware
@@ -25,6 +26,7 @@ from shared.http import (
     document_text_without_nul,
 )
 from shared.logging import configure_logging
+from shared.messages import negotiate
 from shared.runtime import ServiceDefinition, ServiceRuntime
 from shared.settings import ServiceSettings
 
@@ -35,7 +37,7 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """Build a service's app: routes, health, metrics, AsyncAPI docs and the event runtime.
+    """Build a service's app: routes, health, metrics, API and event docs, the event runtime.
 
     Request bodies are limited to `settings.max_request_body_bytes`; `body_limits`
     maps path patterns (regular expressions) to larger limits, for uploads.
@@ -59,6 +61,10 @@ def create_service_app(
         description=definition.description,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        # /docs is served by install_api_docs instead, from the service's own files;
+        # no /redoc (shared.api_docs says why).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.settings = settings
@@ -85,6 +91,8 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
 
+    install_api_docs(app)
+
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
@@ -96,11 +104,16 @@ def create_service_app(
         )
 
     @app.get("/asyncapi", tags=["events"], include_in_schema=False)
-    async def asyncapi_page() -> HTMLResponse:
+    async def asyncapi_page(request: Request) -> HTMLResponse:
+        language = negotiate(request.headers.get("accept-language"))
         return HTMLResponse(
             asyncapi_html(
-                runtime.broker, title=definition.title, description=definition.description
-            )
+                runtime.broker,
+                title=definition.title,
+                description=definition.description,
+                language=language,
+            ),
+            headers={"Content-Language": language.value, "Vary": "Accept-Language"},
         )
 
     generate_openapi = app.openapi

@@ -7,9 +7,10 @@ from typing import Any, Union
 from faststream import FastStream
 from faststream.redis import RedisBroker
 from faststream.specification import AsyncAPI
-from faststream.specification.asyncapi.site import get_asyncapi_html
 
+from shared.asyncapi_page import render_asyncapi_page
 from shared.contracts.base import EVENT_TYPES
+from shared.messages import Language
 
 
 def declare_publications(broker: RedisBroker, service: str, stream_key: str) -> None:
@@ -40,7 +41,8 @@ def asyncapi_document(broker: RedisBroker, *, title: str, description: str) -> d
     return document
 
 
-def asyncapi_html(broker: RedisBroker, *, title: str, description: str) -> str:
-    """An HTML page rendering the AsyncAPI document."""
-    app = FastStream(broker, specification=AsyncAPI(title=title, description=description))
-    return get_asyncapi_html(app.schema.to_specification(), try_it_out_path=None)
+def asyncapi_html(broker: RedisBroker, *, title: str, description: str, language: Language) -> str:
+    """The `/asyncapi` page: the same document, as HTML built here (no script, nothing
+    fetched from elsewhere; shared.asyncapi_page says why)."""
+    document = asyncapi_document(broker, title=title, description=description)
+    return render_asyncapi_page(document, language)
