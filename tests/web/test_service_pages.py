@@ -54,6 +54,9 @@ def test_a_services_page_renders_with_nothing_from_outside(
 ) -> None:
     visit = unchecked_visit
     visit.page.goto(f"{visit.console.system.urls[service]}/{page}", wait_until="load")
+    # What it tried to fetch from elsewhere first: the reason, said at once; and again
+    # once rendered (Swagger UI fetches the document, ReDoc its logo, after the load).
+    visit.check_nothing_came_from_outside()
     check_page_rendered(visit, page)
     visit.check_nothing_came_from_outside()
     visit.shoot(f"{service}-{page}")
@@ -65,6 +68,7 @@ def test_a_services_page_renders_through_the_console(unchecked_visit: Visit, pag
     loaded: list[str] = []
     visit.page.on("requestfinished", lambda request: loaded.append(request.url))
     visit.page.goto(visit.console.api("registry", f"/{page}"), wait_until="load")
+    visit.check_nothing_came_from_outside()
     check_page_rendered(visit, page)
     visit.check_nothing_came_from_outside()
     # Everything it loaded came through the service's prefix: none of it is the console's.
