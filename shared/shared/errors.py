@@ -118,7 +118,8 @@ def error_response(
     return JSONResponse(
         {"code": message.code, "detail": message.render(language, params)},
         status_code=status_code,
-        headers={"Content-Language": language.value, **(headers or {})},
+        # The text depends on Accept-Language: a cache must not hand it to another reader.
+        headers={"Content-Language": language.value, "Vary": "Accept-Language", **(headers or {})},
     )
 
 
@@ -215,7 +216,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"code": messages.INVALID_INPUT.code, "detail": jsonable_encoder(errors)},
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            headers={"Content-Language": language.value},
+            headers={"Content-Language": language.value, "Vary": "Accept-Language"},
         )
 
 

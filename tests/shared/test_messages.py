@@ -82,6 +82,7 @@ def test_a_refusal_says_its_code_and_its_text_in_chinese_by_default(client: Test
     assert response.status_code == 409
     assert response.json() == {"code": "test_activity_full", "detail": "「敬老院探访」名额已满"}
     assert response.headers["content-language"] == "zh"
+    assert response.headers["vary"] == "Accept-Language"
 
 
 def test_a_refusal_is_in_english_when_asked(client: TestClient) -> None:
