@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,8 @@ class ServiceSettings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     data_dir: Path = Path("data")
     migrate_on_start: bool = True
+    # The district's clock: days, months, check-in windows and the times people read.
+    time_zone: str = "Asia/Shanghai"
 
     # Prefix for every Redis key the kit touches, so several deployments (or test runs)
     # can share one Redis server without seeing each other's streams.
@@ -59,6 +62,11 @@ class ServiceSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The district's time zone."""
+        return ZoneInfo(self.time_zone)
 
     def resolved_database_url(self) -> str:
         """The configured database URL, or a SQLite file under `data_dir` by default."""

@@ -1,7 +1,6 @@
 """Settings of the activities service, read from the environment."""
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -14,8 +13,6 @@ class Settings(ServiceSettings):
     service_name: str = "activities"
     port: int = 8002
 
-    # Days, the daily cap and check-in windows follow the district's clock.
-    time_zone: str = "Asia/Shanghai"
     daily_cap_hours: float = 8.0
     # How far back a record may start when it is entered (a backfill, a visit written up
     # later, a correction): what is older nobody can check any more.
@@ -31,11 +28,6 @@ class Settings(ServiceSettings):
     auto_complete_grace_minutes: int = Field(default=120, ge=0, le=10_080)
     # How many ended activities one round completes (the next round takes the rest).
     auto_complete_batch: int = Field(default=50, ge=1, le=1000)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The district's time zone."""
-        return ZoneInfo(self.time_zone)
 
     @property
     def clock_skew(self) -> timedelta:

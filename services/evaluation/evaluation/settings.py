@@ -1,7 +1,5 @@
 """Settings of the evaluation service, read from the environment."""
 
-from zoneinfo import ZoneInfo
-
 from pydantic import Field
 
 from shared.settings import ServiceSettings
@@ -13,8 +11,6 @@ class Settings(ServiceSettings):
     service_name: str = "evaluation"
     port: int = 8003
 
-    # Months of the four ones follow the district's calendar.
-    time_zone: str = "Asia/Shanghai"
     close_months_interval_seconds: float = 600.0
     # Party members are reminded of their four ones still open this many days before
     # the month ends (the last N days, from local midnight; 31 is the whole month); 0
@@ -23,8 +19,3 @@ class Settings(ServiceSettings):
     four_ones_reminder_interval_seconds: float = 600.0
     certificate_issuer: str = "示范区志愿服务指导中心"
     public_base_url: str = "http://127.0.0.1:8003"
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The district's time zone."""
-        return ZoneInfo(self.time_zone)

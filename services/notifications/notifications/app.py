@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
@@ -47,7 +46,7 @@ def _definition(settings: Settings, targets: webhooks.Targets) -> ServiceDefinit
 
     mailer = channels.SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
     sms = channels.FileSmsProvider(settings.sms_outbox_file)
-    zone = ZoneInfo(settings.time_zone)
+    zone = settings.zone
 
     async def send_channels(runtime: ServiceRuntime) -> None:
         async with runtime.db.session() as session:

@@ -24,7 +24,6 @@ class Settings(ServiceSettings):
     smtp_port: int = 25
     smtp_sender: str = "linli@localhost"
     sms_outbox_file: Path = Path("data/sms-outbox.jsonl")
-    time_zone: str = "Asia/Shanghai"
     webhook_interval_seconds: float = 1.0
     webhook_timeout_seconds: float = 5.0
     webhook_max_attempts: int = 12

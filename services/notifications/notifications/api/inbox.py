@@ -74,7 +74,8 @@ def _refused(message: Message) -> PydanticCustomError:
 
 def _zone(request: Request) -> ZoneInfo:
     """The district's time zone, in which the texts write their times."""
-    return ZoneInfo(request.app.state.settings.time_zone)
+    zone: ZoneInfo = request.app.state.settings.zone
+    return zone
 
 
 @router.get("/inbox", response_model=Page[Notification])
